@@ -1,0 +1,58 @@
+import { Schema } from "effect"
+import { UserId } from "./User.ts"
+
+export const ProviderId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: "must be a provider id like \"github\"" })),
+  Schema.brand("ProviderId")
+)
+export type ProviderId = typeof ProviderId.Type
+
+export const AccountType = Schema.Literals(["oauth", "oidc", "email", "credentials", "webauthn"])
+export type AccountType = typeof AccountType.Type
+
+/** A provider account is named by its provider and the provider's own id for it. */
+export const AccountKey = Schema.Struct({ provider: ProviderId, providerAccountId: Schema.NonEmptyString })
+export type AccountKey = typeof AccountKey.Type
+
+const Secret = Schema.Redacted(Schema.String)
+
+/** Tokens the provider handed us. Secrets stay `Redacted` so they never reach a log. */
+export const TokenSet = Schema.Struct({
+  accessToken: Schema.NullOr(Secret),
+  refreshToken: Schema.NullOr(Secret),
+  idToken: Schema.NullOr(Secret),
+  /** When the access token stops working; null when the provider did not say. */
+  expiresAt: Schema.NullOr(Schema.Date),
+  tokenType: Schema.NullOr(Schema.String),
+  scope: Schema.NullOr(Schema.String),
+  sessionState: Schema.NullOr(Schema.String)
+})
+export type TokenSet = typeof TokenSet.Type
+
+export const emptyTokenSet: TokenSet = {
+  accessToken: null,
+  refreshToken: null,
+  idToken: null,
+  expiresAt: null,
+  tokenType: null,
+  scope: null,
+  sessionState: null
+}
+
+export const Account = Schema.Struct({
+  ...AccountKey.fields,
+  userId: UserId,
+  type: AccountType,
+  ...TokenSet.fields,
+  /** Set when the provider refused our refresh token (invalid_grant): only a new sign-in repairs it. */
+  needsReauth: Schema.Boolean
+})
+export type Account = typeof Account.Type
+
+export const accountKeyOf = (account: AccountKey): AccountKey => ({
+  provider: account.provider,
+  providerAccountId: account.providerAccountId
+})
+
+export const sameAccount = (a: AccountKey, b: AccountKey): boolean =>
+  a.provider === b.provider && a.providerAccountId === b.providerAccountId

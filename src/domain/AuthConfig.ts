@@ -1,0 +1,162 @@
+import { Context, Effect, Layer, Schema } from "effect"
+import type { Account, ProviderId } from "./Account.ts"
+import type { Profile } from "./Profile.ts"
+import type { Awaitable, ProviderConfig } from "./Provider.ts"
+import type { JwtClaims, Session, SessionView } from "./Session.ts"
+import type { User } from "./User.ts"
+
+export type SessionStrategy = "jwt" | "database"
+
+export type JwtTrigger = "signIn" | "signUp" | "update"
+
+/** Callbacks as Auth.js has them; each may return a value, a promise or an Effect. */
+export interface Callbacks {
+  /** false refuses (AccessDenied); a string redirects there instead (through `redirect`). */
+  readonly signIn?: (params: {
+    readonly user: User | NewSignInUser
+    readonly account: Account | null
+    readonly profile: Profile | null
+    readonly email?: { readonly verificationRequest: boolean }
+    readonly credentials?: Readonly<Record<string, string>>
+  }) => Awaitable<boolean | string>
+  readonly redirect?: (params: { readonly url: string; readonly baseUrl: string }) => Awaitable<string>
+  /** JWT strategy: shapes the token's claims; null ends the session. */
+  readonly jwt?: (params: {
+    readonly token: JwtClaims
+    readonly user?: User
+    readonly account?: Account | null
+    readonly profile?: Profile | null
+    readonly trigger?: JwtTrigger
+    readonly isNewUser?: boolean
+    readonly session?: unknown
+  }) => Awaitable<JwtClaims | null>
+  /** Shapes what `GET /session` shows. */
+  readonly session?: (params: {
+    readonly session: SessionView
+    readonly token?: JwtClaims
+    readonly user?: User
+    readonly trigger?: "update"
+    readonly newSession?: unknown
+  }) => Awaitable<SessionView>
+}
+
+/** A user who does not exist yet, as the signIn callback sees them. */
+export interface NewSignInUser {
+  readonly id: null
+  readonly name: string | null
+  readonly email: string | null
+  readonly image: string | null
+}
+
+/** Events are told, not asked: they cannot change the outcome, and their failures are only logged. */
+export interface Events {
+  readonly signIn?: (params: {
+    readonly user: User
+    readonly account: Account | null
+    readonly profile: Profile | null
+    readonly isNewUser: boolean
+  }) => Awaitable<void>
+  readonly signOut?: (params: { readonly session: Session | null; readonly token: JwtClaims | null }) => Awaitable<void>
+  readonly createUser?: (params: { readonly user: User }) => Awaitable<void>
+  readonly updateUser?: (params: { readonly user: User }) => Awaitable<void>
+  readonly linkAccount?: (params: {
+    readonly user: User
+    readonly account: Account
+    readonly profile: Profile | null
+  }) => Awaitable<void>
+  readonly unlinkAccount?: (params: { readonly user: User; readonly account: Account }) => Awaitable<void>
+  readonly session?: (params: { readonly session: SessionView; readonly token: JwtClaims | null }) => Awaitable<void>
+}
+
+/** The application's own pages, replacing the built-in ones. */
+export interface Pages {
+  readonly signIn?: string
+  readonly signOut?: string
+  readonly error?: string
+  readonly verifyRequest?: string
+  readonly newUser?: string
+}
+
+export interface AuthOptions {
+  readonly providers: ReadonlyArray<ProviderConfig>
+  readonly session?: {
+    readonly strategy?: SessionStrategy
+    /** Seconds a session lives without use. Default 30 days. */
+    readonly maxAge?: number
+    /** Seconds between renewals of a session on use. Default 24 hours. */
+    readonly updateAge?: number
+  }
+  readonly callbacks?: Callbacks
+  readonly events?: Events
+  readonly pages?: Pages
+  readonly trust?: {
+    /** Trust the Host / X-Forwarded-* headers to tell the public origin. */
+    readonly host?: boolean
+    /** Origins besides our own that `callbackUrl` may lead to. */
+    readonly redirectOrigins?: ReadonlyArray<string>
+  }
+  /** How long the refresh of an OAuth access token may hold its claim, in seconds. Default 30. */
+  readonly refreshClaimSeconds?: number
+  /** Refresh access tokens this many seconds before they expire. Default 60. */
+  readonly accessTokenSkewSeconds?: number
+}
+
+export interface ResolvedAuthConfig {
+  readonly providers: ReadonlyArray<ProviderConfig>
+  readonly session: { readonly strategy: SessionStrategy; readonly maxAge: number; readonly updateAge: number }
+  readonly callbacks: Callbacks
+  readonly events: Events
+  readonly pages: Pages
+  readonly trust: { readonly host: boolean; readonly redirectOrigins: ReadonlyArray<string> }
+  readonly refreshClaimSeconds: number
+  readonly accessTokenSkewSeconds: number
+}
+
+export const defaultMaxAge = 30 * 24 * 60 * 60
+export const defaultUpdateAge = 24 * 60 * 60
+
+/** The configuration cannot work; the message says what to change. */
+export class ConfigurationInvalid extends Schema.TaggedError<ConfigurationInvalid>()("ConfigurationInvalid", {
+  message: Schema.String
+}) {}
+
+/** Applies defaults and refuses configurations that cannot work, at start-up rather than at first use. */
+export const resolveAuthConfig = Effect.fnUntraced(function*(options: AuthOptions) {
+  const session = {
+    strategy: options.session?.strategy ?? "jwt",
+    maxAge: options.session?.maxAge ?? defaultMaxAge,
+    updateAge: options.session?.updateAge ?? defaultUpdateAge
+  }
+  if (!(session.maxAge > 0)) {
+    return yield* new ConfigurationInvalid({ message: "session.maxAge must be a positive number of seconds" })
+  }
+  if (!(session.updateAge >= 0) || session.updateAge > session.maxAge) {
+    return yield* new ConfigurationInvalid({ message: "session.updateAge must be between 0 and session.maxAge" })
+  }
+  const seen = new Set<string>()
+  for (const provider of options.providers) {
+    if (seen.has(provider.id)) {
+      return yield* new ConfigurationInvalid({ message: `provider id "${provider.id}" is configured twice` })
+    }
+    seen.add(provider.id)
+  }
+  const config: ResolvedAuthConfig = {
+    providers: options.providers,
+    session,
+    callbacks: options.callbacks ?? {},
+    events: options.events ?? {},
+    pages: options.pages ?? {},
+    trust: { host: options.trust?.host ?? false, redirectOrigins: options.trust?.redirectOrigins ?? [] },
+    refreshClaimSeconds: options.refreshClaimSeconds ?? 30,
+    accessTokenSkewSeconds: options.accessTokenSkewSeconds ?? 60
+  }
+  return config
+})
+
+export class AuthConfig extends Context.Service<AuthConfig, ResolvedAuthConfig>()("authfx/AuthConfig") {
+  static readonly layer = (options: AuthOptions): Layer.Layer<AuthConfig, ConfigurationInvalid> =>
+    Layer.effect(AuthConfig, resolveAuthConfig(options))
+}
+
+export const findProvider = (config: ResolvedAuthConfig, id: ProviderId | string): ProviderConfig | undefined =>
+  config.providers.find((provider) => provider.id === id)

@@ -1,0 +1,60 @@
+import type { Effect } from "effect"
+import type { ProviderId } from "./Account.ts"
+
+/** What a callback or hook may return: a value, a promise of one, or an Effect. */
+export type Awaitable<A> = A | PromiseLike<A> | Effect.Effect<A, unknown>
+
+/**
+ * An OAuth 2 or OpenID Connect provider as the domain sees it. How to talk to it (issuer, client,
+ * endpoints, profile mapping) is the ProviderClient adapter's configuration.
+ */
+export interface OAuthProviderConfig {
+  readonly type: "oauth" | "oidc"
+  readonly id: ProviderId
+  readonly name: string
+  /**
+   * Whether this provider's *verified* e-mail addresses may sign into an existing user who holds the
+   * same address (Auth.js calls this `allowDangerousEmailAccountLinking`). Only set it for providers
+   * that verify addresses and never let a user change one without re-verifying.
+   */
+  readonly trustEmail: boolean
+}
+
+export interface EmailProviderConfig {
+  readonly type: "email"
+  readonly id: ProviderId
+  readonly name: string
+  /** How long a magic link works, in seconds. */
+  readonly maxAge: number
+  /** From address of the magic-link mail. */
+  readonly from: string
+}
+
+/** The user an `authorize` function vouches for. */
+export interface CredentialsUser {
+  /** The application's own, stable id for this user: the account's `providerAccountId`. */
+  readonly id: string
+  readonly name?: string | null
+  readonly email?: string | null
+  /** Only with `trustEmail` on the provider does a verified address link to an existing user. */
+  readonly emailVerified?: boolean
+  readonly image?: string | null
+}
+
+export interface CredentialsField {
+  readonly label: string
+  readonly type: "text" | "password" | "email"
+}
+
+export interface CredentialsProviderConfig {
+  readonly type: "credentials"
+  readonly id: ProviderId
+  readonly name: string
+  /** Form fields of the sign-in page, by name. */
+  readonly fields: Readonly<Record<string, CredentialsField>>
+  /** Checks the submitted credentials; null (or a failure) refuses the sign-in. */
+  readonly authorize: (credentials: Readonly<Record<string, string>>) => Awaitable<CredentialsUser | null>
+  readonly trustEmail: boolean
+}
+
+export type ProviderConfig = OAuthProviderConfig | EmailProviderConfig | CredentialsProviderConfig

@@ -1,0 +1,76 @@
+import { type Redacted, Schema } from "effect"
+import { type User, UserId } from "./User.ts"
+
+/**
+ * A database session as stored. Only a SHA-256 hash of the cookie's token is kept, so a leaked
+ * table cannot be replayed as cookies (the token has 256 bits of entropy, so no salt or key is needed).
+ */
+export const Session = Schema.Struct({
+  tokenHash: Schema.NonEmptyString,
+  userId: UserId,
+  expires: Schema.Date
+})
+export type Session = typeof Session.Type
+
+/**
+ * The claims of a JWT session token. `jti` names the session, not one encoding of it: renewals keep
+ * it, so revoking the `jti` ends every copy of the cookie that was ever issued for that session.
+ * `iat` and `exp` are seconds since the epoch, as RFC 7519 has them.
+ */
+export const JwtClaims = Schema.StructWithRest(
+  Schema.Struct({
+    sub: Schema.String,
+    jti: Schema.NonEmptyString,
+    iat: Schema.Int,
+    exp: Schema.Int,
+    name: Schema.optionalKey(Schema.NullOr(Schema.String)),
+    email: Schema.optionalKey(Schema.NullOr(Schema.String)),
+    picture: Schema.optionalKey(Schema.NullOr(Schema.String))
+  }),
+  [Schema.Record(Schema.String, Schema.Unknown)]
+)
+export type JwtClaims = typeof JwtClaims.Type
+
+/** What `GET /session` shows by default, as Auth.js shapes it; the session callback may add to it. */
+export interface SessionView {
+  readonly user: { readonly name: string | null; readonly email: string | null; readonly image: string | null }
+  readonly expires: string
+  readonly [extra: string]: unknown
+}
+
+/** A session just issued or renewed, for the HTTP layer to put in a cookie. */
+export type IssuedSession =
+  | { readonly _tag: "Database"; readonly token: Redacted.Redacted<string>; readonly expires: Date }
+  | { readonly _tag: "Jwt"; readonly claims: JwtClaims; readonly expires: Date }
+
+/** What the browser presented: a database session token, or JWT claims its signature vouched for. */
+export type SessionCredential =
+  | { readonly _tag: "DatabaseToken"; readonly token: Redacted.Redacted<string> }
+  | { readonly _tag: "Jwt"; readonly claims: JwtClaims }
+
+/** A session that is valid now. */
+export type ActiveSession =
+  | {
+    readonly _tag: "Database"
+    readonly userId: UserId
+    readonly expires: Date
+    readonly session: Session
+    readonly user: User
+    readonly token: Redacted.Redacted<string>
+  }
+  | { readonly _tag: "Jwt"; readonly userId: UserId; readonly expires: Date; readonly claims: JwtClaims }
+
+/**
+ * The answer to "who is this?". `renewed` is set when the cookie must be written again (renewal or
+ * update); `clear` when the presented cookie is dead and should be removed.
+ */
+export type SessionRead =
+  | { readonly _tag: "NoSession"; readonly clear: boolean }
+  | {
+    readonly _tag: "Active"
+    readonly session: ActiveSession
+    readonly view: SessionView
+    readonly renewed: IssuedSession | null
+  }
+
+export const noSession = (clear: boolean): SessionRead => ({ _tag: "NoSession", clear })

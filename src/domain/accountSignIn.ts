@@ -1,0 +1,166 @@
+import { Clock, Effect, Option } from "effect"
+import { UserStore } from "../ports/UserStore.ts"
+import { type Account, type AccountType, type TokenSet } from "./Account.ts"
+import { AuthConfig, type NewSignInUser } from "./AuthConfig.ts"
+import { callHook, emitEvent } from "./callHook.ts"
+import { decideLink, type LinkDecision } from "./linkDecision.ts"
+import { normalizeEmail } from "./normalizeEmail.ts"
+import type { Profile } from "./Profile.ts"
+import type { OAuthProviderConfig, CredentialsProviderConfig } from "./Provider.ts"
+import { issueSession } from "./sessionLifecycle.ts"
+import type { IssuedSession } from "./Session.ts"
+import { AccessDenied, OAuthAccountNotLinked, SignInRedirected } from "./SignInError.ts"
+import type { User } from "./User.ts"
+
+/** A provider account that proved who someone is: an OAuth/OIDC callback or an `authorize` answer. */
+export interface AccountSignInAttempt {
+  readonly provider: OAuthProviderConfig | CredentialsProviderConfig
+  readonly type: AccountType
+  readonly profile: Profile
+  readonly tokens: TokenSet
+  /** The user signed in on this browser, if any. */
+  readonly current: Option.Option<User>
+  readonly credentials?: Readonly<Record<string, string>>
+}
+
+export interface SignedIn {
+  readonly user: User
+  readonly account: Account
+  readonly profile: Profile
+  readonly isNewUser: boolean
+  readonly decision: LinkDecision["_tag"]
+  /** The new session, or null when the browser keeps its current one (linking while signed in). */
+  readonly session: IssuedSession | null
+}
+
+const fetchFacts = Effect.fnUntraced(function*(attempt: AccountSignInAttempt) {
+  const store = yield* UserStore
+  const email = Option.flatMap(Option.fromNullishOr(attempt.profile.email), normalizeEmail)
+  const [accountOwner, emailOwner] = yield* Effect.all([
+    store.getUserByAccount({ provider: attempt.provider.id, providerAccountId: attempt.profile.id }),
+    Option.match(email, { onNone: () => Effect.succeedNone, onSome: (address) => store.getUserByEmail(address) })
+  ], { concurrency: 2 })
+  return decideLink({
+    current: attempt.current,
+    accountOwner,
+    emailOwner,
+    emailVerified: attempt.profile.emailVerified,
+    providerTrustsEmail: attempt.provider.trustEmail
+  })
+})
+
+const accountFor = (attempt: AccountSignInAttempt, user: User): Account => ({
+  provider: attempt.provider.id,
+  providerAccountId: attempt.profile.id,
+  userId: user.id,
+  type: attempt.type,
+  ...attempt.tokens,
+  needsReauth: false
+})
+
+/** Asks the signIn callback; false refuses, a string sends the browser elsewhere. */
+const askSignInCallback = Effect.fnUntraced(function*(attempt: AccountSignInAttempt, decision: LinkDecision) {
+  const config = yield* AuthConfig
+  const hook = config.callbacks.signIn
+  if (hook === undefined) return
+  const user: User | NewSignInUser = decision._tag === "CreateAndLink" || decision._tag === "Refuse"
+    ? { id: null, name: attempt.profile.name, email: attempt.profile.email, image: attempt.profile.image }
+    : decision.user
+  const prospective = user.id === null ? null : accountFor(attempt, user)
+  const answer = yield* callHook("signIn", hook, {
+    user,
+    account: prospective,
+    profile: attempt.profile,
+    ...(attempt.credentials === undefined ? {} : { credentials: attempt.credentials })
+  }).pipe(Effect.catchTag("CallbackFailed", (error) =>
+    Effect.logWarning("authfx: the signIn callback failed; access denied", error.cause).pipe(Effect.as(false))
+  ))
+  if (answer === false) return yield* new AccessDenied({ reason: "SignInCallback" })
+  if (typeof answer === "string") return yield* new SignInRedirected({ url: answer })
+})
+
+/** Applies a decision. Races with another sign-in surface as EmailTaken / AccountAlreadyLinked. */
+const applyDecision = Effect.fnUntraced(function*(attempt: AccountSignInAttempt, decision: LinkDecision) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  switch (decision._tag) {
+    case "Refuse":
+      return yield* new OAuthAccountNotLinked({ reason: decision.reason })
+    case "SignInExisting": {
+      const key = { provider: attempt.provider.id, providerAccountId: attempt.profile.id }
+      // Fresh tokens from this sign-in replace the stored ones (and clear needsReauth); credentials have none.
+      const account = attempt.type === "credentials"
+        ? Option.getOrElse(yield* store.getAccount(key), () => accountFor(attempt, decision.user))
+        : yield* store.updateAccountTokens(key, attempt.tokens).pipe(
+          Effect.catchTag("AccountNotFound", () => Effect.succeed(accountFor(attempt, decision.user)))
+        )
+      return { user: decision.user, account, isNewUser: false }
+    }
+    case "LinkToCurrent":
+    case "LinkToEmailOwner": {
+      let user = decision.user
+      if (decision._tag === "LinkToEmailOwner" && user.emailVerified === null) {
+        // A trusted provider just vouched for the address.
+        const now = yield* Clock.currentTimeMillis
+        user = yield* store.updateUser(user.id, { emailVerified: new Date(now) })
+      }
+      const account = yield* store.linkAccount(accountFor(attempt, user))
+      yield* emitEvent("linkAccount", config.events.linkAccount, { user, account, profile: attempt.profile })
+      return { user, account, isNewUser: false }
+    }
+    case "CreateAndLink": {
+      const now = yield* Clock.currentTimeMillis
+      const email = Option.getOrNull(Option.flatMap(Option.fromNullishOr(attempt.profile.email), normalizeEmail))
+      const vouched = attempt.provider.trustEmail && attempt.profile.emailVerified && email !== null
+      const user = yield* store.createUser({
+        name: attempt.profile.name,
+        email,
+        emailVerified: vouched ? new Date(now) : null,
+        image: attempt.profile.image
+      })
+      const account = yield* store.linkAccount(accountFor(attempt, user)).pipe(
+        // Someone linked this account first: take back the user we just made, then decide again.
+        Effect.tapError(() => store.deleteUser(user.id).pipe(Effect.ignore))
+      )
+      yield* emitEvent("createUser", config.events.createUser, { user })
+      yield* emitEvent("linkAccount", config.events.linkAccount, { user, account, profile: attempt.profile })
+      return { user, account, isNewUser: true }
+    }
+  }
+})
+
+/**
+ * Signs in (or links) with a provider account: fetch the facts, decide by the linking rules, ask the
+ * signIn callback, apply, and start a session unless the browser keeps the one it has. A concurrent
+ * sign-in that changed the facts under us makes us decide once more on the new facts.
+ */
+export const signInWithAccount = Effect.fn("signInWithAccount")(function*(attempt: AccountSignInAttempt) {
+  const config = yield* AuthConfig
+  const decideAndApply = Effect.gen(function*() {
+    const decision = yield* fetchFacts(attempt)
+    if (decision._tag === "Refuse") return yield* new OAuthAccountNotLinked({ reason: decision.reason })
+    yield* askSignInCallback(attempt, decision)
+    const applied = yield* applyDecision(attempt, decision)
+    return { ...applied, decision: decision._tag }
+  })
+  const applied = yield* decideAndApply.pipe(
+    Effect.catchTags({ EmailTaken: () => decideAndApply, AccountAlreadyLinked: () => decideAndApply }),
+    // Lost the race twice: the account or address is someone else's now, as far as we can tell.
+    Effect.catchTags({
+      EmailTaken: () => new OAuthAccountNotLinked({ reason: "EmailOfAnotherUser" }),
+      AccountAlreadyLinked: () => new OAuthAccountNotLinked({ reason: "AccountOfAnotherUser" })
+    })
+  )
+  const keepsSession = Option.isSome(attempt.current) && attempt.current.value.id === applied.user.id
+  const session = keepsSession
+    ? null
+    : yield* issueSession(applied.user, { account: applied.account, profile: attempt.profile, isNewUser: applied.isNewUser })
+  yield* emitEvent("signIn", config.events.signIn, {
+    user: applied.user,
+    account: applied.account,
+    profile: attempt.profile,
+    isNewUser: applied.isNewUser
+  })
+  const signedIn: SignedIn = { ...applied, profile: attempt.profile, session }
+  return signedIn
+})

@@ -1,0 +1,60 @@
+import { Clock, Effect, Option, type Redacted } from "effect"
+import { UserStore } from "../ports/UserStore.ts"
+import { AuthConfig } from "./AuthConfig.ts"
+import { hashToken, randomSecret } from "./secretToken.ts"
+import { type IssuedSession, noSession, type SessionRead } from "./Session.ts"
+import { shapeSessionView } from "./sessionView.ts"
+import type { User } from "./User.ts"
+
+/** Starts a database session: a 256-bit random token for the cookie, only its hash for the store. */
+export const createDatabaseSession = Effect.fnUntraced(function*(user: User) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  const now = yield* Clock.currentTimeMillis
+  const token = yield* randomSecret(32)
+  const expires = new Date(now + config.session.maxAge * 1000)
+  yield* store.createSession({ tokenHash: yield* hashToken(token), userId: user.id, expires })
+  const issued: IssuedSession = { _tag: "Database", token, expires }
+  return issued
+})
+
+/**
+ * Reads a database session. An expired one is deleted and never answered. A session used more than
+ * `updateAge` after its last renewal is extended to `maxAge` from now, and never shortened.
+ * `newSession` is the data of a session update, for the session callback (Auth.js persists nothing of it).
+ */
+export const readDatabaseSession = Effect.fnUntraced(function*(
+  token: Redacted.Redacted<string>,
+  options?: { readonly newSession?: unknown }
+) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  const tokenHash = yield* hashToken(token)
+  const found = yield* store.getSessionAndUser(tokenHash)
+  if (Option.isNone(found)) return noSession(true)
+  const { session, user } = found.value
+  const now = yield* Clock.currentTimeMillis
+  if (session.expires.getTime() <= now) {
+    yield* store.deleteSession(tokenHash)
+    return noSession(true)
+  }
+  const { maxAge, updateAge } = config.session
+  let expires = session.expires
+  let renewed: IssuedSession | null = null
+  if (session.expires.getTime() - maxAge * 1000 + updateAge * 1000 <= now) {
+    const extended = new Date(Math.max(session.expires.getTime(), now + maxAge * 1000))
+    const updated = yield* store.updateSessionExpiry(tokenHash, extended)
+    // Deleted between our read and update (signed out elsewhere): the session is over.
+    if (Option.isNone(updated)) return noSession(true)
+    expires = updated.value.expires
+    renewed = { _tag: "Database", token, expires }
+  }
+  const view = yield* shapeSessionView({ expires, user, newSession: options?.newSession })
+  const read: SessionRead = {
+    _tag: "Active",
+    session: { _tag: "Database", userId: user.id, expires, session: { ...session, expires }, user, token },
+    view,
+    renewed
+  }
+  return read
+})

@@ -1,0 +1,121 @@
+import { Clock, Effect } from "effect"
+import { UserStore } from "../ports/UserStore.ts"
+import type { Account } from "./Account.ts"
+import { AuthConfig } from "./AuthConfig.ts"
+import { callHook } from "./callHook.ts"
+import type { Profile } from "./Profile.ts"
+import { randomId } from "./secretToken.ts"
+import { type IssuedSession, type JwtClaims, noSession, type SessionRead } from "./Session.ts"
+import { AccessDenied } from "./SignInError.ts"
+import { shapeSessionView } from "./sessionView.ts"
+import type { User, UserId } from "./User.ts"
+
+/** The registered claims are ours: a callback may add claims but not move a token's identity or lifetime. */
+const keepRegistered = (claims: JwtClaims, from: JwtClaims): JwtClaims => ({
+  ...claims,
+  sub: from.sub,
+  jti: from.jti,
+  iat: from.iat,
+  exp: from.exp
+})
+
+/** The claims of a new JWT session, shaped by the jwt callback. The token code signs or encrypts them. */
+export const createJwtSession = Effect.fnUntraced(function*(
+  user: User,
+  context: { readonly account: Account | null; readonly profile: Profile | null; readonly isNewUser: boolean }
+) {
+  const config = yield* AuthConfig
+  const iat = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+  const base: JwtClaims = {
+    sub: user.id,
+    name: user.name,
+    email: user.email,
+    picture: user.image,
+    jti: yield* randomId,
+    iat,
+    exp: iat + config.session.maxAge
+  }
+  const hook = config.callbacks.jwt
+  let claims = base
+  if (hook !== undefined) {
+    const shaped = yield* callHook("jwt", hook, {
+      token: base,
+      user,
+      account: context.account,
+      profile: context.profile,
+      trigger: context.isNewUser ? "signUp" : "signIn",
+      isNewUser: context.isNewUser
+    })
+    if (shaped === null) return yield* new AccessDenied({ reason: "JwtCallback" })
+    claims = keepRegistered(shaped, base)
+  }
+  const issued: IssuedSession = { _tag: "Jwt", claims, expires: new Date(claims.exp * 1000) }
+  return issued
+})
+
+const sameClaims = (a: JwtClaims, b: JwtClaims): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * Reads a JWT session from claims whose signature the token code already verified. Expired or revoked
+ * tokens are refused whatever their signature says. The token is re-issued when it is older than
+ * `updateAge`, when the jwt callback changed its claims, or on an update; a re-issue keeps `jti` and
+ * never moves `exp` earlier.
+ */
+export const readJwtSession = Effect.fnUntraced(function*(
+  claims: JwtClaims,
+  options?: { readonly update?: { readonly data: unknown } }
+) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  const now = yield* Clock.currentTimeMillis
+  if (claims.exp * 1000 <= now) return noSession(true)
+  const revoked = yield* store.isTokenRevoked({
+    jti: claims.jti,
+    userId: claims.sub as UserId,
+    issuedAt: new Date(claims.iat * 1000)
+  })
+  if (revoked) return noSession(true)
+
+  let token = claims
+  const hook = config.callbacks.jwt
+  if (hook !== undefined) {
+    const shaped = yield* callHook("jwt", hook, {
+      token: claims,
+      ...(options?.update === undefined ? {} : { trigger: "update" as const, session: options.update.data })
+    })
+    if (shaped === null) return noSession(true)
+    token = keepRegistered(shaped, claims)
+  }
+  const changed = options?.update !== undefined || (hook !== undefined && !sameClaims(token, claims))
+  let renewed: IssuedSession | null = null
+  if (changed || now - claims.iat * 1000 >= config.session.updateAge * 1000) {
+    const iat = Math.floor(now / 1000)
+    token = { ...token, iat, exp: Math.max(claims.exp, iat + config.session.maxAge) }
+    renewed = { _tag: "Jwt", claims: token, expires: new Date(token.exp * 1000) }
+  }
+  const expires = new Date(token.exp * 1000)
+  const view = yield* shapeSessionView({
+    expires,
+    token,
+    ...(options?.update === undefined ? {} : { newSession: options.update.data })
+  })
+  const read: SessionRead = {
+    _tag: "Active",
+    session: { _tag: "Jwt", userId: token.sub as UserId, expires, claims: token },
+    view,
+    renewed
+  }
+  return read
+})
+
+/**
+ * Revokes a JWT session by its `jti`. Every copy of it expires within `maxAge` of now (renewals stop
+ * at the revocation check), so the entry is kept that long and no longer.
+ */
+export const revokeJwtSession = Effect.fnUntraced(function*(claims: JwtClaims) {
+  const config = yield* AuthConfig
+  const now = yield* Clock.currentTimeMillis
+  // The presented copy may outlive that if maxAge was shortened since it was issued.
+  const until = Math.max(now + config.session.maxAge * 1000, claims.exp * 1000)
+  yield* UserStore.use((store) => store.revokeTokenId(claims.jti, new Date(until)))
+})

@@ -1,0 +1,90 @@
+import { Data, Option } from "effect"
+import type { Account } from "./Account.ts"
+import type { User } from "./User.ts"
+
+/** Everything the linking rules look at, fetched before deciding. */
+export interface LinkFacts {
+  /** The user signed in on this browser, if any. */
+  readonly current: Option.Option<User>
+  /** The user the provider account is already linked to, if any. */
+  readonly accountOwner: Option.Option<User>
+  /** The user holding the profile's e-mail address, if any. */
+  readonly emailOwner: Option.Option<User>
+  /** Whether the provider vouches that the person controls the profile's address. */
+  readonly emailVerified: boolean
+  /** Whether this provider is configured as trusted for e-mail linking. */
+  readonly providerTrustsEmail: boolean
+}
+
+export type LinkDecision = Data.TaggedEnum<{
+  /** Sign in as the account's user (who may already be the signed-in one). */
+  SignInExisting: { readonly user: User }
+  /** Nobody has this account or address: create the user, then link. */
+  CreateAndLink: {}
+  /** Link the account to the signed-in user. */
+  LinkToCurrent: { readonly user: User }
+  /** A trusted provider proved the address of an existing user: link to them and sign in. */
+  LinkToEmailOwner: { readonly user: User }
+  Refuse: { readonly reason: "AccountOfAnotherUser" | "EmailOfAnotherUser" }
+}>
+export const LinkDecision = Data.taggedEnum<LinkDecision>()
+
+/**
+ * The account-linking rules. Pure, so every row of the table is tested without Effect.
+ *
+ * Why each rule:
+ * - A linked account signs in as its owner; linking it to a second user would let one person's
+ *   provider account open two users, so when someone else is signed in, refuse.
+ * - Signed in and the account is new: the person proved they own both, so link to them.
+ * - Signed out, new account, address held by an existing user: an address alone proves nothing unless a
+ *   provider we trust says it verified it; otherwise anyone who registers the victim's address at a
+ *   lax provider would take over the victim's user.
+ * - Otherwise the person is new.
+ */
+export const decideLink = (facts: LinkFacts): LinkDecision => {
+  if (Option.isSome(facts.accountOwner)) {
+    const owner = facts.accountOwner.value
+    if (Option.isSome(facts.current) && facts.current.value.id !== owner.id) {
+      return LinkDecision.Refuse({ reason: "AccountOfAnotherUser" })
+    }
+    return LinkDecision.SignInExisting({ user: owner })
+  }
+  if (Option.isSome(facts.current)) return LinkDecision.LinkToCurrent({ user: facts.current.value })
+  if (Option.isSome(facts.emailOwner)) {
+    return facts.providerTrustsEmail && facts.emailVerified
+      ? LinkDecision.LinkToEmailOwner({ user: facts.emailOwner.value })
+      : LinkDecision.Refuse({ reason: "EmailOfAnotherUser" })
+  }
+  return LinkDecision.CreateAndLink()
+}
+
+export interface UnlinkFacts {
+  readonly user: User
+  readonly accounts: ReadonlyArray<Account>
+  readonly target: Account
+  /** Whether an e-mail provider is configured, so a verified address is a way in. */
+  readonly emailSignInEnabled: boolean
+}
+
+export type UnlinkDecision = Data.TaggedEnum<{
+  Unlink: { readonly account: Account }
+  Refuse: { readonly reason: "NotLinkedToUser" | "LastSignInMethod" }
+}>
+export const UnlinkDecision = Data.taggedEnum<UnlinkDecision>()
+
+/**
+ * Whether removing `target` leaves the user a way to sign in: another linked account, or a verified
+ * address while e-mail sign-in is on. An unverified address does not count: the user never showed
+ * they receive mail there, so it might be a way in for someone else, never for them.
+ */
+export const decideUnlink = (facts: UnlinkFacts): UnlinkDecision => {
+  if (facts.target.userId !== facts.user.id) return UnlinkDecision.Refuse({ reason: "NotLinkedToUser" })
+  const others = facts.accounts.filter((account) =>
+    account.userId === facts.user.id &&
+    !(account.provider === facts.target.provider && account.providerAccountId === facts.target.providerAccountId)
+  )
+  const emailWayIn = facts.emailSignInEnabled && facts.user.email !== null && facts.user.emailVerified !== null
+  return others.length > 0 || emailWayIn
+    ? UnlinkDecision.Unlink({ account: facts.target })
+    : UnlinkDecision.Refuse({ reason: "LastSignInMethod" })
+}

@@ -1,0 +1,66 @@
+import { Clock, Effect, Option } from "effect"
+import { UserStore } from "../ports/UserStore.ts"
+import type { Account } from "./Account.ts"
+import { AuthConfig } from "./AuthConfig.ts"
+import { emitEvent } from "./callHook.ts"
+import { createDatabaseSession, readDatabaseSession } from "./databaseSession.ts"
+import { createJwtSession, readJwtSession, revokeJwtSession } from "./jwtSession.ts"
+import type { Profile } from "./Profile.ts"
+import { hashToken } from "./secretToken.ts"
+import type { SessionCredential } from "./Session.ts"
+import type { User, UserId } from "./User.ts"
+
+/** Starts a session for a user who just signed in, in the configured strategy. */
+export const issueSession = Effect.fn("issueSession")(function*(
+  user: User,
+  context: { readonly account: Account | null; readonly profile: Profile | null; readonly isNewUser: boolean }
+) {
+  const config = yield* AuthConfig
+  return config.session.strategy === "jwt"
+    ? yield* createJwtSession(user, context)
+    : yield* createDatabaseSession(user)
+})
+
+/** Who is this? Valid, unexpired, unrevoked sessions only; renewal as the strategy does it. */
+export const readSession = Effect.fn("readSession")(function*(credential: SessionCredential) {
+  return credential._tag === "Jwt"
+    ? yield* readJwtSession(credential.claims)
+    : yield* readDatabaseSession(credential.token)
+})
+
+/** `POST /session`: hands the data to the jwt/session callbacks and re-issues the session. */
+export const updateSession = Effect.fn("updateSession")(function*(credential: SessionCredential, data: unknown) {
+  if (credential._tag === "Jwt") return yield* readJwtSession(credential.claims, { update: { data } })
+  const read = yield* readDatabaseSession(credential.token, { newSession: data })
+  if (read._tag === "NoSession" || read.session._tag !== "Database") return read
+  // The cookie is written again on update, as Auth.js does, even when the row was not extended.
+  return { ...read, renewed: { _tag: "Database" as const, token: read.session.token, expires: read.session.expires } }
+})
+
+/**
+ * Signs out one session. database: the row is deleted. jwt: the `jti` is revoked, so a copy of the
+ * cookie taken before sign-out stops working too (Auth.js cannot do this).
+ */
+export const endSession = Effect.fn("endSession")(function*(credential: SessionCredential) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  if (credential._tag === "Jwt") {
+    yield* revokeJwtSession(credential.claims)
+    yield* emitEvent("signOut", config.events.signOut, { session: null, token: credential.claims })
+    return
+  }
+  const deleted = yield* store.deleteSession(yield* hashToken(credential.token))
+  yield* emitEvent("signOut", config.events.signOut, { session: Option.getOrNull(deleted), token: null })
+})
+
+/**
+ * Signs a user out everywhere: deletes their database sessions and revokes every JWT issued to them
+ * until now. Both, whatever the strategy, so switching strategies leaves nothing behind.
+ */
+export const endAllSessions = Effect.fn("endAllSessions")(function*(userId: UserId) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  const now = yield* Clock.currentTimeMillis
+  yield* store.deleteUserSessions(userId)
+  yield* store.revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000))
+})

@@ -1,0 +1,46 @@
+import { Effect, Option } from "effect"
+import { ProviderClient } from "../ports/ProviderClient.ts"
+import { AccountNotFound, LastSignInMethod, UserNotFound, UserStore } from "../ports/UserStore.ts"
+import type { ProviderId } from "./Account.ts"
+import { AuthConfig } from "./AuthConfig.ts"
+import { emitEvent } from "./callHook.ts"
+import { decideUnlink } from "./linkDecision.ts"
+import type { UserId } from "./User.ts"
+
+/**
+ * Unlinks the signed-in user's account at `provider`, unless it is their last way to sign in. The
+ * rule is decided here (for a clear answer) and enforced again atomically by the store (so two
+ * concurrent unlinks cannot both pass). The provider is then asked to revoke our tokens, best effort.
+ */
+export const unlinkProvider = Effect.fn("unlinkProvider")(function*(userId: UserId, provider: ProviderId) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  const user = yield* store.getUser(userId)
+  if (Option.isNone(user)) return yield* new UserNotFound()
+  const accounts = yield* store.listAccounts(userId)
+  const target = accounts.find((account) => account.provider === provider)
+  if (target === undefined) return yield* new AccountNotFound({ provider })
+  const emailSignInEnabled = config.providers.some((p) => p.type === "email")
+  const decision = decideUnlink({ user: user.value, accounts, target, emailSignInEnabled })
+  if (decision._tag === "Refuse") {
+    return yield* decision.reason === "LastSignInMethod"
+      ? new LastSignInMethod({ provider })
+      : new AccountNotFound({ provider })
+  }
+  const removed = yield* store.unlinkAccount(
+    { provider: target.provider, providerAccountId: target.providerAccountId },
+    { keepSignInMethod: { verifiedEmailCounts: emailSignInEnabled } }
+  )
+  if (Option.isNone(removed)) return yield* new AccountNotFound({ provider })
+  const account = removed.value
+  if (target.type === "oauth" || target.type === "oidc") {
+    const token = account.refreshToken ?? account.accessToken
+    if (token !== null) {
+      yield* ProviderClient.use((client) => client.revoke(account.provider, token)).pipe(
+        Effect.catch((error) => Effect.logWarning("authfx: could not revoke tokens after unlinking", error._tag))
+      )
+    }
+  }
+  yield* emitEvent("unlinkAccount", config.events.unlinkAccount, { user: user.value, account })
+  return account
+})

@@ -1,0 +1,149 @@
+import { Context, type Effect, type Option, Schema } from "effect"
+import type { Account, AccountKey, ProviderId, TokenSet } from "../domain/Account.ts"
+import type { Session } from "../domain/Session.ts"
+import type { Email, NewUser, User, UserId, UserPatch } from "../domain/User.ts"
+import type { VerificationToken } from "../domain/VerificationToken.ts"
+
+/** The e-mail address is held by another user. Carries no address: errors never carry personal data. */
+export class EmailTaken extends Schema.TaggedError<EmailTaken>()("EmailTaken", {}) {}
+
+/** The provider account is linked to a user already (possibly another one). */
+export class AccountAlreadyLinked extends Schema.TaggedError<AccountAlreadyLinked>()("AccountAlreadyLinked", {
+  provider: Schema.String
+}) {}
+
+/** The user named by an operation does not exist (any more). */
+export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFound", {}) {}
+
+/** The provider account named by an operation is not linked to anyone. */
+export class AccountNotFound extends Schema.TaggedError<AccountNotFound>()("AccountNotFound", {
+  provider: Schema.String
+}) {}
+
+/** Unlinking would leave the user no way to sign in. */
+export class LastSignInMethod extends Schema.TaggedError<LastSignInMethod>()("LastSignInMethod", {
+  provider: Schema.String
+}) {}
+
+/** The store could not answer (connection lost, timeout, outage). Retrying later may work. */
+export class UserStoreUnavailable extends Schema.TaggedError<UserStoreUnavailable>()("UserStoreUnavailable", {
+  message: Schema.String,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {}
+
+export interface SessionAndUser {
+  readonly session: Session
+  readonly user: User
+}
+
+/** A claim on refreshing one account's tokens, so that only one process spends a refresh token. */
+export interface RefreshClaim {
+  /** Who holds the claim: random per attempt. */
+  readonly holder: string
+  /** The claim lapses by itself at this time, so a crashed holder cannot block refreshes forever. */
+  readonly until: Date
+}
+
+/** How a refresh ended: new tokens, or the provider said the refresh token is dead. */
+export type RefreshOutcome =
+  | { readonly _tag: "Refreshed"; readonly tokens: TokenSet }
+  | { readonly _tag: "NeedsReauth" }
+
+/** Revocation facts about one JWT session token. */
+export interface TokenIdentity {
+  readonly jti: string
+  readonly userId: UserId
+  /** When the token was issued, to compare against a user-wide revocation. */
+  readonly issuedAt: Date
+}
+
+/**
+ * Users, their linked provider accounts (with OAuth tokens), database sessions, single-use
+ * verification tokens and revoked JWT ids.
+ *
+ * Contract (each sentence has a conformance test in test/conformance/UserStore.ts):
+ * - Lookups return `Option`; absence is not an error.
+ * - E-mail addresses are unique among users: creating or updating a user onto a taken address fails
+ *   with `EmailTaken` and changes nothing.
+ * - A provider account belongs to at most one user: linking it again fails with `AccountAlreadyLinked`.
+ * - Linking to, or creating a session for, a user who does not exist fails with `UserNotFound`.
+ * - Deleting a user deletes their accounts and sessions with them.
+ * - `unlinkAccount` with `keepSignInMethod` never leaves a user without an account or (when it counts)
+ *   a verified address, also under concurrent unlinks.
+ * - `getSessionAndUser` answers both in one call; it does not judge expiry (the domain does).
+ * - `consumeVerificationToken` returns the token and deletes it in one step: of any number of
+ *   concurrent consumers exactly one gets it.
+ * - A revoked token id stays revoked until the given time; `revokeUserTokens` revokes every token of
+ *   the user issued at or before the given time.
+ * - `claimTokenRefresh` grants a claim to one holder at a time; a lapsed claim can be taken over;
+ *   `completeTokenRefresh` stores the outcome and releases the claim only for its holder.
+ * - Infrastructure failure is `UserStoreUnavailable`, never a defect.
+ */
+export class UserStore extends Context.Service<UserStore, {
+  readonly createUser: (user: NewUser) => Effect.Effect<User, EmailTaken | UserStoreUnavailable>
+  readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+  readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+  readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+  readonly updateUser: (
+    id: UserId,
+    patch: UserPatch
+  ) => Effect.Effect<User, UserNotFound | EmailTaken | UserStoreUnavailable>
+  /** Deletes the user with their accounts and sessions; returns whether the user existed. */
+  readonly deleteUser: (id: UserId) => Effect.Effect<boolean, UserStoreUnavailable>
+
+  readonly linkAccount: (
+    account: Account
+  ) => Effect.Effect<Account, AccountAlreadyLinked | UserNotFound | UserStoreUnavailable>
+  /**
+   * Removes the link and returns what was removed. With `keepSignInMethod`, it refuses (atomically, so
+   * two concurrent unlinks cannot both pass) when the user would keep no other account and no
+   * verified e-mail address (the address counts only when `verifiedEmailCounts`).
+   */
+  readonly unlinkAccount: (
+    key: AccountKey,
+    options?: { readonly keepSignInMethod?: { readonly verifiedEmailCounts: boolean } }
+  ) => Effect.Effect<Option.Option<Account>, LastSignInMethod | UserStoreUnavailable>
+  readonly getAccount: (key: AccountKey) => Effect.Effect<Option.Option<Account>, UserStoreUnavailable>
+  readonly listAccounts: (userId: UserId) => Effect.Effect<ReadonlyArray<Account>, UserStoreUnavailable>
+  /** The user's account at one provider (a user links at most one account per provider). */
+  readonly getUserAccount: (
+    userId: UserId,
+    provider: ProviderId
+  ) => Effect.Effect<Option.Option<Account>, UserStoreUnavailable>
+  /** Replaces the stored tokens after a fresh sign-in (clears `needsReauth`). */
+  readonly updateAccountTokens: (
+    key: AccountKey,
+    tokens: TokenSet
+  ) => Effect.Effect<Account, AccountNotFound | UserStoreUnavailable>
+  readonly claimTokenRefresh: (key: AccountKey, claim: RefreshClaim) => Effect.Effect<boolean, UserStoreUnavailable>
+  /** Stores the outcome if `holder` still holds the claim, and releases it; returns the account after. */
+  readonly completeTokenRefresh: (
+    key: AccountKey,
+    holder: string,
+    outcome: Option.Option<RefreshOutcome>
+  ) => Effect.Effect<Option.Option<Account>, UserStoreUnavailable>
+
+  readonly createSession: (session: Session) => Effect.Effect<Session, UserNotFound | UserStoreUnavailable>
+  readonly getSessionAndUser: (tokenHash: string) => Effect.Effect<Option.Option<SessionAndUser>, UserStoreUnavailable>
+  readonly updateSessionExpiry: (
+    tokenHash: string,
+    expires: Date
+  ) => Effect.Effect<Option.Option<Session>, UserStoreUnavailable>
+  readonly deleteSession: (tokenHash: string) => Effect.Effect<Option.Option<Session>, UserStoreUnavailable>
+  /** Deletes every session of the user; returns how many there were. */
+  readonly deleteUserSessions: (userId: UserId) => Effect.Effect<number, UserStoreUnavailable>
+
+  readonly createVerificationToken: (token: VerificationToken) => Effect.Effect<void, UserStoreUnavailable>
+  readonly consumeVerificationToken: (
+    identifier: string,
+    tokenHash: string
+  ) => Effect.Effect<Option.Option<VerificationToken>, UserStoreUnavailable>
+
+  readonly revokeTokenId: (jti: string, until: Date) => Effect.Effect<void, UserStoreUnavailable>
+  readonly revokeUserTokens: (
+    userId: UserId,
+    issuedAtOrBefore: Date,
+    until: Date
+  ) => Effect.Effect<void, UserStoreUnavailable>
+  readonly isTokenRevoked: (token: TokenIdentity) => Effect.Effect<boolean, UserStoreUnavailable>
+}>()("authfx/UserStore") {}
