@@ -65,7 +65,8 @@ export interface TokenIdentity {
  * - Lookups return `Option`; absence is not an error.
  * - E-mail addresses are unique among users: creating or updating a user onto a taken address fails
  *   with `EmailTaken` and changes nothing.
- * - A provider account belongs to at most one user: linking it again fails with `AccountAlreadyLinked`.
+ * - A provider account belongs to at most one user, and a user has at most one account per provider:
+ *   linking either again fails with `AccountAlreadyLinked`.
  * - Linking to, or creating a session for, a user who does not exist fails with `UserNotFound`.
  * - Deleting a user deletes their accounts and sessions with them.
  * - `unlinkAccount` with `keepSignInMethod` never leaves a user without an account or (when it counts)

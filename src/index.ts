@@ -1,0 +1,110 @@
+// authfx: the one public entry. It names what it exports; nothing else under src/ is public API.
+
+// Ports
+export {
+  AccountAlreadyLinked,
+  AccountNotFound,
+  EmailTaken,
+  LastSignInMethod,
+  type RefreshClaim,
+  type RefreshOutcome,
+  type SessionAndUser,
+  type TokenIdentity,
+  UserNotFound,
+  UserStore,
+  UserStoreUnavailable
+} from "./ports/UserStore.ts"
+export { type MailMessage, Mailer, MailerError } from "./ports/Mailer.ts"
+export {
+  type AuthorizationChecks,
+  type AuthorizationRequest,
+  type CallbackInput,
+  InvalidGrant,
+  ProviderCheckFailed,
+  ProviderClient,
+  ProviderDenied,
+  ProviderResponseInvalid,
+  ProviderUnavailable,
+  UnknownProvider
+} from "./ports/ProviderClient.ts"
+export {
+  type ContentEncryption,
+  type Key,
+  type KeyPair,
+  KeyPurpose,
+  KeyStore,
+  KeyStoreUnavailable,
+  type PairAlgorithm,
+  type PublicJwk,
+  type SecretAlgorithm,
+  type SecretKey
+} from "./ports/KeyStore.ts"
+
+// Domain models
+export { Email, NewUser, User, UserId, type UserPatch } from "./domain/User.ts"
+export { Account, AccountKey, AccountType, ProviderId, TokenSet } from "./domain/Account.ts"
+export {
+  type ActiveSession,
+  type IssuedSession,
+  JwtClaims,
+  Session,
+  type SessionCredential,
+  type SessionRead,
+  type SessionView
+} from "./domain/Session.ts"
+export { VerificationToken } from "./domain/VerificationToken.ts"
+export { Profile } from "./domain/Profile.ts"
+export type {
+  Awaitable,
+  CredentialsField,
+  CredentialsProviderConfig,
+  CredentialsUser,
+  EmailProviderConfig,
+  OAuthProviderConfig,
+  ProviderConfig
+} from "./domain/Provider.ts"
+export {
+  AuthConfig,
+  type AuthOptions,
+  type Callbacks,
+  ConfigurationInvalid,
+  type Events,
+  type Pages,
+  type ResolvedAuthConfig,
+  type SessionStrategy
+} from "./domain/AuthConfig.ts"
+
+// Domain programs
+export { decideLink, decideUnlink, LinkDecision, type LinkFacts, UnlinkDecision } from "./domain/linkDecision.ts"
+export { completeOAuthSignIn, startOAuthSignIn } from "./domain/oauthSignIn.ts"
+export { completeEmailSignIn, requestEmailSignIn } from "./domain/emailSignIn.ts"
+export { credentialsSignIn } from "./domain/credentialsSignIn.ts"
+export { type SignedIn } from "./domain/accountSignIn.ts"
+export { endAllSessions, endSession, issueSession, readSession, updateSession } from "./domain/sessionLifecycle.ts"
+export { unlinkProvider } from "./domain/unlinkProvider.ts"
+export {
+  type AccessTokenError,
+  NoLinkedAccount,
+  ReauthRequired,
+  TokenRefreshFailed,
+  TokenRotation
+} from "./domain/tokenRotation.ts"
+export {
+  AccessDenied,
+  CredentialsSignin,
+  InvalidEmail,
+  OAuthAccountNotLinked,
+  ProviderNotConfigured,
+  SignInRedirected,
+  Verification
+} from "./domain/SignInError.ts"
+export { CallbackFailed } from "./domain/callHook.ts"
+export { normalizeEmail } from "./domain/normalizeEmail.ts"
+
+// Adapters (namespaces: MemoryUserStore.layer, …) and composition
+export * as MemoryUserStore from "./adapters/memory/MemoryUserStore.ts"
+export * as MemoryMailer from "./adapters/memory/MemoryMailer.ts"
+export * as MemoryProviderClient from "./adapters/memory/MemoryProviderClient.ts"
+export * as MemoryKeyStore from "./adapters/memory/MemoryKeyStore.ts"
+export { coreLayer } from "./compose/coreLayer.ts"
+export { cryptoLayer } from "./compose/cryptoLayer.ts"

@@ -1,0 +1,86 @@
+import { Option } from "effect"
+import { describe, expect, it } from "vitest"
+import type { Account, ProviderId } from "../../src/domain/Account.ts"
+import { decideLink, decideUnlink, type LinkFacts } from "../../src/domain/linkDecision.ts"
+import type { Email, User, UserId } from "../../src/domain/User.ts"
+
+const user = (id: string, verified = true): User => ({
+  id: id as UserId,
+  name: id,
+  email: `${id}@example.com` as Email,
+  emailVerified: verified ? new Date("2026-01-01T00:00:00Z") : null,
+  image: null
+})
+const [ada, bob] = [user("ada"), user("bob")]
+const none = Option.none<User>()
+const some = (u: User) => Option.some(u)
+
+type Row = readonly [
+  string,
+  { current: Option.Option<User>; accountOwner: Option.Option<User>; emailOwner: Option.Option<User> },
+  { verified: boolean; trusted: boolean },
+  string
+]
+
+// Every combination that matters, with the outcome each rule promises (README: "Account linking").
+const rows: ReadonlyArray<Row> = [
+  ["linked account, signed out → its user", { current: none, accountOwner: some(ada), emailOwner: none }, { verified: false, trusted: false }, "SignInExisting:ada"],
+  ["linked account, signed in as its user → same user", { current: some(ada), accountOwner: some(ada), emailOwner: some(ada) }, { verified: true, trusted: true }, "SignInExisting:ada"],
+  ["linked account, signed in as another user → refuse", { current: some(bob), accountOwner: some(ada), emailOwner: none }, { verified: true, trusted: true }, "Refuse:AccountOfAnotherUser"],
+  ["linked account owner wins over e-mail owner", { current: none, accountOwner: some(ada), emailOwner: some(bob) }, { verified: true, trusted: true }, "SignInExisting:ada"],
+  ["new account, signed in → link to the signed-in user", { current: some(bob), accountOwner: none, emailOwner: none }, { verified: false, trusted: false }, "LinkToCurrent:bob"],
+  ["new account, signed in, e-mail of another user → still the signed-in user", { current: some(bob), accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: true }, "LinkToCurrent:bob"],
+  ["new account, signed out, e-mail taken, unverified, untrusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: false, trusted: false }, "Refuse:EmailOfAnotherUser"],
+  ["new account, signed out, e-mail taken, verified, untrusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: false }, "Refuse:EmailOfAnotherUser"],
+  ["new account, signed out, e-mail taken, unverified, trusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: false, trusted: true }, "Refuse:EmailOfAnotherUser"],
+  ["new account, signed out, e-mail taken, verified, trusted → link to its owner", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: true }, "LinkToEmailOwner:ada"],
+  ["new account, signed out, new e-mail → create", { current: none, accountOwner: none, emailOwner: none }, { verified: false, trusted: false }, "CreateAndLink"],
+  ["new account, signed out, new e-mail, trusted → create", { current: none, accountOwner: none, emailOwner: none }, { verified: true, trusted: true }, "CreateAndLink"]
+]
+
+describe("decideLink", () => {
+  it.each(rows)("%s", (_name, facts, profile, expected) => {
+    const input: LinkFacts = { ...facts, emailVerified: profile.verified, providerTrustsEmail: profile.trusted }
+    const decision = decideLink(input)
+    const shown = decision._tag === "Refuse"
+      ? `Refuse:${decision.reason}`
+      : decision._tag === "CreateAndLink"
+      ? "CreateAndLink"
+      : `${decision._tag}:${decision.user.id}`
+    expect(shown).toBe(expected)
+  })
+})
+
+const account = (owner: User, provider: string, type: Account["type"] = "oauth"): Account => ({
+  provider: provider as ProviderId,
+  providerAccountId: `${owner.id}-${provider}`,
+  userId: owner.id,
+  type,
+  accessToken: null,
+  refreshToken: null,
+  idToken: null,
+  expiresAt: null,
+  tokenType: null,
+  scope: null,
+  sessionState: null,
+  needsReauth: false
+})
+
+describe("decideUnlink", () => {
+  const github = account(ada, "github")
+  const google = account(ada, "google")
+  const unverified = user("carl", false)
+  const carlGithub = account(unverified, "github")
+
+  it.each([
+    ["another account remains → unlink", ada, [github, google], github, false, "Unlink"],
+    ["last account, e-mail sign-in off → refuse", ada, [github], github, false, "Refuse:LastSignInMethod"],
+    ["last account, verified e-mail and e-mail sign-in on → unlink", ada, [github], github, true, "Unlink"],
+    ["last account, unverified e-mail, e-mail sign-in on → refuse", unverified, [carlGithub], carlGithub, true, "Refuse:LastSignInMethod"],
+    ["credentials account counts as a way in", ada, [github, account(ada, "credentials", "credentials")], github, false, "Unlink"],
+    ["someone else's account → refuse", bob, [github], github, true, "Refuse:NotLinkedToUser"]
+  ] as const)("%s", (_name, who, accounts, target, emailOn, expected) => {
+    const decision = decideUnlink({ user: who, accounts, target, emailSignInEnabled: emailOn })
+    expect(decision._tag === "Refuse" ? `Refuse:${decision.reason}` : decision._tag).toBe(expected)
+  })
+})

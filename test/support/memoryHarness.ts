@@ -1,0 +1,111 @@
+import { Effect, Layer, Option, Redacted } from "effect"
+import { TestClock } from "effect/testing"
+import * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
+import * as MemoryMailer from "../../src/adapters/memory/MemoryMailer.ts"
+import * as MemoryProviderClient from "../../src/adapters/memory/MemoryProviderClient.ts"
+import * as MemoryUserStore from "../../src/adapters/memory/MemoryUserStore.ts"
+import { coreLayer } from "../../src/compose/coreLayer.ts"
+import type { ProviderId } from "../../src/domain/Account.ts"
+import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
+import { completeEmailSignIn, requestEmailSignIn } from "../../src/domain/emailSignIn.ts"
+import { completeOAuthSignIn, startOAuthSignIn } from "../../src/domain/oauthSignIn.ts"
+import type { Profile } from "../../src/domain/Profile.ts"
+import type { CredentialsUser, ProviderConfig } from "../../src/domain/Provider.ts"
+import type { User } from "../../src/domain/User.ts"
+
+export const github = "github" as ProviderId
+export const google = "google" as ProviderId
+export const emailProvider = "email" as ProviderId
+export const credentials = "credentials" as ProviderId
+
+/** The application's own user table behind the credentials provider. */
+export const credentialUsers: Record<string, CredentialsUser & { readonly password: string }> = {
+  ada: { id: "app-ada", name: "Ada", email: "ada@example.com", emailVerified: true, password: "correct horse" },
+  bob: { id: "app-bob", name: "Bob", email: null, password: "battery staple" }
+}
+
+export const testProviders: ReadonlyArray<ProviderConfig> = [
+  { type: "oauth", id: github, name: "GitHub", trustEmail: false },
+  { type: "oidc", id: google, name: "Google", trustEmail: true },
+  { type: "email", id: emailProvider, name: "Email", maxAge: 24 * 60 * 60, from: "auth@example.com" },
+  {
+    type: "credentials",
+    id: credentials,
+    name: "Password",
+    fields: { username: { label: "Username", type: "text" }, password: { label: "Password", type: "password" } },
+    trustEmail: false,
+    authorize: (input) => {
+      const found = credentialUsers[input["username"] ?? ""]
+      if (found === undefined || found.password !== input["password"]) return null
+      const { password: _password, ...user } = found
+      return user
+    }
+  }
+]
+
+export const start = Date.UTC(2026, 0, 1)
+
+/** Everything on memory adapters, with a fresh store per build. */
+export const memoryHarness = (options?: Partial<AuthOptions>) =>
+  coreLayer({ providers: testProviders, ...options }).pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      MemoryUserStore.layer,
+      MemoryMailer.layer(),
+      MemoryProviderClient.layer([
+        { id: github, type: "oauth", accessTokenSeconds: 3600 },
+        { id: google, type: "oidc", accessTokenSeconds: 600 }
+      ]),
+      MemoryKeyStore.layer({ secrets: [Redacted.make("test-secret-of-at-least-32-characters!")] })
+    ))
+  )
+
+/** Runs one case on a fresh harness under a TestClock set to `start`. */
+export const runCase = <A, E, R extends Layer.Success<ReturnType<typeof memoryHarness>> | TestClock.TestClock>(
+  program: Effect.Effect<A, E, R>,
+  options?: Partial<AuthOptions>
+): Promise<A> =>
+  Effect.runPromise(
+    TestClock.setTime(start).pipe(
+      Effect.andThen(program),
+      Effect.provide(memoryHarness(options)),
+      Effect.provide(TestClock.layer())
+    ) as Effect.Effect<A, unknown>
+  )
+
+/** The whole OAuth round trip, with the scripted provider approving as `profile`. */
+export const oauthSignIn = Effect.fnUntraced(function*(
+  provider: ProviderId,
+  profile: Profile,
+  current: Option.Option<User> = Option.none()
+) {
+  const redirectUri = `http://localhost:3000/auth/callback/${provider}`
+  const started = yield* startOAuthSignIn(provider, { redirectUri })
+  const params = yield* MemoryProviderClient.ScriptedProvider.use((idp) => idp.approve(started.url, profile))
+  return yield* completeOAuthSignIn({ provider, redirectUri, params, checks: started.checks, current })
+})
+
+/** Requests a magic link and reads the token back out of the mail the memory Mailer kept. */
+export const requestLink = Effect.fnUntraced(function*(email: string) {
+  const { identifier } = yield* requestEmailSignIn({
+    provider: emailProvider,
+    email,
+    host: "localhost:3000",
+    link: (token, id) =>
+      `http://localhost:3000/auth/callback/email?token=${Redacted.value(token)}&email=${encodeURIComponent(id)}`
+  })
+  const mail = yield* MemoryMailer.Outbox.use((outbox) => outbox.latestTo(identifier))
+  const text = Redacted.value(Option.getOrThrow(mail).text)
+  const url = new URL(text.split("\n").find((line) => line.startsWith("http"))!)
+  return { identifier, token: url.searchParams.get("token")!, email: url.searchParams.get("email")! }
+})
+
+export const followLink = (link: { readonly token: string; readonly email: string }) =>
+  completeEmailSignIn({ provider: emailProvider, email: link.email, token: Redacted.make(link.token) })
+
+export const profile = (id: string, email: string | null, emailVerified: boolean): Profile => ({
+  id,
+  name: id,
+  email,
+  emailVerified,
+  image: null
+})
