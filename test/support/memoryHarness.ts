@@ -12,6 +12,7 @@ import { completeOAuthSignIn, startOAuthSignIn } from "../../src/domain/oauthSig
 import type { Profile } from "../../src/domain/Profile.ts"
 import type { CredentialsUser, ProviderConfig } from "../../src/domain/Provider.ts"
 import type { User } from "../../src/domain/User.ts"
+import { interleaved } from "./interleaved.ts"
 
 export const github = "github" as ProviderId
 export const google = "google" as ProviderId
@@ -45,29 +46,34 @@ export const testProviders: ReadonlyArray<ProviderConfig> = [
 
 export const start = Date.UTC(2026, 0, 1)
 
-/** Everything on memory adapters, with a fresh store per build. */
-export const memoryHarness = (options?: Partial<AuthOptions>) =>
-  coreLayer({ providers: testProviders, ...options }).pipe(
-    Layer.provideMerge(Layer.mergeAll(
-      MemoryUserStore.layer,
-      MemoryMailer.layer(),
-      MemoryProviderClient.layer([
-        { id: github, type: "oauth", accessTokenSeconds: 3600 },
-        { id: google, type: "oidc", accessTokenSeconds: 600 }
-      ]),
-      MemoryKeyStore.layer({ secrets: [Redacted.make("test-secret-of-at-least-32-characters!")] })
-    ))
+/**
+ * Everything on memory adapters, with a fresh store per build. With `interleaveSeed`, every store and
+ * provider call yields to the scheduler a seeded random number of times, so concurrent fibers race.
+ */
+export const memoryHarness = (options?: Partial<AuthOptions>, interleaveSeed?: number) => {
+  const adapters = Layer.mergeAll(
+    MemoryUserStore.layer,
+    MemoryMailer.layer(),
+    MemoryProviderClient.layer([
+      { id: github, type: "oauth", accessTokenSeconds: 3600 },
+      { id: google, type: "oidc", accessTokenSeconds: 600 }
+    ]),
+    MemoryKeyStore.layer({ secrets: [Redacted.make("test-secret-of-at-least-32-characters!")] })
   )
+  const ports = interleaveSeed === undefined ? adapters : interleaved(interleaveSeed).pipe(Layer.provideMerge(adapters))
+  return coreLayer({ providers: testProviders, ...options }).pipe(Layer.provideMerge(ports))
+}
 
 /** Runs one case on a fresh harness under a TestClock set to `start`. */
 export const runCase = <A, E, R extends Layer.Success<ReturnType<typeof memoryHarness>> | TestClock.TestClock>(
   program: Effect.Effect<A, E, R>,
-  options?: Partial<AuthOptions>
+  options?: Partial<AuthOptions>,
+  interleaveSeed?: number
 ): Promise<A> =>
   Effect.runPromise(
     TestClock.setTime(start).pipe(
       Effect.andThen(program),
-      Effect.provide(memoryHarness(options)),
+      Effect.provide(memoryHarness(options, interleaveSeed)),
       Effect.provide(TestClock.layer())
     ) as Effect.Effect<A, unknown>
   )

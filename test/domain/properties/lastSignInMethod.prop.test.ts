@@ -21,7 +21,8 @@ it("the last sign-in method cannot be unlinked", async () => {
         { minLength: 1, maxLength: 4 }
       ),
       fc.array(fc.record({ user: fc.nat(3), provider: fc.constantFrom<ProviderId>(...providers) }), { maxLength: 12 }),
-      (emailOn, setups, unlinks) =>
+      fc.integer(),
+      (emailOn, setups, unlinks, seed) =>
         runCase(
           Effect.gen(function*() {
             const store = yield* UserStore
@@ -58,7 +59,8 @@ it("the last sign-in method cannot be unlinked", async () => {
               expect(accounts.length > 0 || emailWayIn).toBe(true)
             }
           }),
-          { providers: emailOn ? testProviders : testProviders.filter((p: ProviderConfig) => p.type !== "email") }
+          { providers: emailOn ? testProviders : testProviders.filter((p: ProviderConfig) => p.type !== "email") },
+          seed
         )
     ),
     { numRuns: 150 }

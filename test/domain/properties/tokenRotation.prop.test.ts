@@ -21,7 +21,8 @@ it("concurrent getAccessToken calls refresh once and never return a superseded t
         fc.record({ waitSeconds: fc.integer({ min: 0, max: 2 * lifetime }), callers: fc.integer({ min: 1, max: 40 }) }),
         { minLength: 1, maxLength: 5 }
       ),
-      (rounds) =>
+      fc.integer(),
+      (rounds, seed) =>
         runCase(Effect.gen(function*() {
           const idp = yield* ScriptedProvider
           const store = yield* UserStore
@@ -48,7 +49,7 @@ it("concurrent getAccessToken calls refresh once and never return a superseded t
             expect(yield* idp.isAccessTokenValid(token)).toBe(true)
             expiresAt = stored.expiresAt!.getTime()
           }
-        }), { accessTokenSkewSeconds: skew })
+        }), { accessTokenSkewSeconds: skew }, seed)
     ),
     { numRuns: 100 }
   )

@@ -17,7 +17,8 @@ it("a verification token works exactly once, also with many concurrent consumers
         { minLength: 1, maxLength: 4 }
       ),
       fc.integer({ min: 0, max: 48 * 60 * 60 }),
-      (links, waitSeconds) =>
+      fc.integer(),
+      (links, waitSeconds, seed) =>
         runCase(Effect.gen(function*() {
           const issued = yield* Effect.forEach(links, (link) => requestLink(link.email))
           yield* TestClock.adjust(waitSeconds * 1000)
@@ -38,7 +39,7 @@ it("a verification token works exactly once, also with many concurrent consumers
           }
           // Spent or expired, it stays dead.
           for (const link of issued) expect((yield* Effect.flip(followLink(link)))._tag).toBe("Verification")
-        }))
+        }), undefined, seed)
     ),
     { numRuns: 60 }
   )

@@ -1,0 +1,50 @@
+/**
+ * The UserStore conformance suite: every adapter (memory, PostgreSQL, the Auth.js bridge) runs it
+ * unchanged, so each sentence of the contract on `UserStore` (src/ports/UserStore.ts) has a case here.
+ * The cases live in ./userStore/, one file per area (fixtures.ts holds what they share); `suite` registers
+ * them in order.
+ *
+ * Rules the cases keep, so the same suite is meaningful against a real database:
+ * - The store is shared by every case of the block and never assumed empty: each case makes its own
+ *   users, e-mails, account ids and token hashes from `crypto.randomUUID()` (not Effect's `Random`,
+ *   whose sequences could repeat across runs against a database that outlives them).
+ * - No case depends on another or on their order.
+ * - Time-dependent points (revocation `until`, claim lapse) use a time an hour in the past against one a
+ *   century in the future, both counted from `Clock`. Under TestClock the clock reads 1970, so the same
+ *   dates are past and future whether the adapter compares them to `Clock` or to the database's `now()`.
+ * - Dates are whole seconds: some stores (and Auth.js's `expires_at`) keep no milliseconds.
+ * - Tokens are `Redacted`, and any two `Redacted` look equal to a deep equality: they are unwrapped
+ *   before comparing.
+ */
+import { layer } from "@effect/vitest"
+import type { Layer } from "effect"
+import type { UserStore } from "../../src/ports/UserStore.ts"
+import { describeAccounts } from "./userStore/accounts.ts"
+import { describeRefreshClaims } from "./userStore/refreshClaims.ts"
+import { describeRevocation } from "./userStore/revocation.ts"
+import { describeSessions } from "./userStore/sessions.ts"
+import { describeUnavailable } from "./userStore/unavailable.ts"
+import { describeUnlinking } from "./userStore/unlinking.ts"
+import { describeUsers } from "./userStore/users.ts"
+import { describeVerificationTokens } from "./userStore/verificationTokens.ts"
+
+export interface SuiteOptions {
+  /**
+   * The adapter wired to a backend that is down (e.g. a database on a closed port). Without it the
+   * contract's "infrastructure failure is `UserStoreUnavailable`" case is reported as todo.
+   */
+  readonly unavailable?: Layer.Layer<UserStore, unknown>
+}
+
+/** Registers the conformance cases for one adapter, sharing one store (built from `storeLayer`) among them. */
+export const suite = (name: string, storeLayer: Layer.Layer<UserStore, unknown>, options: SuiteOptions = {}): void =>
+  layer(storeLayer)(`UserStore conformance: ${name}`, (it) => {
+    describeUsers(it)
+    describeAccounts(it)
+    describeUnlinking(it)
+    describeSessions(it)
+    describeVerificationTokens(it)
+    describeRevocation(it)
+    describeRefreshClaims(it)
+    describeUnavailable(it, options.unavailable)
+  })

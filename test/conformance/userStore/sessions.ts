@@ -1,0 +1,102 @@
+/**
+ * UserStore conformance, "sessions": createSession, getSessionAndUser, updateSessionExpiry, deleteSession
+ * and deleteUserSessions.
+ */
+import { assert, describe, expect } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import { UserStore } from "../../../src/ports/UserStore.ts"
+import {
+  type ConformanceIt,
+  createUser,
+  day,
+  expectNone,
+  expectSome,
+  hour,
+  missingUserId,
+  newSession,
+  now,
+  sessionFields,
+  userFields,
+  uuid
+} from "./fixtures.ts"
+
+/** Registers the "sessions" block. */
+export const describeSessions = (it: ConformanceIt): void => {
+  describe("sessions", () => {
+    it.effect("createSession stores the session; getSessionAndUser answers it with its user", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const user = yield* createUser()
+        const session = newSession(user.id, new Date((yield* now) + day))
+        expect(sessionFields(yield* store.createSession(session))).toEqual(session)
+        const found = expectSome(yield* store.getSessionAndUser(session.tokenHash), "the session")
+        expect(sessionFields(found.session)).toEqual(session)
+        expect(userFields(found.user)).toEqual(userFields(user))
+      }))
+
+    it.effect("getSessionAndUser does not judge expiry: an expired session is answered too", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const user = yield* createUser()
+        const session = yield* store.createSession(newSession(user.id, new Date((yield* now) - day)))
+        const found = expectSome(yield* store.getSessionAndUser(session.tokenHash), "the expired session")
+        expect(sessionFields(found.session)).toEqual(sessionFields(session))
+        assert.strictEqual(found.user.id, user.id)
+      }))
+
+    it.effect("createSession for a user who does not exist (or no longer does) fails with UserNotFound", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const expires = new Date((yield* now) + day)
+        const never = newSession(missingUserId(), expires)
+        assert.strictEqual((yield* Effect.flip(store.createSession(never)))._tag, "UserNotFound")
+        expectNone(yield* store.getSessionAndUser(never.tokenHash), "session of a missing user")
+
+        const gone = yield* createUser()
+        yield* store.deleteUser(gone.id)
+        const late = newSession(gone.id, expires)
+        assert.strictEqual((yield* Effect.flip(store.createSession(late)))._tag, "UserNotFound")
+        expectNone(yield* store.getSessionAndUser(late.tokenHash), "session of a deleted user")
+      }))
+
+    it.effect("updateSessionExpiry sets the new expiry and returns the session; None when there is none", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const t = yield* now
+        const user = yield* createUser()
+        const session = yield* store.createSession(newSession(user.id, new Date(t + hour)))
+        const expires = new Date(t + 30 * day)
+        const updated = expectSome(yield* store.updateSessionExpiry(session.tokenHash, expires), "the session")
+        expect(sessionFields(updated)).toEqual({ ...sessionFields(session), expires })
+        const found = expectSome(yield* store.getSessionAndUser(session.tokenHash), "the session")
+        expect(sessionFields(found.session)).toEqual({ ...sessionFields(session), expires })
+        expectNone(yield* store.updateSessionExpiry(`sess-${uuid()}`, expires), "missing session")
+      }))
+
+    it.effect("deleteSession returns the deleted session, then None", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const user = yield* createUser()
+        const session = yield* store.createSession(newSession(user.id, new Date((yield* now) + day)))
+        const deleted = expectSome(yield* store.deleteSession(session.tokenHash), "the deleted session")
+        expect(sessionFields(deleted)).toEqual(sessionFields(session))
+        expectNone(yield* store.getSessionAndUser(session.tokenHash), "deleted session")
+        expectNone(yield* store.deleteSession(session.tokenHash), "session deleted twice")
+      }))
+
+    it.effect("deleteUserSessions deletes every session of the user, returns the count and spares others", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const expires = new Date((yield* now) + day)
+        const user = yield* createUser()
+        const other = yield* createUser()
+        const mine = yield* Effect.forEach([1, 2, 3], () => store.createSession(newSession(user.id, expires)))
+        const theirs = yield* store.createSession(newSession(other.id, expires))
+        assert.strictEqual(yield* store.deleteUserSessions(user.id), 3)
+        for (const session of mine) expectNone(yield* store.getSessionAndUser(session.tokenHash), "deleted session")
+        assert.isTrue(Option.isSome(yield* store.getSessionAndUser(theirs.tokenHash)), "another user's session stays")
+        assert.isTrue(Option.isSome(yield* store.getUser(user.id)), "the user stays")
+        assert.strictEqual(yield* store.deleteUserSessions(user.id), 0)
+      }))
+  })
+}
