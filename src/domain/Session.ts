@@ -15,13 +15,15 @@ export type Session = typeof Session.Type
 /**
  * The claims of a JWT session token. `jti` names the session, not one encoding of it: renewals keep
  * it, so revoking the `jti` ends every copy of the cookie that was ever issued for that session.
- * `iat` and `exp` are seconds since the epoch, as RFC 7519 has them.
+ * `iat` and `exp` are seconds since the epoch (RFC 7519 NumericDate). `iat` keeps milliseconds as a
+ * fraction (NumericDate allows it), so "revoke everything issued until now" can tell a token issued a
+ * moment later in the same second from one issued before.
  */
 export const JwtClaims = Schema.StructWithRest(
   Schema.Struct({
     sub: Schema.String,
     jti: Schema.NonEmptyString,
-    iat: Schema.Int,
+    iat: Schema.Finite,
     exp: Schema.Int,
     name: Schema.optionalKey(Schema.NullOr(Schema.String)),
     email: Schema.optionalKey(Schema.NullOr(Schema.String)),

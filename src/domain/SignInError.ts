@@ -1,8 +1,8 @@
 import { Schema } from "effect"
 
-/** The signIn callback said no (or failed), or the provider's user refused consent. */
+/** The signIn callback said no (or failed), or the jwt callback refused to make a token at sign-in. */
 export class AccessDenied extends Schema.TaggedError<AccessDenied>()("AccessDenied", {
-  reason: Schema.Literals(["SignInCallback", "ProviderDenied", "JwtCallback"])
+  reason: Schema.Literals(["SignInCallback", "JwtCallback"])
 }) {}
 
 /**

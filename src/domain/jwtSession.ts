@@ -25,7 +25,8 @@ export const createJwtSession = Effect.fnUntraced(function*(
   context: { readonly account: Account | null; readonly profile: Profile | null; readonly isNewUser: boolean }
 ) {
   const config = yield* AuthConfig
-  const iat = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+  const now = yield* Clock.currentTimeMillis
+  const iat = now / 1000
   const base: JwtClaims = {
     sub: user.id,
     name: user.name,
@@ -33,7 +34,7 @@ export const createJwtSession = Effect.fnUntraced(function*(
     picture: user.image,
     jti: yield* randomId,
     iat,
-    exp: iat + config.session.maxAge
+    exp: Math.floor(iat) + config.session.maxAge
   }
   const hook = config.callbacks.jwt
   let claims = base
@@ -52,6 +53,10 @@ export const createJwtSession = Effect.fnUntraced(function*(
   const issued: IssuedSession = { _tag: "Jwt", claims, expires: new Date(claims.exp * 1000) }
   return issued
 })
+
+// Rounded: iat * 1000 is off by a float's last bit, and a truncated millisecond would misplace a token
+// around a revocation boundary.
+const issuedAtMillis = (claims: JwtClaims): number => Math.round(claims.iat * 1000)
 
 const sameClaims = (a: JwtClaims, b: JwtClaims): boolean => JSON.stringify(a) === JSON.stringify(b)
 
@@ -72,7 +77,7 @@ export const readJwtSession = Effect.fnUntraced(function*(
   const revoked = yield* store.isTokenRevoked({
     jti: claims.jti,
     userId: claims.sub as UserId,
-    issuedAt: new Date(claims.iat * 1000)
+    issuedAt: new Date(issuedAtMillis(claims))
   })
   if (revoked) return noSession(true)
 
@@ -88,9 +93,9 @@ export const readJwtSession = Effect.fnUntraced(function*(
   }
   const changed = options?.update !== undefined || (hook !== undefined && !sameClaims(token, claims))
   let renewed: IssuedSession | null = null
-  if (changed || now - claims.iat * 1000 >= config.session.updateAge * 1000) {
-    const iat = Math.floor(now / 1000)
-    token = { ...token, iat, exp: Math.max(claims.exp, iat + config.session.maxAge) }
+  if (changed || now - issuedAtMillis(claims) >= config.session.updateAge * 1000) {
+    const iat = now / 1000
+    token = { ...token, iat, exp: Math.max(claims.exp, Math.floor(iat) + config.session.maxAge) }
     renewed = { _tag: "Jwt", claims: token, expires: new Date(token.exp * 1000) }
   }
   const expires = new Date(token.exp * 1000)

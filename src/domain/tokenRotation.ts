@@ -150,10 +150,12 @@ export class TokenRotation extends Context.Service<TokenRotation, {
         })
         if (leader) {
           // The refresh runs in the layer's scope: a caller that gives up must not strand the others.
+          // The entry goes before the answer: a caller retrying right after a failure starts a new refresh
+          // instead of finding the finished one.
           yield* refresh(account).pipe(
-            Effect.exit,
-            Effect.flatMap((exit) => Deferred.done(deferred, exit)),
-            Effect.ensuring(Effect.sync(() => inFlight.delete(flightKey))),
+            Effect.onExit((exit) =>
+              Effect.sync(() => inFlight.delete(flightKey)).pipe(Effect.andThen(Deferred.done(deferred, exit)))
+            ),
             Effect.forkIn(scope)
           )
         }

@@ -1,0 +1,79 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, type Layer, Option, Redacted } from "effect"
+import { TestClock } from "effect/testing"
+import { ScriptedProvider } from "../../src/adapters/memory/MemoryProviderClient.ts"
+import type { ProviderId } from "../../src/domain/Account.ts"
+import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
+import { unlinkProvider } from "../../src/domain/unlinkProvider.ts"
+import type { UserId } from "../../src/domain/User.ts"
+import { UserStore } from "../../src/ports/UserStore.ts"
+import { github, google, memoryHarness, oauthSignIn, profile, start, testProviders } from "../support/memoryHarness.ts"
+
+type Services = Layer.Success<ReturnType<typeof memoryHarness>>
+/** Sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
+const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
+  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
+
+const providersOf = (userId: UserId) =>
+  Effect.map(UserStore.use((store) => store.listAccounts(userId)), (accounts) => accounts.map((a) => a.provider).sort())
+const stats = (provider: ProviderId) => ScriptedProvider.use((idp) => idp.stats(provider))
+const withoutEmailSignIn: Partial<AuthOptions> = { providers: testProviders.filter((p) => p.type !== "email") }
+
+/** GitHub does not vouch for addresses, so this user's address stays unverified. */
+const adaWithTwoAccounts = Effect.gen(function*() {
+  const ada = (yield* oauthSignIn(github, profile("gh-ada", "ada@example.com", true))).user
+  const linked = yield* oauthSignIn(google, profile("g-ada", "ada@work.example", true), Option.some(ada))
+  return { ada, google: linked.account }
+})
+
+describe("unlinking a provider", () => {
+  it.effect("the second of two accounts is unlinked and the provider is asked to revoke its tokens", () =>
+    run(Effect.gen(function*() {
+      const { ada, google: googleAccount } = yield* adaWithTwoAccounts
+      const removed = yield* unlinkProvider(ada.id, google)
+      assert.strictEqual(removed.providerAccountId, "g-ada")
+      assert.deepStrictEqual(yield* providersOf(ada.id), ["github"])
+      assert.isTrue(Option.isNone(yield* UserStore.use((s) => s.getUserByAccount({ provider: google, providerAccountId: "g-ada" }))))
+      assert.deepStrictEqual(yield* stats(google), { refreshes: 0, revocations: 1 })
+      assert.deepStrictEqual(yield* stats(github), { refreshes: 0, revocations: 0 })
+      const revoked = Redacted.value(googleAccount.accessToken!)
+      assert.isFalse(yield* ScriptedProvider.use((idp) => idp.isAccessTokenValid(revoked)))
+    })))
+
+  it.effect("the last account of a user without a verified address is LastSignInMethod and stays", () =>
+    run(Effect.gen(function*() {
+      const { ada } = yield* adaWithTwoAccounts
+      yield* unlinkProvider(ada.id, google)
+      const error = yield* Effect.flip(unlinkProvider(ada.id, github))
+      assert.strictEqual(error._tag, "LastSignInMethod")
+      assert.deepStrictEqual(yield* providersOf(ada.id), ["github"])
+      assert.deepStrictEqual(yield* stats(github), { refreshes: 0, revocations: 0 })
+    })))
+
+  it.effect("the last account goes when the address is verified and e-mail sign-in is configured", () =>
+    run(Effect.gen(function*() {
+      // Google is trusted and vouches for the address, so the new user's address is verified.
+      const ada = (yield* oauthSignIn(google, profile("g-ada", "ada@example.com", true))).user
+      assert.isNotNull(ada.emailVerified)
+      yield* unlinkProvider(ada.id, google)
+      assert.deepStrictEqual(yield* providersOf(ada.id), [])
+      assert.isTrue(Option.isSome(yield* UserStore.use((s) => s.getUser(ada.id))))
+    })))
+
+  it.effect("a verified address does not count without an e-mail provider", () =>
+    run(Effect.gen(function*() {
+      const ada = (yield* oauthSignIn(google, profile("g-ada", "ada@example.com", true))).user
+      assert.strictEqual((yield* Effect.flip(unlinkProvider(ada.id, google)))._tag, "LastSignInMethod")
+      assert.deepStrictEqual(yield* providersOf(ada.id), ["google"])
+    }), withoutEmailSignIn))
+
+  it.effect("a provider the user has no account at is AccountNotFound", () =>
+    run(Effect.gen(function*() {
+      const { ada } = yield* adaWithTwoAccounts
+      const unknown = yield* Effect.flip(unlinkProvider(ada.id, "gitlab" as ProviderId))
+      assert.strictEqual(unknown._tag, "AccountNotFound")
+      const bob = (yield* oauthSignIn(github, profile("gh-bob", "bob@example.com", true))).user
+      assert.strictEqual((yield* Effect.flip(unlinkProvider(bob.id, google)))._tag, "AccountNotFound")
+      assert.deepStrictEqual(yield* providersOf(ada.id), ["github", "google"])
+    })))
+})
