@@ -9,7 +9,7 @@ import type { ProviderId } from "../domain/Account.ts"
 import { completeEmailSignIn, requestEmailSignIn } from "../domain/emailSignIn.ts"
 import { completeOAuthSignIn, startOAuthSignIn } from "../domain/oauthSignIn.ts"
 import { endSession, readSession } from "../domain/sessionLifecycle.ts"
-import type { IssuedSession, SessionCredential } from "../domain/Session.ts"
+import { credentialOf } from "../domain/Session.ts"
 import { TokenRotation } from "../domain/tokenRotation.ts"
 
 /**
@@ -19,8 +19,6 @@ import { TokenRotation } from "../domain/tokenRotation.ts"
  */
 const idp = "idp" as ProviderId
 const say = (line: string) => Effect.sync(() => console.log(line))
-const credentialOf = (issued: IssuedSession): SessionCredential =>
-  issued._tag === "Jwt" ? { _tag: "Jwt", claims: issued.claims } : { _tag: "DatabaseToken", token: issued.token }
 
 const walkthrough = Effect.gen(function*() {
   yield* TestClock.setTime(Date.now())

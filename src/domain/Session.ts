@@ -76,3 +76,7 @@ export type SessionRead =
   }
 
 export const noSession = (clear: boolean): SessionRead => ({ _tag: "NoSession", clear })
+
+/** What a browser will present next time for a session just issued. */
+export const credentialOf = (issued: IssuedSession): SessionCredential =>
+  issued._tag === "Jwt" ? { _tag: "Jwt", claims: issued.claims } : { _tag: "DatabaseToken", token: issued.token }

@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, type Layer, Option } from "effect"
-import { TestClock } from "effect/testing"
+import { Cause, Effect, Exit, Option } from "effect"
 import type { ProviderId } from "../../src/domain/Account.ts"
 import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { credentialsSignIn } from "../../src/domain/credentialsSignIn.ts"
@@ -9,17 +8,10 @@ import { readSession } from "../../src/domain/sessionLifecycle.ts"
 import { CredentialsSignin } from "../../src/domain/SignInError.ts"
 import type { Email, User } from "../../src/domain/User.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
-import { credentials, memoryHarness, start } from "../support/memoryHarness.ts"
+import { expectTag } from "../support/expectTag.ts"
+import { credentials, run, type Services } from "../support/memoryHarness.ts"
 
-type Services = Layer.Success<ReturnType<typeof memoryHarness>>
-/** Sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
-const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
-  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
 
-const expectTag = <E extends { readonly _tag: string }, T extends E["_tag"]>(error: E, tag: T) => {
-  assert.strictEqual(error._tag, tag)
-  return error as Extract<E, { readonly _tag: T }>
-}
 
 const signIn = (username: string, password: string, provider: ProviderId | string = credentials) =>
   credentialsSignIn({ provider, credentials: { username, password }, current: Option.none<User>() })

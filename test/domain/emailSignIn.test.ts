@@ -1,32 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Outbox } from "../../src/adapters/memory/MemoryMailer.ts"
-import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { requestEmailSignIn } from "../../src/domain/emailSignIn.ts"
 import type { Email } from "../../src/domain/User.ts"
 import { KeyStore } from "../../src/ports/KeyStore.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
-import {
-  emailProvider,
-  followLink,
-  github,
-  memoryHarness,
-  oauthSignIn,
-  profile,
-  requestLink,
-  start
-} from "../support/memoryHarness.ts"
+import { expectTag } from "../support/expectTag.ts"
+import { emailProvider, followLink, github, oauthSignIn, profile, requestLink, run, start } from "../support/memoryHarness.ts"
 
-type Services = Layer.Success<ReturnType<typeof memoryHarness>>
-/** Sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
-const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
-  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
 
-const expectTag = <E extends { readonly _tag: string }, T extends E["_tag"]>(error: E, tag: T) => {
-  assert.strictEqual(error._tag, tag)
-  return error as Extract<E, { readonly _tag: T }>
-}
 
 const linkTo = (token: Redacted.Redacted<string>, identifier: Email) =>
   `http://localhost:3000/auth/callback/email?token=${Redacted.value(token)}&email=${encodeURIComponent(identifier)}`

@@ -1,27 +1,18 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option, Redacted } from "effect"
-import { TestClock } from "effect/testing"
+import { Effect, Option, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { ScriptedProvider } from "../../src/adapters/memory/MemoryProviderClient.ts"
 import type { ProviderId } from "../../src/domain/Account.ts"
-import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { completeOAuthSignIn, startOAuthSignIn } from "../../src/domain/oauthSignIn.ts"
 import type { Profile } from "../../src/domain/Profile.ts"
 import type { IssuedSession } from "../../src/domain/Session.ts"
 import type { User } from "../../src/domain/User.ts"
 import type { AuthorizationChecks, ProviderCheckFailed } from "../../src/ports/ProviderClient.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
-import { github, google, memoryHarness, oauthSignIn, profile, start } from "../support/memoryHarness.ts"
+import { expectTag } from "../support/expectTag.ts"
+import { github, google, oauthSignIn, profile, run, start } from "../support/memoryHarness.ts"
 
-type Services = Layer.Success<ReturnType<typeof memoryHarness>>
-/** Sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
-const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
-  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
 
-const expectTag = <E extends { readonly _tag: string }, T extends E["_tag"]>(error: E, tag: T) => {
-  assert.strictEqual(error._tag, tag)
-  return error as Extract<E, { readonly _tag: T }>
-}
 const expectJwt = (session: IssuedSession | null) => {
   if (session?._tag !== "Jwt") return assert.fail(`expected a JWT session, got ${session?._tag ?? "null"}`)
   return session

@@ -1,18 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { createHash } from "node:crypto"
 import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
-import type { IssuedSession, JwtClaims, SessionCredential, SessionRead } from "../../src/domain/Session.ts"
+import { credentialOf, type IssuedSession, type JwtClaims, type SessionRead } from "../../src/domain/Session.ts"
 import { endAllSessions, endSession, issueSession, readSession, updateSession } from "../../src/domain/sessionLifecycle.ts"
 import type { Email } from "../../src/domain/User.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
-import { memoryHarness, start } from "../support/memoryHarness.ts"
+import { run, start } from "../support/memoryHarness.ts"
 
-type Services = Layer.Success<ReturnType<typeof memoryHarness>>
-/** Sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
-const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
-  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
 const database: Partial<AuthOptions> = { session: { strategy: "database" } }
 
 const day = 24 * 60 * 60 * 1000
@@ -23,8 +19,6 @@ const makeUser = (name: string) =>
   UserStore.use((store) =>
     store.createUser({ name, email: `${name.toLowerCase()}@example.com` as Email, emailVerified: null, image: `https://img.test/${name}.png` })
   )
-const credentialOf = (issued: IssuedSession): SessionCredential =>
-  issued._tag === "Jwt" ? { _tag: "Jwt", claims: issued.claims } : { _tag: "DatabaseToken", token: issued.token }
 /** Creates a user and a session for them, returning the cookie's credential. */
 const signedIn = Effect.fnUntraced(function*(name: string) {
   const user = yield* makeUser(name)

@@ -3,16 +3,11 @@ import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { ScriptedProvider } from "../../src/adapters/memory/MemoryProviderClient.ts"
 import type { Account, ProviderId, TokenSet } from "../../src/domain/Account.ts"
-import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { type NoLinkedAccount, TokenRotation } from "../../src/domain/tokenRotation.ts"
 import type { Email, UserId } from "../../src/domain/User.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
-import { github, google, memoryHarness, oauthSignIn, profile, start } from "../support/memoryHarness.ts"
+import { github, google, memoryHarness, oauthSignIn, profile, run, start } from "../support/memoryHarness.ts"
 
-type Services = Layer.Success<ReturnType<typeof memoryHarness>>
-/** Sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
-const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
-  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
 
 const getAccessToken = (userId: UserId, provider: ProviderId) =>
   TokenRotation.use((rotation) => rotation.getAccessToken(userId, provider)).pipe(Effect.map(Redacted.value))

@@ -1,18 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option, Redacted } from "effect"
-import { TestClock } from "effect/testing"
+import { Effect, Option, Redacted } from "effect"
 import { ScriptedProvider } from "../../src/adapters/memory/MemoryProviderClient.ts"
 import type { ProviderId } from "../../src/domain/Account.ts"
 import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { unlinkProvider } from "../../src/domain/unlinkProvider.ts"
 import type { UserId } from "../../src/domain/User.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
-import { github, google, memoryHarness, oauthSignIn, profile, start, testProviders } from "../support/memoryHarness.ts"
+import { github, google, oauthSignIn, profile, run, testProviders } from "../support/memoryHarness.ts"
 
-type Services = Layer.Success<ReturnType<typeof memoryHarness>>
-/** Sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
-const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
-  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
 
 const providersOf = (userId: UserId) =>
   Effect.map(UserStore.use((store) => store.listAccounts(userId)), (accounts) => accounts.map((a) => a.provider).sort())

@@ -78,6 +78,12 @@ export const runCase = <A, E, R extends Layer.Success<ReturnType<typeof memoryHa
     ) as Effect.Effect<A, unknown>
   )
 
+export type Services = Layer.Success<ReturnType<typeof memoryHarness>>
+
+/** For `it.effect`: sets the TestClock to `start`, then builds a fresh harness and runs the case on it. */
+export const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
+  TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
+
 /** The whole OAuth round trip, with the scripted provider approving as `profile`. */
 export const oauthSignIn = Effect.fnUntraced(function*(
   provider: ProviderId,

@@ -3,13 +3,11 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { expect, it } from "vitest"
 import type { SessionStrategy } from "../../../src/domain/AuthConfig.ts"
-import type { IssuedSession, SessionCredential } from "../../../src/domain/Session.ts"
+import { credentialOf } from "../../../src/domain/Session.ts"
 import { issueSession, readSession } from "../../../src/domain/sessionLifecycle.ts"
 import { UserStore } from "../../../src/ports/UserStore.ts"
 import { runCase } from "../../support/memoryHarness.ts"
 
-const credentialOf = (issued: IssuedSession): SessionCredential =>
-  issued._tag === "Jwt" ? { _tag: "Jwt", claims: issued.claims } : { _tag: "DatabaseToken", token: issued.token }
 
 const scenario = fc.record({
   strategy: fc.constantFrom<SessionStrategy>("jwt", "database"),
