@@ -49,6 +49,7 @@ export {
   JwtClaims,
   Session,
   type SessionCredential,
+  credentialOf,
   type SessionRead,
   type SessionView
 } from "./domain/Session.ts"
@@ -100,6 +101,7 @@ export {
 } from "./domain/SignInError.ts"
 export { CallbackFailed } from "./domain/callHook.ts"
 export { normalizeEmail } from "./domain/normalizeEmail.ts"
+export { resolveRedirect, safeRedirect } from "./domain/redirectPolicy.ts"
 
 // Adapters (namespaces: MemoryUserStore.layer, …) and composition
 export * as MemoryUserStore from "./adapters/memory/MemoryUserStore.ts"
