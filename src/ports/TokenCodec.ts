@@ -1,0 +1,33 @@
+import { Context, type Effect, Schema } from "effect"
+import type { KeyStoreUnavailable } from "./KeyStore.ts"
+
+/** What the codec seals: JWT session tokens, and the short-lived OAuth checks cookie. */
+export type SealPurpose = "session" | "checks"
+
+export type Claims = Readonly<Record<string, unknown>>
+
+/**
+ * The token is not one we issued and still accept. `reason` is for logs and tests, never for the
+ * browser (which learns only that there is no session).
+ */
+export class TokenRejected extends Schema.TaggedError<TokenRejected>()("TokenRejected", {
+  reason: Schema.Literals(["malformed", "algorithm", "unknownKey", "signature", "expired", "claims"])
+}) {}
+
+/**
+ * The edge port of the HTTP layer: turns claims into a compact JOSE token under the current KeyStore key
+ * of a purpose and back. The domain never sees tokens, only claims; this is why it is not one of the
+ * domain's four ports.
+ *
+ * Contract:
+ * - `seal` uses the purpose's current key and names it by `kid` in the protected header; the claims must
+ *   carry `exp` (seconds).
+ * - `open` accepts only tokens whose `kid` is a verifying key of that purpose, with exactly that key's
+ *   algorithm: `alg: none`, another algorithm (confusion), an unknown or retired key, a bad signature,
+ *   tampering and an `exp` in the past (beyond a small clock tolerance) are all `TokenRejected`.
+ * - Time is `Clock`'s.
+ */
+export class TokenCodec extends Context.Service<TokenCodec, {
+  readonly seal: (purpose: SealPurpose, claims: Claims) => Effect.Effect<string, KeyStoreUnavailable>
+  readonly open: (purpose: SealPurpose, token: string) => Effect.Effect<Claims, TokenRejected | KeyStoreUnavailable>
+}>()("authfx/TokenCodec") {}
