@@ -1,0 +1,278 @@
+import { Clock, Effect, Layer, Option } from "effect"
+import { type AccountKey, emptyTokenSet } from "../../domain/Account.ts"
+import {
+  AccountAlreadyLinked,
+  AccountNotFound,
+  EmailTaken,
+  LastSignInMethod,
+  UserNotFound,
+  UserStore,
+  UserStoreUnavailable
+} from "../../ports/UserStore.ts"
+import { boolean, integer } from "./columns.ts"
+import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
+import { accountOf, millisOrNull, sessionOf, tokenParams, userOf, verificationTokenOf } from "./userRows.ts"
+import { statements } from "./userStatements.ts"
+
+/** Expired verification tokens and revocations are swept this often (in writes), so the file stays bounded. */
+const sweepEvery = 256
+
+const keyParams = (key: AccountKey) => ({ provider: key.provider, provider_account_id: key.providerAccountId })
+
+const optionOf = <A>(row: Row | undefined, map: (row: Row) => A): Option.Option<A> =>
+  row === undefined ? Option.none() : Option.some(map(row))
+
+const unavailable = (operation: string) => (failure: SqliteFailure) =>
+  new UserStoreUnavailable({ message: `the SQLite user store could not ${operation}: ${failure.detail}`, cause: failure })
+
+const isEmailTaken = (failure: SqliteFailure) => failure.kind === "unique" && failure.detail === "users.email"
+// The primary key (one owner per provider account) and UNIQUE (user_id, provider) (one account per provider
+// and user); SQLite reports whichever it checks first.
+const accountConstraints = ["accounts.provider, accounts.provider_account_id", "accounts.user_id, accounts.provider"]
+const isAccountLinked = (failure: SqliteFailure) =>
+  failure.kind === "unique" && accountConstraints.includes(failure.detail)
+
+const refused = { _tag: "Refused" } as const
+
+// `?? {}` below: INSERT/UPDATE … RETURNING of a row it wrote always returns it; should it not, the mapping
+// reads an empty row and fails as an invalid row instead of crashing.
+
+/**
+ * The embedded UserStore: SQLite through `node:sqlite`, in the file `SqliteDatabase` opened. Every operation
+ * is one statement, or one IMMEDIATE transaction where it must read before it writes (a guarded unlink), so
+ * it holds across the processes sharing the file. Conflicts come from the schema's constraints, not from
+ * reading first.
+ */
+export const make = Effect.gen(function*() {
+  const db = yield* SqliteDatabase
+  let writes = 0
+
+  // Most writes are one statement; every `sweepEvery`th also sweeps, inside the same transaction.
+  const writeSweeping = (operation: string, write: (sql: Connection) => void) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.suspend(() =>
+        ++writes % sweepEvery !== 0 ? db.query(write) : db.transaction((sql) => {
+          write(sql)
+          for (const sweep of [statements.sweepTokens, statements.sweepJtis, statements.sweepUsers]) sql.run(sweep, { now })
+        })
+      ).pipe(Effect.mapError(unavailable(operation))))
+
+  return UserStore.of({
+    createUser: (input) =>
+      db.query((sql) =>
+        userOf(
+          sql.get(statements.insertUser, {
+            id: crypto.randomUUID(),
+            name: input.name,
+            email: input.email,
+            email_verified: millisOrNull(input.emailVerified),
+            image: input.image
+          }) ?? {}
+        )
+      ).pipe(Effect.mapError((failure) =>
+        isEmailTaken(failure) ? new EmailTaken() : unavailable("create a user")(failure)
+      )),
+    getUser: (id) =>
+      db.query((sql) => optionOf(sql.get(statements.userById, { id }), userOf)).pipe(
+        Effect.mapError(unavailable("read a user"))
+      ),
+    getUserByEmail: (email) =>
+      db.query((sql) => optionOf(sql.get(statements.userByEmail, { email }), userOf)).pipe(
+        Effect.mapError(unavailable("read a user by e-mail"))
+      ),
+    getUserByAccount: (key) =>
+      db.query((sql) => optionOf(sql.get(statements.userByAccount, keyParams(key)), userOf)).pipe(
+        Effect.mapError(unavailable("read a user by account"))
+      ),
+    updateUser: (id, patch) =>
+      db.query((sql) =>
+        optionOf(
+          sql.get(statements.updateUser, {
+            id,
+            set_name: patch.name !== undefined ? 1 : 0,
+            name: patch.name ?? null,
+            set_email: patch.email !== undefined ? 1 : 0,
+            email: patch.email ?? null,
+            set_email_verified: patch.emailVerified !== undefined ? 1 : 0,
+            email_verified: millisOrNull(patch.emailVerified ?? null),
+            set_image: patch.image !== undefined ? 1 : 0,
+            image: patch.image ?? null
+          }),
+          userOf
+        )
+      ).pipe(
+        Effect.mapError((failure) => isEmailTaken(failure) ? new EmailTaken() : unavailable("update a user")(failure)),
+        Effect.flatMap(Option.match({ onNone: () => Effect.fail(new UserNotFound()), onSome: Effect.succeed }))
+      ),
+    // The schema's ON DELETE CASCADE takes the accounts (with their refresh claims) and sessions along.
+    deleteUser: (id) =>
+      db.query((sql) => sql.run(statements.deleteUser, { id }) > 0).pipe(Effect.mapError(unavailable("delete a user"))),
+
+    linkAccount: (account) =>
+      db.query((sql) =>
+        accountOf(
+          sql.get(statements.insertAccount, {
+            ...keyParams(account),
+            user_id: account.userId,
+            type: account.type,
+            ...tokenParams(account),
+            needs_reauth: account.needsReauth ? 1 : 0
+          }) ?? {}
+        )
+      ).pipe(Effect.mapError((failure) =>
+        isAccountLinked(failure)
+          ? new AccountAlreadyLinked({ provider: account.provider })
+          : failure.kind === "foreignKey"
+          ? new UserNotFound()
+          : unavailable("link an account")(failure)
+      )),
+    unlinkAccount: (key, options) => {
+      const guard = options?.keepSignInMethod
+      if (guard === undefined) {
+        return db.query((sql) => optionOf(sql.get(statements.deleteAccount, keyParams(key)), accountOf)).pipe(
+          Effect.mapError(unavailable("unlink an account"))
+        )
+      }
+      // Check and delete in one IMMEDIATE transaction, so two unlinks of a user's last two accounts (from any
+      // process) cannot both see the other account still there.
+      return db.transaction((sql) => {
+        const account = optionOf(sql.get(statements.accountByKey, keyParams(key)), accountOf)
+        if (Option.isNone(account)) return account
+        const methods = sql.get(statements.signInMethods, { user_id: account.value.userId }) ?? {}
+        const others = integer(methods, "accounts") - 1
+        const emailWayIn = guard.verifiedEmailCounts && boolean(methods, "verified_email")
+        if (others === 0 && !emailWayIn) return refused
+        sql.run(statements.deleteAccount, keyParams(key))
+        return account
+      }).pipe(
+        Effect.mapError(unavailable("unlink an account")),
+        Effect.flatMap((outcome) =>
+          outcome._tag === "Refused"
+            ? Effect.fail(new LastSignInMethod({ provider: key.provider }))
+            : Effect.succeed(outcome)
+        )
+      )
+    },
+    getAccount: (key) =>
+      db.query((sql) => optionOf(sql.get(statements.accountByKey, keyParams(key)), accountOf)).pipe(
+        Effect.mapError(unavailable("read an account"))
+      ),
+    listAccounts: (userId) =>
+      db.query((sql) => sql.all(statements.accountsOfUser, { user_id: userId }).map(accountOf)).pipe(
+        Effect.mapError(unavailable("list accounts"))
+      ),
+    getUserAccount: (userId, provider) =>
+      db.query((sql) => optionOf(sql.get(statements.accountOfUser, { user_id: userId, provider }), accountOf)).pipe(
+        Effect.mapError(unavailable("read an account"))
+      ),
+    updateAccountTokens: (key, tokens) =>
+      db.query((sql) => optionOf(sql.get(statements.updateTokens, { ...keyParams(key), ...tokenParams(tokens) }), accountOf))
+        .pipe(
+          Effect.mapError(unavailable("update account tokens")),
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.fail(new AccountNotFound({ provider: key.provider })),
+            onSome: Effect.succeed
+          }))
+        ),
+    claimTokenRefresh: (key, claim) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        db.query((sql) =>
+          sql.run(statements.claimRefresh, {
+            ...keyParams(key),
+            holder: claim.holder,
+            until: claim.until.getTime(),
+            now
+          }) > 0
+        )).pipe(Effect.mapError(unavailable("claim a token refresh"))),
+    completeTokenRefresh: (key, holder, outcome) => {
+      const result = Option.getOrNull(outcome)
+      const tokens = result?._tag === "Refreshed" ? result.tokens : undefined
+      return db.query((sql) =>
+        optionOf(
+          sql.get(statements.completeRefresh, {
+            ...keyParams(key),
+            holder,
+            refreshed: tokens === undefined ? 0 : 1,
+            needs_reauth: result?._tag === "NeedsReauth" ? 1 : 0,
+            ...tokenParams(tokens ?? emptyTokenSet)
+          }),
+          accountOf
+        )
+      ).pipe(Effect.mapError(unavailable("complete a token refresh")))
+    },
+
+    createSession: (session) =>
+      db.query((sql) =>
+        sessionOf(
+          sql.get(statements.upsertSession, {
+            token_hash: session.tokenHash,
+            user_id: session.userId,
+            expires: session.expires.getTime()
+          }) ?? {}
+        )
+      ).pipe(Effect.mapError((failure) =>
+        failure.kind === "foreignKey" ? new UserNotFound() : unavailable("create a session")(failure)
+      )),
+    getSessionAndUser: (tokenHash) =>
+      db.query((sql) =>
+        optionOf(sql.get(statements.sessionAndUser, { token_hash: tokenHash }), (row) => ({
+          session: sessionOf(row),
+          user: userOf(row)
+        }))
+      ).pipe(Effect.mapError(unavailable("read a session"))),
+    updateSessionExpiry: (tokenHash, expires) =>
+      db.query((sql) =>
+        optionOf(sql.get(statements.updateSessionExpiry, { token_hash: tokenHash, expires: expires.getTime() }), sessionOf)
+      ).pipe(Effect.mapError(unavailable("update a session"))),
+    deleteSession: (tokenHash) =>
+      db.query((sql) => optionOf(sql.get(statements.deleteSession, { token_hash: tokenHash }), sessionOf)).pipe(
+        Effect.mapError(unavailable("delete a session"))
+      ),
+    deleteUserSessions: (userId) =>
+      db.query((sql) => sql.run(statements.deleteUserSessions, { user_id: userId })).pipe(
+        Effect.mapError(unavailable("delete a user's sessions"))
+      ),
+
+    createVerificationToken: (token) =>
+      writeSweeping("store a verification token", (sql) => {
+        sql.run(statements.upsertToken, {
+          identifier: token.identifier,
+          token_hash: token.tokenHash,
+          expires: token.expires.getTime()
+        })
+      }),
+    // One DELETE … RETURNING: of any number of consumers, in any number of processes, one gets the row.
+    consumeVerificationToken: (identifier, tokenHash) =>
+      db.query((sql) =>
+        optionOf(sql.get(statements.consumeToken, { identifier, token_hash: tokenHash }), verificationTokenOf)
+      ).pipe(Effect.mapError(unavailable("consume a verification token"))),
+
+    revokeTokenId: (jti, until) =>
+      writeSweeping("revoke a token", (sql) => {
+        sql.run(statements.revokeJti, { jti, until: until.getTime() })
+      }),
+    revokeUserTokens: (userId, issuedAtOrBefore, until) =>
+      writeSweeping("revoke a user's tokens", (sql) => {
+        sql.run(statements.revokeUser, {
+          user_id: userId,
+          issued_at_or_before: issuedAtOrBefore.getTime(),
+          until: until.getTime()
+        })
+      }),
+    isTokenRevoked: (token) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        db.query((sql) =>
+          boolean(
+            sql.get(statements.isRevoked, {
+              jti: token.jti,
+              user_id: token.userId,
+              issued_at: token.issuedAt.getTime(),
+              now
+            }) ?? {},
+            "revoked"
+          )
+        )).pipe(Effect.mapError(unavailable("check a revocation")))
+  })
+})
+
+export const layer: Layer.Layer<UserStore, never, SqliteDatabase> = Layer.effect(UserStore, make)

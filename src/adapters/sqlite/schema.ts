@@ -1,0 +1,88 @@
+/**
+ * The embedded store's schema, as migrations applied in order. `PRAGMA user_version` counts how many have
+ * run, so opening a file applies only what it lacks. Append a migration; never edit one that has shipped,
+ * because it has already run on somebody's file.
+ *
+ * Conventions: times are integer epoch milliseconds; tables are STRICT so a wrong type is refused on
+ * write instead of being read back as something else.
+ */
+export const migrations: ReadonlyArray<string> = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    -- NULLs never collide in a UNIQUE column, so users without an address do not conflict.
+    email TEXT UNIQUE,
+    email_verified INTEGER,
+    image TEXT
+  ) STRICT;
+
+  CREATE TABLE accounts (
+    provider TEXT NOT NULL,
+    provider_account_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    access_token TEXT,
+    refresh_token TEXT,
+    id_token TEXT,
+    expires_at INTEGER,
+    token_type TEXT,
+    scope TEXT,
+    session_state TEXT,
+    needs_reauth INTEGER NOT NULL DEFAULT 0 CHECK (needs_reauth IN (0, 1)),
+    -- The refresh claim lives on the account, so unlinking or deleting the user drops it too.
+    refresh_holder TEXT,
+    refresh_until INTEGER,
+    PRIMARY KEY (provider, provider_account_id),
+    UNIQUE (user_id, provider)
+  ) STRICT;
+
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    expires INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX sessions_user_id ON sessions (user_id);
+
+  CREATE TABLE verification_tokens (
+    identifier TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (identifier, token_hash)
+  ) STRICT;
+
+  CREATE TABLE revoked_token_ids (
+    jti TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+  ) STRICT;
+
+  -- No foreign key: revoking the tokens of a user who is being deleted must still hold.
+  CREATE TABLE revoked_user_tokens (
+    user_id TEXT PRIMARY KEY,
+    issued_at_or_before INTEGER NOT NULL,
+    until INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE keys (
+    purpose TEXT NOT NULL CHECK (purpose IN ('session', 'csrf', 'verification', 'checks')),
+    kid TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('SecretKey', 'KeyPair')),
+    alg TEXT NOT NULL,
+    enc TEXT,
+    created_at INTEGER NOT NULL,
+    -- NULL while the key is current.
+    retires_at INTEGER,
+    -- Both NULL for a key derived from a configured secret: it is derived again on open, never stored.
+    -- Otherwise the key (raw bytes, or the private JWK as JSON) sealed with AES-256-GCM.
+    kek_id TEXT,
+    wrapped BLOB,
+    public_jwk TEXT,
+    PRIMARY KEY (purpose, kid),
+    CHECK ((kek_id IS NULL) = (wrapped IS NULL)),
+    CHECK ((kind = 'KeyPair') = (public_jwk IS NOT NULL)),
+    CHECK (kind = 'SecretKey' OR wrapped IS NOT NULL)
+  ) STRICT;
+  -- The contract's "exactly one current key per purpose", held by the database for every process.
+  CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
+  `
+]

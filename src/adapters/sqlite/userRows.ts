@@ -1,0 +1,74 @@
+import { Redacted, Schema } from "effect"
+import { type Account, AccountType, ProviderId, type TokenSet } from "../../domain/Account.ts"
+import type { Session } from "../../domain/Session.ts"
+import { Email, type User, UserId } from "../../domain/User.ts"
+import type { VerificationToken } from "../../domain/VerificationToken.ts"
+import { boolean, checked, checkedOrNull, date, dateOrNull, textOrNull } from "./columns.ts"
+import type { Params, Row } from "./SqliteDatabase.ts"
+
+/** The columns each mapping reads, for the SELECT and RETURNING lists of SqliteUserStore. */
+export const userColumns = "id, name, email, email_verified, image"
+export const accountColumns = "provider, provider_account_id, user_id, type, access_token, refresh_token, id_token, " +
+  "expires_at, token_type, scope, session_state, needs_reauth"
+export const sessionColumns = "token_hash, user_id, expires"
+export const tokenColumns = "identifier, token_hash, expires"
+
+const isUserId = Schema.is(UserId)
+const isEmail = Schema.is(Email)
+const isProviderId = Schema.is(ProviderId)
+const isAccountType = Schema.is(AccountType)
+const isNonEmpty = (value: string): value is string => value.length > 0
+
+export const userOf = (row: Row): User => ({
+  id: checked(row, "id", isUserId),
+  name: textOrNull(row, "name"),
+  email: checkedOrNull(row, "email", isEmail),
+  emailVerified: dateOrNull(row, "email_verified"),
+  image: textOrNull(row, "image")
+})
+
+const secretOrNull = (row: Row, column: string) => {
+  const value = textOrNull(row, column)
+  return value === null ? null : Redacted.make(value)
+}
+
+export const accountOf = (row: Row): Account => ({
+  provider: checked(row, "provider", isProviderId),
+  providerAccountId: checked(row, "provider_account_id", isNonEmpty),
+  userId: checked(row, "user_id", isUserId),
+  type: checked(row, "type", isAccountType),
+  accessToken: secretOrNull(row, "access_token"),
+  refreshToken: secretOrNull(row, "refresh_token"),
+  idToken: secretOrNull(row, "id_token"),
+  expiresAt: dateOrNull(row, "expires_at"),
+  tokenType: textOrNull(row, "token_type"),
+  scope: textOrNull(row, "scope"),
+  sessionState: textOrNull(row, "session_state"),
+  needsReauth: boolean(row, "needs_reauth")
+})
+
+export const sessionOf = (row: Row): Session => ({
+  tokenHash: checked(row, "token_hash", isNonEmpty),
+  userId: checked(row, "user_id", isUserId),
+  expires: date(row, "expires")
+})
+
+export const verificationTokenOf = (row: Row): VerificationToken => ({
+  identifier: checked(row, "identifier", isNonEmpty),
+  tokenHash: checked(row, "token_hash", isNonEmpty),
+  expires: date(row, "expires")
+})
+
+export const millisOrNull = (value: Date | null) => (value === null ? null : value.getTime())
+const revealOrNull = (value: Redacted.Redacted<string> | null) => (value === null ? null : Redacted.value(value))
+
+/** The token columns as named parameters, for INSERT and UPDATE alike. */
+export const tokenParams = (tokens: TokenSet): Params => ({
+  access_token: revealOrNull(tokens.accessToken),
+  refresh_token: revealOrNull(tokens.refreshToken),
+  id_token: revealOrNull(tokens.idToken),
+  expires_at: millisOrNull(tokens.expiresAt),
+  token_type: tokens.tokenType,
+  scope: tokens.scope,
+  session_state: tokens.sessionState
+})

@@ -1,0 +1,73 @@
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { migrations } from "../../../src/adapters/sqlite/schema.ts"
+import { open } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
+
+const dir = mkdtempSync(join(tmpdir(), "authfx-sqlite-database-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let files = 0
+const newFile = () => join(dir, `db-${++files}.db`)
+
+const pragma = (db: DatabaseSync, name: string) => db.prepare(`PRAGMA ${name}`).get()?.[name]
+const tables = (db: DatabaseSync) =>
+  db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((row) => row["name"])
+
+describe("SqliteDatabase", () => {
+  it.effect("opens with WAL, foreign keys and the busy timeout, and closes with its scope", () =>
+    Effect.gen(function*() {
+      const db = yield* Effect.scoped(Effect.gen(function*() {
+        const { connection } = yield* open({ path: newFile(), busyTimeoutMillis: 1234 })
+        assert.strictEqual(pragma(connection, "journal_mode"), "wal")
+        assert.strictEqual(pragma(connection, "foreign_keys"), 1)
+        // SQLite names this pragma's column "timeout".
+        assert.strictEqual(connection.prepare("PRAGMA busy_timeout").get()?.["timeout"], 1234)
+        return connection
+      }))
+      assert.isFalse(db.isOpen)
+    }))
+
+  it.effect("applies the migrations once: reopening a migrated file changes nothing", () =>
+    Effect.gen(function*() {
+      const path = newFile()
+      const first = yield* Effect.scoped(Effect.map(open({ path }), ({ connection }) => tables(connection)))
+      const second = yield* Effect.scoped(Effect.map(open({ path }), ({ connection }) => tables(connection)))
+      assert.deepStrictEqual(second, first)
+      assert.includeMembers(first, ["users", "accounts", "sessions", "verification_tokens", "keys"])
+      const raw = new DatabaseSync(path)
+      assert.strictEqual(pragma(raw, "user_version"), migrations.length)
+      raw.close()
+    }))
+
+  it.effect("a file from a newer schema is refused, not migrated backwards", () =>
+    Effect.gen(function*() {
+      const path = newFile()
+      const raw = new DatabaseSync(path)
+      raw.exec(`PRAGMA user_version = ${migrations.length + 1}`)
+      raw.close()
+      const failure = yield* Effect.flip(Effect.scoped(open({ path })))
+      assert.deepStrictEqual([failure._tag, failure.kind], ["SqliteFailure", "newerSchema"])
+    }))
+
+  it.effect("a path that cannot be opened fails with a SqliteFailure, not a defect", () =>
+    Effect.gen(function*() {
+      const failure = yield* Effect.flip(Effect.scoped(open({ path: join(dir, "missing", "dir", "x.db") })))
+      assert.strictEqual(failure._tag, "SqliteFailure")
+    }))
+
+  it.effect("transaction rolls back when its work throws", () =>
+    Effect.gen(function*() {
+      const db = yield* open({ path: ":memory:" })
+      const failure = yield* Effect.flip(db.transaction((sql) => {
+        sql.run("INSERT INTO revoked_token_ids (jti, until) VALUES (:jti, 1)", { jti: "a" })
+        sql.run("INSERT INTO revoked_token_ids (jti, until) VALUES (:jti, 1)", { jti: "a" })
+      }))
+      assert.deepStrictEqual([failure.kind, failure.detail], ["unique", "revoked_token_ids.jti"])
+      const count = yield* db.query((sql) => sql.get("SELECT count(*) AS n FROM revoked_token_ids")?.["n"])
+      assert.strictEqual(count, 0)
+      assert.isFalse(db.connection.isTransaction)
+    }))
+})
