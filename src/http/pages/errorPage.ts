@@ -1,0 +1,65 @@
+import { html, safeUrl } from "./html.ts"
+import type { Html } from "./html.ts"
+import { layout } from "./layout.ts"
+import type { Theme } from "./Theme.ts"
+
+export interface ErrorView {
+  readonly theme: Theme
+  /** An Auth.js `?error=` code, or null. Any string may arrive here: it comes from the query. */
+  readonly error: string | null
+  readonly signInUrl: string
+}
+
+export interface ErrorPageResult {
+  readonly status: number
+  readonly html: string
+}
+
+interface ErrorText {
+  readonly status: number
+  readonly heading: string
+  readonly message: Html
+}
+
+// Auth.js's statuses and wording (lib/pages/error.tsx). Configuration is worded for the visitor as
+// well as the operator, since the visitor is the one who sees it.
+const known: ReadonlyMap<string, ErrorText> = new Map([
+  ["Configuration", {
+    status: 500,
+    heading: "Server error",
+    message: html`<p>There is a problem with the server configuration.</p>
+<p class="muted">If you run this site, check the server logs for more information.</p>`
+  }],
+  ["AccessDenied", {
+    status: 403,
+    heading: "Access denied",
+    message: html`<p>You do not have permission to sign in.</p>`
+  }],
+  ["Verification", {
+    status: 403,
+    heading: "Unable to sign in",
+    message: html`<p>The sign-in link is no longer valid.</p>
+<p class="muted">It may have been used already or it may have expired.</p>`
+  }]
+])
+
+const fallback: ErrorText = {
+  status: 200,
+  heading: "Error",
+  message: html`<p>Something went wrong while signing in. Please try again.</p>`
+}
+
+/** The built-in error page and its status; an unknown or missing code is Auth.js's "default". */
+export const errorPage = (view: ErrorView): ErrorPageResult => {
+  const text = (view.error === null ? undefined : known.get(view.error)) ?? fallback
+  return {
+    status: text.status,
+    html: layout({
+      theme: view.theme,
+      title: text.heading,
+      body: html`<h1>${text.heading}</h1>
+${text.message}
+<p class="actions"><a class="button primary" href="${safeUrl(view.signInUrl) ?? "#"}">Sign in</a></p>`
+    })
+  }
+}
