@@ -1,0 +1,99 @@
+import { Effect, Redacted } from "effect"
+import { base64url, calculateJwkThumbprint } from "jose"
+import { type Claims, TokenRejected } from "../../ports/TokenCodec.ts"
+import type { CompactHeader } from "./compactHeader.ts"
+import { type CachedKey, importContentKey } from "./keyImport.ts"
+import { makeOpen, openUnder } from "./verifyCompact.ts"
+
+/** Accept the session cookies of an Auth.js v5 deployment, so moving to authfx signs nobody out. */
+export interface AuthjsOptions {
+  /** Its AUTH_SECRET, then any older secrets it still accepted (AUTH_SECRET_1…3). */
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** The cookie names it salted its keys with. */
+  readonly salts?: ReadonlyArray<string>
+}
+
+export const defaultSalts: ReadonlyArray<string> = ["authjs.session-token", "__Secure-authjs.session-token"]
+
+// @auth/core jwt.ts: `encode` always writes A256CBC-HS512; `decode` also accepts A256GCM. The kid is the
+// RFC 7638 thumbprint of the key as an oct JWK, hashed with SHA-(key bits).
+const encodings = [
+  { enc: "A256CBC-HS512", bytes: 64, digest: "sha512" },
+  { enc: "A256GCM", bytes: 32, digest: "sha256" }
+] as const
+
+const utf8 = new TextEncoder()
+
+// @auth/core jwt.ts getDerivedEncryptionKey, through @panva/hkdf: HKDF-SHA256 with the cookie name as salt.
+const deriveKey = async (secret: string, salt: string, length: number) => {
+  const ikm = await globalThis.crypto.subtle.importKey("raw", utf8.encode(secret), "HKDF", false, ["deriveBits"])
+  const info = utf8.encode(`Auth.js Generated Encryption Key (${salt})`)
+  const params = { name: "HKDF", hash: "SHA-256", salt: utf8.encode(salt), info }
+  return new Uint8Array(await globalThis.crypto.subtle.deriveBits(params, ikm, length * 8))
+}
+
+const prepare = async (secret: string, salt: string, encoding: typeof encodings[number]): Promise<CachedKey> => {
+  const bytes = await deriveKey(secret, salt, encoding.bytes)
+  const kid = await calculateJwkThumbprint({ kty: "oct", k: base64url.encode(bytes) }, encoding.digest)
+  const material = await importContentKey(bytes, encoding.enc)
+  const prepared = {
+    kid,
+    alg: "dir",
+    enc: encoding.enc,
+    serialization: "jwe",
+    sealWith: material,
+    openWith: material
+  } as const
+  return { ...prepared, open: makeOpen(prepared) }
+}
+
+export interface AuthjsKeys {
+  /** Opens a token whose kid is not one of ours, if it is an Auth.js session token under one of the secrets. */
+  readonly open: (header: CompactHeader, token: string) => Effect.Effect<Claims, TokenRejected>
+}
+
+const reject = (reason: TokenRejected["reason"]) => Effect.fail(new TokenRejected({ reason }))
+
+const openFirst = (
+  [key, ...rest]: ReadonlyArray<CachedKey>,
+  token: string
+): Effect.Effect<Claims, TokenRejected> =>
+  key === undefined
+    ? reject("signature")
+    : Effect.catch(key.open(token), (error) =>
+      error.reason === "signature" ? openFirst(rest, token) : Effect.fail(error))
+
+/** Derives every (secret, salt, enc) key once, at layer build; a request only looks one up by kid. */
+export const makeAuthjsKeys = (options: AuthjsOptions): Effect.Effect<AuthjsKeys> =>
+  Effect.gen(function*() {
+    const secrets = options.secrets.map(Redacted.value)
+    // HKDF of an empty secret is a key anyone can compute: refusing to start beats accepting forged sessions.
+    if (secrets.some((secret) => secret.length === 0)) {
+      return yield* Effect.die(new RangeError("authjs.secrets must not hold an empty secret"))
+    }
+    const salts = options.salts ?? defaultSalts
+    const keys = yield* Effect.promise(() =>
+      Promise.all(secrets.flatMap((secret) =>
+        salts.flatMap((salt) => encodings.map((encoding) => prepare(secret, salt, encoding)))
+      ))
+    )
+    const byKid = new Map(keys.map((key) => [key.kid, key]))
+
+    // Tokens from before Auth.js named its key carry no kid; like Auth.js, try each key for their enc, in
+    // order. Only a failed tag moves on, so an expired token is reported as expired.
+    const openWithoutKid = (header: CompactHeader, token: string) => {
+      const candidates = keys.filter((key) => key.enc === header.enc)
+      if (header.alg !== "dir" || header.serialization !== "jwe" || candidates.length === 0) {
+        return reject("unknownKey")
+      }
+      return openFirst(candidates, token)
+    }
+
+    return {
+      open: (header, token) => {
+        if (header.kid === undefined) return openWithoutKid(header, token)
+        const key = byKid.get(header.kid)
+        return key === undefined ? reject("unknownKey") : openUnder(key, header, token)
+      }
+    }
+  })
