@@ -31,6 +31,12 @@ const emailAccount = (provider: EmailProviderConfig, identifier: Email, user: Us
     needsReauth: false
   }
 
+/** Marks the address verified. Only `emailVerified` changes, so the address cannot collide with another. */
+const markVerified = (store: UserStore["Service"], user: User, at: number) =>
+  store.updateUser(user.id, { emailVerified: new Date(at) }).pipe(
+    Effect.catchTag("EmailTaken", () => Effect.die(new Error("marking an address verified cannot take an address")))
+  )
+
 const askSignIn = Effect.fnUntraced(function*(
   provider: EmailProviderConfig,
   identifier: Email,
@@ -118,7 +124,7 @@ export const completeEmailSignIn = Effect.fn("completeEmailSignIn")(function*(in
   let user: User
   let isNewUser = false
   if (existing !== null) {
-    user = yield* store.updateUser(existing.id, { emailVerified: new Date(now) })
+    user = yield* markVerified(store, existing, now)
     yield* emitEvent("updateUser", config.events.updateUser, { user })
   } else {
     const created = yield* store.createUser({ name: null, email: identifier, emailVerified: new Date(now), image: null })
@@ -131,7 +137,7 @@ export const completeEmailSignIn = Effect.fn("completeEmailSignIn")(function*(in
       // Created by a concurrent sign-in of the same address a moment ago: it is the same person.
       const raced = yield* store.getUserByEmail(identifier)
       if (Option.isNone(raced)) return yield* new Verification()
-      user = yield* store.updateUser(raced.value.id, { emailVerified: new Date(now) })
+      user = yield* markVerified(store, raced.value, now)
     }
   }
   const session = yield* issueSession(user, { account: null, profile: null, isNewUser })

@@ -1,0 +1,120 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import { Context, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { HttpEffect, HttpRouter, HttpServerRequest } from "effect/http"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import * as JoseTokenCodec from "../adapters/jose/JoseTokenCodec.ts"
+import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
+import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
+import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
+import * as MemoryUserStore from "../adapters/memory/MemoryUserStore.ts"
+import type { AuthOptions } from "../domain/AuthConfig.ts"
+import type { SessionView } from "../domain/Session.ts"
+import { authRoutes } from "../http/authRoutes.ts"
+import { type AuthHttpOptions, HttpOptions, resolveHttpOptions } from "../http/HttpOptions.ts"
+import { VerifiedTokens } from "../http/VerifiedTokens.ts"
+import type { KeyStore } from "../ports/KeyStore.ts"
+import type { Mailer } from "../ports/Mailer.ts"
+import type { ProviderClient } from "../ports/ProviderClient.ts"
+import type { UserStore } from "../ports/UserStore.ts"
+import { coreLayer } from "./coreLayer.ts"
+import { sessionOf } from "./sessionOf.ts"
+
+type Secret = string | Redacted.Redacted<string>
+
+export interface AuthfxOptions extends AuthOptions {
+  /** AUTH_SECRET, then older secrets that still verify (so rotating the secret signs nobody out). */
+  readonly secret: Secret | ReadonlyArray<Secret>
+  readonly http: AuthHttpOptions
+  /** The session key: an encrypted JWT keyed from the secret by default. */
+  readonly sessionKeys?: MemoryKeyStore.SessionKeyOptions
+  /** Keep users signed in who arrive with an Auth.js v5 session cookie made with these secrets. */
+  readonly authjsSecrets?: ReadonlyArray<Secret>
+  /** The adapters; each defaults to its memory implementation (the KeyStore derives its keys from `secret`). */
+  readonly userStore?: Layer.Layer<UserStore, unknown>
+  readonly keyStore?: Layer.Layer<KeyStore, unknown>
+  readonly mailer?: Layer.Layer<Mailer, unknown>
+  readonly providerClient?: Layer.Layer<ProviderClient, unknown>
+}
+
+const secrets = (value: Secret | ReadonlyArray<Secret>) =>
+  (Array.isArray(value) ? value : [value]).map((s: Secret) => (typeof s === "string" ? Redacted.make(s) : s))
+
+/** Every service the routes need, over the chosen adapters. Build it once: it holds the stores. */
+export const authAppLayer = (options: AuthfxOptions) => {
+  const ports = Layer.mergeAll(
+    options.userStore ?? MemoryUserStore.layer,
+    options.mailer ?? MemoryMailer.layer(),
+    options.providerClient ?? MemoryProviderClient.layer([]),
+    options.keyStore ??
+      MemoryKeyStore.layer({ secrets: secrets(options.secret), ...(options.sessionKeys ? { session: options.sessionKeys } : {}) })
+  )
+  const codec = JoseTokenCodec.layer(
+    options.authjsSecrets === undefined ? {} : { authjs: { secrets: secrets(options.authjsSecrets) } }
+  )
+  return Layer.mergeAll(VerifiedTokens.layer, HttpOptions.layer(options.http)).pipe(
+    Layer.provideMerge(codec),
+    Layer.provideMerge(coreLayer(options)),
+    Layer.provideMerge(ports)
+  )
+}
+
+export interface AuthfxApp {
+  /** A Node `(req, res)` listener for http.createServer, Express (`app.use(auth.listener)`), Fastify. */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void
+  /** A web handler for Next.js route handlers, Bun, Deno, Hono. */
+  readonly handler: (request: Request) => Promise<Response>
+  /** The session of a request in application code, or null. */
+  readonly getSession: (request: Request | IncomingMessage) => Promise<SessionView | null>
+  /** Where the API is mounted, e.g. "/auth". */
+  readonly basePath: string
+  /** Runs Effect programs against the same services (the user store, token rotation, …). */
+  readonly runtime: ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof authAppLayer>>, never>
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * Builds authfx once from a configuration and mounts it every way: a Node listener, a web handler and
+ * `getSession`, all on the same services (one user store, one token cache).
+ */
+export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => {
+  const http = await Effect.runPromise(resolveHttpOptions(options.http))
+  const scope = Effect.runSync(Scope.make())
+  const built = await Effect.runPromise(
+    Effect.gen(function*() {
+      const context = yield* Layer.build(Layer.mergeAll(authAppLayer(options), NodeHttpServer.layerHttpServices))
+      const httpEffect = yield* HttpRouter.toHttpEffect(authRoutes(http.basePath))
+      const listener = yield* NodeHttpServer.makeHandler(httpEffect, { scope }).pipe(Effect.provideContext(context))
+      return { context, httpEffect, listener }
+    }).pipe(Scope.provide(scope))
+  ).catch(async (error: unknown) => {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    throw error
+  })
+  type Provided = typeof built.context extends Context.Context<infer A> ? A : never
+  type Required = typeof built.httpEffect extends Effect.Effect<unknown, unknown, infer R> ? R : never
+  const handler = HttpEffect.toWebHandlerWith<Provided, Required>(built.context)(built.httpEffect)
+  const runtime = ManagedRuntime.make(Layer.succeedContext(built.context as Context.Context<Layer.Success<ReturnType<typeof authAppLayer>>>))
+  return {
+    listener: built.listener as (req: IncomingMessage, res: ServerResponse) => void,
+    handler: (request) => handler(request),
+    getSession: (request) =>
+      runtime.runPromise(sessionOf(request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request))),
+    basePath: http.basePath,
+    runtime,
+    dispose: async () => {
+      await runtime.dispose()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }
+}
+
+/** Only the headers matter to `getSession`; the body is never read. */
+const fromNode = (request: IncomingMessage) => {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string") headers.set(name, value)
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+  }
+  const host = request.headers.host ?? "localhost"
+  return HttpServerRequest.fromWeb(new Request(`http://${host}${request.url ?? "/"}`, { headers }))
+}

@@ -1,0 +1,62 @@
+import { Layer, Redacted } from "effect"
+import * as NodemailerMailer from "../adapters/mail/NodemailerMailer.ts"
+import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
+import type { AuthfxOptions } from "../compose/createAuth.ts"
+import { MissingSecret, secretFromEnv } from "../compose/secretFromEnv.ts"
+import type { ProviderId } from "../domain/Account.ts"
+import type { ProviderConfig } from "../domain/Provider.ts"
+import type { Mailer } from "../ports/Mailer.ts"
+import { demoStores } from "./demoStores.ts"
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** Without SMTP settings the magic link is printed on the console, so the demo works with nothing installed. */
+const mailerFor = (env: Env): Layer.Layer<Mailer, unknown> => {
+  const host = env["SMTP_HOST"]
+  if (host === undefined || host === "") {
+    return MemoryMailer.layer({
+      onSend: (message) => {
+        const link = Redacted.value(message.text).split("\n").find((line) => line.startsWith("http"))
+        console.log(`\nauthfx demo: no SMTP_HOST, so here is the sign-in link for ${message.to}:\n  ${link}\n`)
+      }
+    })
+  }
+  return NodemailerMailer.layer({ host, port: Number(env["SMTP_PORT"] ?? "25"), secure: env["SMTP_PORT"] === "465" })
+}
+
+const providersFor = (env: Env): ReadonlyArray<ProviderConfig> => {
+  const username = env["DEMO_USERNAME"] ?? "demo"
+  const password = env["DEMO_PASSWORD"] ?? "demo"
+  const email = env["DEMO_EMAIL"] ?? "demo@example.com"
+  return [
+    { type: "email", id: "email" as ProviderId, name: "Email", maxAge: 24 * 60 * 60, from: env["EMAIL_FROM"] ?? "authfx demo <auth@localhost>" },
+    {
+      type: "credentials",
+      id: "credentials" as ProviderId,
+      name: "Demo account",
+      trustEmail: true,
+      fields: { username: { label: "Username", type: "text" }, password: { label: "Password", type: "password" } },
+      authorize: (input) =>
+        input["username"] === username && input["password"] === password
+          ? { id: `demo:${username}`, name: username, email, emailVerified: true }
+          : null
+    }
+  ]
+}
+
+/** The demo's configuration, read from the environment (every variable is in the README). */
+export const demoOptions = (env: Env): AuthfxOptions | MissingSecret => {
+  const secret = secretFromEnv(env)
+  if (secret instanceof MissingSecret) return secret
+  const port = env["PORT"] ?? "3000"
+  const url = env["AUTH_URL"] ?? `http://localhost:${port}/auth`
+  const strategy = env["SESSION_STRATEGY"] === "database" ? "database" : "jwt"
+  return {
+    secret,
+    http: { url, trustHost: env["AUTH_TRUST_HOST"] === "true" || env["AUTH_TRUST_HOST"] === "1" },
+    providers: providersFor(env),
+    session: { strategy },
+    mailer: mailerFor(env),
+    ...demoStores(env, secret)
+  }
+}

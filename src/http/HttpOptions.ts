@@ -1,0 +1,84 @@
+import { Context, Effect, Layer, Schema } from "effect"
+import type { Theme } from "./pages/Theme.ts"
+
+export interface AuthHttpOptions {
+  /** Where the API lives. Default "/auth". The pathname of `url`, when it has one, wins (as AUTH_URL does in Auth.js). */
+  readonly basePath?: string
+  /** The public URL (AUTH_URL). Without it the origin comes from the request, if `trustHost`. */
+  readonly url?: string
+  /** Trust Host / X-Forwarded-Host / X-Forwarded-Proto for the public origin (AUTH_TRUST_HOST). */
+  readonly trustHost?: boolean
+  readonly cookies?: {
+    /** Cookie names are `<prefix>.session-token` …; "authjs" keeps Auth.js's names, so its sessions carry over. */
+    readonly prefix?: string
+    /** Share the session across subdomains, e.g. ".example.com". */
+    readonly domain?: string
+    /** Force Secure cookies (and `__Secure-`/`__Host-` names) on or off; default: when the origin is https. */
+    readonly secure?: boolean
+  }
+  readonly theme?: Theme
+  /** The largest request body read, in bytes. Default 64 KiB: sign-in forms are small. */
+  readonly maxBodyBytes?: number
+}
+
+export interface ResolvedHttpOptions {
+  /** "" for the root, else "/path" without a trailing slash. */
+  readonly basePath: "" | `/${string}`
+  readonly url: URL | null
+  readonly trustHost: boolean
+  readonly cookiePrefix: string
+  readonly cookieDomain: string | null
+  readonly secureCookies: boolean | null
+  readonly theme: Theme
+  readonly maxBodyBytes: number
+}
+
+export class HttpOptionsInvalid extends Schema.TaggedError<HttpOptionsInvalid>()("HttpOptionsInvalid", {
+  message: Schema.String
+}) {}
+
+const trimSlashes = (path: string) => "/" + path.replace(/^\/+|\/+$/g, "")
+
+export const resolveHttpOptions = Effect.fnUntraced(function*(options: AuthHttpOptions) {
+  let url: URL | null = null
+  if (options.url !== undefined && options.url !== "") {
+    try {
+      url = new URL(options.url)
+    } catch {
+      return yield* new HttpOptionsInvalid({ message: `url "${options.url}" is not an absolute URL (set AUTH_URL to e.g. https://example.com/auth)` })
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return yield* new HttpOptionsInvalid({ message: "url must be an http: or https: URL" })
+    }
+  }
+  const fromUrl = url !== null && url.pathname !== "/" ? url.pathname : undefined
+  const basePath = trimSlashes(fromUrl ?? options.basePath ?? "/auth")
+  const prefix = options.cookies?.prefix ?? "authjs"
+  if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) {
+    return yield* new HttpOptionsInvalid({ message: "cookies.prefix may only hold letters, digits, '.', '_' and '-'" })
+  }
+  const trustHost = options.trustHost ?? false
+  if (url === null && !trustHost) {
+    // Links in e-mails are built from the origin: taking it from an untrusted Host header would let anyone
+    // make us mail a sign-in link that points at their server.
+    return yield* new HttpOptionsInvalid({
+      message: "set url (AUTH_URL, e.g. https://example.com/auth) or trustHost (AUTH_TRUST_HOST=true behind a proxy you control)"
+    })
+  }
+  const resolved: ResolvedHttpOptions = {
+    basePath: basePath === "/" ? "" : (basePath as `/${string}`),
+    url,
+    trustHost,
+    cookiePrefix: prefix,
+    cookieDomain: options.cookies?.domain ?? null,
+    secureCookies: options.cookies?.secure ?? null,
+    theme: options.theme ?? {},
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024
+  }
+  return resolved
+})
+
+export class HttpOptions extends Context.Service<HttpOptions, ResolvedHttpOptions>()("authfx/http/HttpOptions") {
+  static readonly layer = (options: AuthHttpOptions): Layer.Layer<HttpOptions, HttpOptionsInvalid> =>
+    Layer.effect(HttpOptions, resolveHttpOptions(options))
+}

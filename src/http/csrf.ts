@@ -1,0 +1,59 @@
+import { Effect, Redacted } from "effect"
+import type { HttpServerRequest } from "effect/http"
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { KeyStore } from "../ports/KeyStore.ts"
+import type { RequestContext } from "./requestContext.ts"
+
+/**
+ * Double-submit CSRF, as Auth.js does it (same cookie shape "token|hash", same 64-hex token, so its
+ * client works unchanged) but with the hash an HMAC under the KeyStore's `csrf` key rather than
+ * sha256(token + secret): a cookie planted by a sibling subdomain cannot carry a token we would accept.
+ */
+export interface CsrfState {
+  /** The token for forms and for `GET /csrf`. */
+  readonly token: string
+  /** The cookie value to set, when the browser's cookie was missing or invalid. */
+  readonly setCookie: string | null
+}
+
+const tagOf = (secret: Uint8Array, token: string) => createHmac("sha256", secret).update(token).digest("hex")
+
+// Compares secrets in constant time: a timing difference would tell an attacker how much of a guess was right.
+const equalSecrets = (a: string, b: string): boolean => {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+const tokenPattern = /^[0-9a-f]{64}$/
+
+/** Reads the browser's CSRF cookie; keeps its token when its tag verifies, else mints a new one. */
+export const csrfState = Effect.fnUntraced(function*(cookie: string | undefined) {
+  const keys = yield* KeyStore.use((store) => store.verificationKeys("csrf"))
+  const secrets = keys.flatMap((key) => (key._tag === "SecretKey" ? [Redacted.value(key.secret)] : []))
+  if (cookie !== undefined) {
+    const [token, tag] = cookie.split("|")
+    if (token !== undefined && tag !== undefined && tokenPattern.test(token) && secrets.some((s) => equalSecrets(tagOf(s, token), tag))) {
+      return { token, setCookie: null } satisfies CsrfState
+    }
+  }
+  const token = randomBytes(32).toString("hex")
+  const state: CsrfState = { token, setCookie: `${token}|${tagOf(secrets[0]!, token)}` }
+  return state
+})
+
+/** The submitted token matches the (verified) cookie token. */
+export const csrfTokenMatches = (state: CsrfState, submitted: string | undefined): boolean =>
+  state.setCookie === null && submitted !== undefined && equalSecrets(state.token, submitted)
+
+/**
+ * A state-changing request must come from our own pages: the Origin header, when the browser sends one,
+ * is ours; and Fetch Metadata, when present, does not say cross-site. Non-browser clients send neither and
+ * are held to the token alone.
+ */
+export const sameOriginRequest = (request: HttpServerRequest.HttpServerRequest, context: RequestContext): boolean => {
+  const origin = request.headers["origin"]
+  if (origin !== undefined && origin !== context.origin) return false
+  const site = request.headers["sec-fetch-site"]
+  return site === undefined || site === "same-origin" || site === "same-site" || site === "none"
+}

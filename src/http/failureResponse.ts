@@ -1,0 +1,99 @@
+import { Effect } from "effect"
+import { HttpServerResponse } from "effect/http"
+import { resolveRedirect } from "../domain/redirectPolicy.ts"
+import { htmlPage, json, redirect } from "./authResponse.ts"
+import { errorPage } from "./pages/errorPage.ts"
+import type { RouteFailure, RouteInput } from "./routeInput.ts"
+
+/** Browser flows answer with redirects and pages; API routes (JSON in, JSON out) answer with statuses. */
+export type FailureStyle = "browser" | "api"
+
+const pageUrl = (input: RouteInput, configured: string | undefined, fallback: string) =>
+  configured === undefined ? `${input.context.apiUrl}/${fallback}` : new URL(configured, input.context.origin).href
+
+/** Auth.js sends sign-in problems to the sign-in page and the rest to the error page, with `?error=CODE`. */
+const toSignIn = (input: RouteInput, code: string, extra: Record<string, string> = {}) => {
+  const url = new URL(pageUrl(input, input.config.pages.signIn, "signin"))
+  url.searchParams.set("error", code)
+  for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value)
+  return redirect(input.request, url.href)
+}
+
+const toErrorPage = (input: RouteInput, code: string) => {
+  const url = new URL(pageUrl(input, input.config.pages.error, "error"))
+  url.searchParams.set("error", code)
+  return redirect(input.request, url.href)
+}
+
+const unavailable = (input: RouteInput, style: FailureStyle) => {
+  const message = "The sign-in service is temporarily unavailable. Please try again in a moment."
+  const response = style === "api"
+    ? json({ error: "ServiceUnavailable", message }, 503)
+    : htmlPage(
+      errorPage({ theme: input.options.theme, error: "ServiceUnavailable", signInUrl: `${input.context.apiUrl}/signin` }).html,
+      503
+    )
+  return HttpServerResponse.setHeader(response, "retry-after", "5")
+}
+
+/**
+ * Every failure a route can end with, mapped to what the browser or client sees: the Auth.js codes for
+ * the Auth.js flows, clear 4xx for bad input, 503 when a store is down. Details stay in the logs.
+ */
+export const failureResponse = (error: RouteFailure, input: RouteInput, style: FailureStyle) =>
+  Effect.gen(function*() {
+    switch (error._tag) {
+      case "MissingCSRF":
+        return style === "api" ? json({ error: "MissingCSRF" }, 403) : toSignIn(input, "MissingCSRF")
+      case "CredentialsSignin":
+        return toSignIn(input, "CredentialsSignin", { code: error.code })
+      case "OAuthAccountNotLinked":
+        return style === "api" ? json({ error: "OAuthAccountNotLinked" }, 409) : toSignIn(input, "OAuthAccountNotLinked")
+      case "ProviderDenied":
+        return error.error === "access_denied" ? toErrorPage(input, "AccessDenied") : toSignIn(input, "OAuthCallbackError")
+      case "ProviderCheckFailed":
+      case "ProviderResponseInvalid":
+      case "OAuthChecksMissing":
+        yield* Effect.logInfo("authfx: OAuth callback refused", error._tag)
+        return toSignIn(input, "OAuthCallbackError")
+      case "ProviderUnavailable":
+        yield* Effect.logWarning("authfx: OAuth provider unavailable", error.provider, error.message)
+        return toSignIn(input, "OAuthCallbackError")
+      case "AccessDenied":
+        return toErrorPage(input, "AccessDenied")
+      case "Verification":
+        return toErrorPage(input, "Verification")
+      case "InvalidEmail":
+        return toSignIn(input, "EmailSignin")
+      case "MailerError":
+        yield* Effect.logWarning("authfx: the magic-link mail could not be sent", error.message)
+        return toSignIn(input, "EmailSignin")
+      case "SignInRedirected":
+        return redirect(input.request, yield* resolveRedirect(error.url, input.context.baseUrl))
+      case "ProviderNotConfigured":
+      case "UnknownProvider":
+        return json({ error: "UnknownProvider", message: "No provider with this id is configured." }, 404)
+      case "NotSignedIn":
+        return json({ error: "NotSignedIn", message: "Sign in first." }, 401)
+      case "LastSignInMethod":
+        return json({ error: "LastSignInMethod", message: "This is the last way to sign in to this account." }, 409)
+      case "AccountNotFound":
+        return json({ error: "AccountNotFound", message: "No account of that provider is linked." }, 404)
+      case "BodyTooLarge":
+        return json({ error: "PayloadTooLarge" }, 413)
+      case "BodyMalformed":
+        return json({ error: "BadRequest", message: "The body is not valid JSON." }, 400)
+      case "BadRequest":
+        return json({ error: "BadRequest", message: error.message }, 400)
+      case "UserStoreUnavailable":
+      case "KeyStoreUnavailable":
+        yield* Effect.logError("authfx: a store is unavailable", error.message)
+        return unavailable(input, style)
+      case "CallbackFailed":
+        yield* Effect.logError(`authfx: the ${error.callback} callback failed`, error.cause)
+        return style === "api" ? json({ error: "Configuration" }, 500) : toErrorPage(input, "Configuration")
+      case "UserNotFound":
+        // The session's user was deleted while it was signed in.
+        return style === "api" ? json({ error: "NotSignedIn" }, 401) : toSignIn(input, "SessionRequired")
+    }
+  })

@@ -1,0 +1,50 @@
+import type { HttpServerRequest } from "effect/http"
+import type { ResolvedHttpOptions } from "./HttpOptions.ts"
+
+/** What every handler needs to know about where it is answering: computed once per request. */
+export interface RequestContext {
+  /** The public origin, e.g. "https://app.example.com". */
+  readonly origin: string
+  /** origin + basePath: where the API lives, e.g. "https://app.example.com/auth". */
+  readonly apiUrl: string
+  /** Where to go when nothing better is known: the origin, as Auth.js passes `baseUrl` to the redirect callback. */
+  readonly baseUrl: string
+  readonly secure: boolean
+  readonly url: URL
+}
+
+const firstHeader = (value: string | undefined): string | undefined => value?.split(",")[0]?.trim()
+
+// Host header values we accept: a hostname or bracketed IPv6, optional port. Anything else (paths,
+// credentials, spaces) is an attack on the links we build, not a host.
+const hostPattern = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+
+/** The public origin, from the configured URL or, when trusted, from the request's host headers. */
+export const requestContext = (request: HttpServerRequest.HttpServerRequest, options: ResolvedHttpOptions): RequestContext | null => {
+  let origin: string
+  if (options.url !== null) {
+    origin = options.url.origin
+  } else {
+    const headers = request.headers
+    const host = firstHeader(headers["x-forwarded-host"]) ?? firstHeader(headers["host"])
+    if (host === undefined || !hostPattern.test(host)) return null
+    const forwardedProto = firstHeader(headers["x-forwarded-proto"])
+    const proto = forwardedProto === "https" || forwardedProto === "http"
+      ? forwardedProto
+      : request.protocol ?? (request.originalUrl.startsWith("https:") ? "https" : "http")
+    origin = `${proto}://${host.toLowerCase()}`
+  }
+  let url: URL
+  try {
+    url = new URL(request.url, origin)
+  } catch {
+    return null
+  }
+  return {
+    origin,
+    apiUrl: origin + options.basePath,
+    baseUrl: origin,
+    secure: options.secureCookies ?? origin.startsWith("https:"),
+    url
+  }
+}

@@ -1,0 +1,109 @@
+import { Cause, Effect } from "effect"
+import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import type { CallbackFailed } from "../domain/callHook.ts"
+import { AuthConfig, type ResolvedAuthConfig } from "../domain/AuthConfig.ts"
+import type {
+  AccessDenied,
+  CredentialsSignin,
+  InvalidEmail,
+  OAuthAccountNotLinked,
+  ProviderNotConfigured,
+  SignInRedirected,
+  Verification
+} from "../domain/SignInError.ts"
+import type { KeyStoreUnavailable } from "../ports/KeyStore.ts"
+import type { MailerError } from "../ports/Mailer.ts"
+import type {
+  ProviderCheckFailed,
+  ProviderDenied,
+  ProviderResponseInvalid,
+  ProviderUnavailable,
+  UnknownProvider
+} from "../ports/ProviderClient.ts"
+import type { AccountNotFound, LastSignInMethod, UserNotFound, UserStoreUnavailable } from "../ports/UserStore.ts"
+import { json } from "./authResponse.ts"
+import { CookieJar } from "./cookieJar.ts"
+import { type CookieNames, cookieNames } from "./cookieNames.ts"
+import { failureResponse, type FailureStyle } from "./failureResponse.ts"
+import type { BadRequest, MissingCSRF, NotSignedIn, OAuthChecksMissing } from "./HttpError.ts"
+import { HttpOptions, type ResolvedHttpOptions } from "./HttpOptions.ts"
+import type { BodyMalformed, BodyTooLarge } from "./requestBody.ts"
+import { type RequestContext, requestContext } from "./requestContext.ts"
+
+/** Where the API is mounted: "" (the root) or "/auth". */
+export type BasePath = "" | `/${string}`
+
+/** Everything a route needs about the request it answers, built once per request. */
+export interface RouteInput {
+  readonly request: HttpServerRequest.HttpServerRequest
+  readonly context: RequestContext
+  readonly names: CookieNames
+  readonly jar: CookieJar
+  readonly options: ResolvedHttpOptions
+  readonly config: ResolvedAuthConfig
+}
+
+/** Every way a route may fail; failureResponse maps each to what the client sees. */
+export type RouteFailure =
+  | MissingCSRF
+  | NotSignedIn
+  | OAuthChecksMissing
+  | BadRequest
+  | BodyTooLarge
+  | BodyMalformed
+  | CredentialsSignin
+  | OAuthAccountNotLinked
+  | AccessDenied
+  | Verification
+  | InvalidEmail
+  | SignInRedirected
+  | ProviderNotConfigured
+  | CallbackFailed
+  | ProviderDenied
+  | ProviderCheckFailed
+  | ProviderResponseInvalid
+  | ProviderUnavailable
+  | UnknownProvider
+  | MailerError
+  | LastSignInMethod
+  | AccountNotFound
+  | UserNotFound
+  | UserStoreUnavailable
+  | KeyStoreUnavailable
+
+/**
+ * Adds a route whose failures are all answered (never a 500 for a typed failure), and whose cookies are
+ * written onto whatever response it ends with. A defect — a bug — is logged and answered with a 500.
+ */
+export const authRoute = <R>(
+  method: "GET" | "POST",
+  path: `/${string}`,
+  style: FailureStyle,
+  handler: (input: RouteInput) => Effect.Effect<HttpServerResponse.HttpServerResponse, RouteFailure, R>
+) =>
+  HttpRouter.add(
+    method,
+    path,
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const options = yield* HttpOptions
+      const context = requestContext(request, options)
+      if (context === null) return json({ error: "BadRequest", message: "The Host header is missing or invalid." }, 400)
+      const input: RouteInput = {
+        request,
+        context,
+        names: cookieNames(options, context.secure),
+        jar: new CookieJar(options, context, request.cookies),
+        options,
+        config: yield* AuthConfig
+      }
+      const response = yield* handler(input).pipe(Effect.catch((error) => failureResponse(error, input, style)))
+      return input.jar.applyTo(response)
+    }).pipe(
+      Effect.catchCause((cause) =>
+        Effect.logError("authfx: unexpected failure", Cause.pretty(cause)).pipe(
+          Effect.as(json({ error: "InternalError", message: "Something went wrong on our side." }, 500))
+        )
+      )
+    )
+  )

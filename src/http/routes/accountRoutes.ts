@@ -1,0 +1,59 @@
+import { Effect, Layer, Option } from "effect"
+import { HttpRouter } from "effect/http"
+import type { ProviderId } from "../../domain/Account.ts"
+import { findOAuthProvider } from "../../domain/oauthSignIn.ts"
+import { unlinkProvider } from "../../domain/unlinkProvider.ts"
+import { UserStore } from "../../ports/UserStore.ts"
+import { json } from "../authResponse.ts"
+import { callbackTarget } from "../callbackTarget.ts"
+import { requireCsrf } from "../csrfGuard.ts"
+import { currentUser } from "../currentUser.ts"
+import { NotSignedIn } from "../HttpError.ts"
+import { readBody } from "../requestBody.ts"
+import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
+import { startOAuthRedirect } from "./signInRoutes.ts"
+
+const signedInUser = Effect.fnUntraced(function*(input: RouteInput) {
+  const { user } = yield* currentUser(input)
+  if (Option.isNone(user)) return yield* new NotSignedIn()
+  return user.value
+})
+
+/**
+ * Beyond Auth.js: the signed-in user's linked providers (`GET /accounts`), linking another one
+ * (`POST /link/:provider`, CSRF: starts OAuth; the callback links it to this user), and unlinking
+ * (`POST /unlink/:provider`, CSRF; refused for the last way to sign in). Tokens are never shown.
+ */
+export const accountRoutes = (basePath: BasePath) =>
+  Layer.mergeAll(
+    authRoute("GET", `${basePath}/accounts`, "api", (input) =>
+      Effect.gen(function*() {
+        const user = yield* signedInUser(input)
+        const accounts = yield* UserStore.use((store) => store.listAccounts(user.id))
+        return json(accounts.map((account) => ({
+          provider: account.provider,
+          type: account.type,
+          providerAccountId: account.providerAccountId,
+          needsReauth: account.needsReauth
+        })))
+      })),
+    authRoute("POST", `${basePath}/link/:provider`, "api", (input) =>
+      Effect.gen(function*() {
+        const { provider } = yield* HttpRouter.params
+        const body = yield* readBody(input.request, input.options.maxBodyBytes)
+        yield* requireCsrf(input, body.fields["csrfToken"])
+        yield* signedInUser(input)
+        const config = yield* findOAuthProvider(provider ?? "")
+        const callbackUrl = yield* callbackTarget(input, body.fields["callbackUrl"])
+        return yield* startOAuthRedirect(input, config.id, callbackUrl, "link")
+      })),
+    authRoute("POST", `${basePath}/unlink/:provider`, "api", (input) =>
+      Effect.gen(function*() {
+        const { provider } = yield* HttpRouter.params
+        const body = yield* readBody(input.request, input.options.maxBodyBytes)
+        yield* requireCsrf(input, body.fields["csrfToken"])
+        const user = yield* signedInUser(input)
+        const removed = yield* unlinkProvider(user.id, (provider ?? "") as ProviderId)
+        return json({ unlinked: { provider: removed.provider, providerAccountId: removed.providerAccountId } })
+      }))
+  )

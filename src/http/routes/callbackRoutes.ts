@@ -1,0 +1,76 @@
+import { Effect, Layer, Option, Redacted } from "effect"
+import { HttpRouter } from "effect/http"
+import { credentialsSignIn } from "../../domain/credentialsSignIn.ts"
+import { completeEmailSignIn } from "../../domain/emailSignIn.ts"
+import { completeOAuthSignIn } from "../../domain/oauthSignIn.ts"
+import { ProviderNotConfigured, Verification } from "../../domain/SignInError.ts"
+import { redirect } from "../authResponse.ts"
+import { callbackTarget } from "../callbackTarget.ts"
+import { requireCsrf } from "../csrfGuard.ts"
+import { currentUser } from "../currentUser.ts"
+import { finishSignIn } from "../finishSignIn.ts"
+import { BadRequest } from "../HttpError.ts"
+import { checksOf, openOAuthFlow } from "../oauthChecksCookie.ts"
+import { readBody } from "../requestBody.ts"
+import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
+
+/** Fields of the credentials form that are ours, not the application's. */
+const reserved = new Set(["csrfToken", "callbackUrl"])
+
+const callback = (method: "GET" | "POST") => (input: RouteInput) =>
+  Effect.gen(function*() {
+    const { provider: id } = yield* HttpRouter.params
+    const provider = input.config.providers.find((p) => p.id === id)
+    if (provider === undefined) return yield* new ProviderNotConfigured({ provider: id ?? "" })
+    const { current, user } = yield* currentUser(input)
+    switch (provider.type) {
+      case "email": {
+        const query = input.context.url.searchParams
+        const token = query.get("token")
+        const email = query.get("email")
+        if (token === null || email === null || token.length > 256) return yield* new Verification()
+        const callbackUrl = yield* callbackTarget(input, undefined)
+        const signedIn = yield* completeEmailSignIn({ provider: provider.id, email, token: Redacted.make(token) })
+        return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
+      }
+      case "oauth":
+      case "oidc": {
+        // form_post providers (Apple) answer with a cross-site POST: its state, not CSRF, ties it to us.
+        const params = method === "GET"
+          ? Object.fromEntries(input.context.url.searchParams)
+          : (yield* readBody(input.request, input.options.maxBodyBytes)).fields
+        const flow = yield* openOAuthFlow(input, provider.id)
+        if (flow.intent === "link" && Option.isNone(user)) {
+          return redirect(input.request, `${input.context.apiUrl}/signin?error=SessionRequired`)
+        }
+        const signedIn = yield* completeOAuthSignIn({
+          provider: provider.id,
+          redirectUri: flow.redirectUri,
+          params,
+          checks: checksOf(flow),
+          current: user
+        })
+        return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, flow.callbackUrl)
+      }
+      case "credentials": {
+        if (method !== "POST") return yield* new BadRequest({ message: "Credentials are submitted with POST." })
+        const body = yield* readBody(input.request, input.options.maxBodyBytes)
+        yield* requireCsrf(input, body.fields["csrfToken"])
+        const callbackUrl = yield* callbackTarget(input, body.fields["callbackUrl"])
+        const credentials = Object.fromEntries(Object.entries(body.fields).filter(([name]) => !reserved.has(name)))
+        const signedIn = yield* credentialsSignIn({ provider: provider.id, credentials, current: user })
+        return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
+      }
+    }
+  })
+
+/**
+ * `GET|POST /callback/:provider`: the end of every sign-in — the OAuth/OIDC redirect back (query, or form
+ * body for form_post), the magic link, or the credentials form (CSRF) — then the session cookie and the
+ * callback URL, or an `?error=` redirect.
+ */
+export const callbackRoutes = (basePath: BasePath) =>
+  Layer.mergeAll(
+    authRoute("GET", `${basePath}/callback/:provider`, "browser", callback("GET")),
+    authRoute("POST", `${basePath}/callback/:provider`, "browser", callback("POST"))
+  )

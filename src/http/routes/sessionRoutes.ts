@@ -1,0 +1,38 @@
+import { Effect, Layer } from "effect"
+import { updateSession } from "../../domain/sessionLifecycle.ts"
+import { json } from "../authResponse.ts"
+import { requireCsrf } from "../csrfGuard.ts"
+import { readBody } from "../requestBody.ts"
+import { authRoute, type BasePath } from "../routeInput.ts"
+import { currentSession, writeSession } from "../sessionCookie.ts"
+
+/**
+ * `GET /session` → the session JSON or `null`, renewing the cookie when it is due (not on every read, as
+ * Auth.js does: that is most of its cost). `POST /session` `{csrfToken, data}` → the jwt/session callbacks
+ * see `data` with trigger "update", and the session is re-issued; a failed CSRF check is `400 null`.
+ */
+export const sessionRoutes = (basePath: BasePath) =>
+  Layer.mergeAll(
+    authRoute("GET", `${basePath}/session`, "api", (input) =>
+      Effect.map(currentSession(input.request, input.names, input.jar), ({ read }) =>
+        json(read._tag === "Active" ? read.view : null))),
+    authRoute("POST", `${basePath}/session`, "api", (input) =>
+      Effect.gen(function*() {
+        const body = yield* readBody(input.request, input.options.maxBodyBytes)
+        const passed = yield* requireCsrf(input, body.fields["csrfToken"]).pipe(
+          Effect.as(true),
+          Effect.catchTag("MissingCSRF", () => Effect.succeed(false))
+        )
+        if (!passed) return json(null, 400)
+        const { read, credential } = yield* currentSession(input.request, input.names, input.jar)
+        if (read._tag !== "Active" || credential === null) return json(null)
+        const data = typeof body.json === "object" && body.json !== null ? (body.json as { readonly data?: unknown }).data : undefined
+        const updated = yield* updateSession(credential, data)
+        if (updated._tag !== "Active") {
+          input.jar.expireSession(input.names.session)
+          return json(null)
+        }
+        if (updated.renewed !== null) yield* writeSession(updated.renewed, input.names, input.jar)
+        return json(updated.view)
+      }))
+  )

@@ -1,0 +1,103 @@
+import { Effect, Layer, Redacted } from "effect"
+import { HttpRouter } from "effect/http"
+import { requestEmailSignIn } from "../../domain/emailSignIn.ts"
+import { startOAuthSignIn } from "../../domain/oauthSignIn.ts"
+import { htmlPage, redirect } from "../authResponse.ts"
+import { callbackTarget } from "../callbackTarget.ts"
+import { issueCsrfToken, requireCsrf } from "../csrfGuard.ts"
+import { sealOAuthFlow } from "../oauthChecksCookie.ts"
+import { signInPage } from "../pages/signInPage.ts"
+import { readBody } from "../requestBody.ts"
+import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
+import { ProviderNotConfigured } from "../../domain/SignInError.ts"
+import { resolveRedirect } from "../../domain/redirectPolicy.ts"
+
+/** The sign-in page's view of the configured providers, in configuration order. */
+const providerViews = (input: RouteInput) =>
+  input.config.providers.map((provider) => ({
+    id: provider.id,
+    name: provider.name,
+    type: provider.type,
+    signinUrl: `${input.context.apiUrl}/signin/${provider.id}`,
+    callbackUrl: `${input.context.apiUrl}/callback/${provider.id}`,
+    ...(provider.type === "credentials" ? { fields: provider.fields } : {})
+  }))
+
+/** Sends the browser to the provider, keeping the flow's checks in a sealed cookie. */
+export const startOAuthRedirect = Effect.fnUntraced(function*(
+  input: RouteInput,
+  provider: string,
+  callbackUrl: string,
+  intent: "signIn" | "link"
+) {
+  const redirectUri = `${input.context.apiUrl}/callback/${provider}`
+  // The query of this POST carries extra authorization parameters (Auth.js's `authorizationParams`).
+  const params = Object.fromEntries(
+    [...input.context.url.searchParams].filter(([name]) => name !== "callbackUrl")
+  )
+  const started = yield* startOAuthSignIn(provider, { redirectUri, params })
+  yield* sealOAuthFlow(input, { provider, ...started.checks, redirectUri, callbackUrl, intent })
+  return redirect(input.request, started.url)
+})
+
+/**
+ * `GET /signin` → the built-in page (or the application's page, with `callbackUrl` and `error`);
+ * `POST /signin/:provider` (CSRF) → to the provider, or a magic link and `/verify-request`.
+ */
+export const signInRoutes = (basePath: BasePath) =>
+  Layer.mergeAll(
+    authRoute("GET", `${basePath}/signin`, "browser", (input) =>
+      Effect.gen(function*() {
+        const error = input.context.url.searchParams.get("error")
+        const callbackUrl = yield* resolveRedirect(
+          input.context.url.searchParams.get("callbackUrl") ?? input.context.baseUrl,
+          input.context.baseUrl
+        )
+        if (input.config.pages.signIn !== undefined) {
+          const page = new URL(input.config.pages.signIn, input.context.origin)
+          page.searchParams.set("callbackUrl", callbackUrl)
+          if (error !== null) page.searchParams.set("error", error)
+          return redirect(input.request, page.href)
+        }
+        const csrfToken = yield* issueCsrfToken(input)
+        return htmlPage(signInPage({
+          theme: input.options.theme,
+          csrfToken,
+          callbackUrl,
+          error,
+          providers: providerViews(input)
+        }))
+      })),
+    authRoute("POST", `${basePath}/signin/:provider`, "browser", (input) =>
+      Effect.gen(function*() {
+        const { provider: id } = yield* HttpRouter.params
+        const body = yield* readBody(input.request, input.options.maxBodyBytes)
+        yield* requireCsrf(input, body.fields["csrfToken"])
+        const provider = input.config.providers.find((p) => p.id === id)
+        if (provider === undefined) return yield* new ProviderNotConfigured({ provider: id ?? "" })
+        const callbackUrl = yield* callbackTarget(input, body.fields["callbackUrl"])
+        switch (provider.type) {
+          case "oauth":
+          case "oidc":
+            return yield* startOAuthRedirect(input, provider.id, callbackUrl, "signIn")
+          case "email": {
+            yield* requestEmailSignIn({
+              provider: provider.id,
+              email: body.fields["email"] ?? "",
+              host: input.context.url.host,
+              link: (token, identifier) => {
+                const link = new URL(`${input.context.apiUrl}/callback/${provider.id}`)
+                link.searchParams.set("callbackUrl", callbackUrl)
+                link.searchParams.set("token", Redacted.value(token))
+                link.searchParams.set("email", identifier)
+                return link.href
+              }
+            })
+            return redirect(input.request, `${input.context.apiUrl}/verify-request?provider=${encodeURIComponent(provider.id)}&type=email`)
+          }
+          case "credentials":
+            // Credentials post to /callback/:provider; Auth.js sends a stray POST here back to the page.
+            return redirect(input.request, `${input.context.apiUrl}/signin`)
+        }
+      }))
+  )
