@@ -17,6 +17,7 @@ import type { Mailer } from "../ports/Mailer.ts"
 import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { UserStore } from "../ports/UserStore.ts"
 import { coreLayer } from "./coreLayer.ts"
+import { protectNode, type ProtectOptions, protectWeb } from "./protect.ts"
 import { sessionOf } from "./sessionOf.ts"
 
 type Secret = string | Redacted.Redacted<string>
@@ -65,6 +66,15 @@ export interface AuthfxApp {
   readonly handler: (request: Request) => Promise<Response>
   /** The session of a request in application code, or null. */
   readonly getSession: (request: Request | IncomingMessage) => Promise<SessionView | null>
+  /** Middleware `(req, res, next)` that lets only signed-in requests through (Express, Connect, node:http). */
+  readonly protect: (
+    options?: ProtectOptions
+  ) => (req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next: (error?: unknown) => void) => void
+  /** Wraps a web handler so that it runs only with a session. */
+  readonly protectWeb: (
+    handler: (request: Request, session: SessionView) => Response | Promise<Response>,
+    options?: ProtectOptions
+  ) => (request: Request) => Promise<Response>
   /** Where the API is mounted, e.g. "/auth". */
   readonly basePath: string
   /** Runs Effect programs against the same services (the user store, token rotation, …). */
@@ -94,11 +104,14 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
   type Required = typeof built.httpEffect extends Effect.Effect<unknown, unknown, infer R> ? R : never
   const handler = HttpEffect.toWebHandlerWith<Provided, Required>(built.context)(built.httpEffect)
   const runtime = ManagedRuntime.make(Layer.succeedContext(built.context as Context.Context<Layer.Success<ReturnType<typeof authAppLayer>>>))
+  const getSession = (request: Request | IncomingMessage) =>
+    runtime.runPromise(sessionOf(request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request)))
   return {
     listener: built.listener as (req: IncomingMessage, res: ServerResponse) => void,
     handler: (request) => handler(request),
-    getSession: (request) =>
-      runtime.runPromise(sessionOf(request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request))),
+    getSession,
+    protect: (protectOptions) => protectNode(getSession, http.basePath, protectOptions),
+    protectWeb: (protected_, protectOptions) => protectWeb(getSession, http.basePath, protected_, protectOptions),
     basePath: http.basePath,
     runtime,
     dispose: async () => {
