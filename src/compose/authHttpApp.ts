@@ -1,4 +1,5 @@
 import { Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
 import { authRoutes } from "../http/authRoutes.ts"
 import { resolveHttpOptions } from "../http/HttpOptions.ts"
 import { type AuthfxOptions, authAppLayer } from "./createAuth.ts"
@@ -9,5 +10,8 @@ import { type AuthfxOptions, authAppLayer } from "./createAuth.ts"
  */
 export const authHttpApp = (options: AuthfxOptions) =>
   Layer.unwrap(
-    Effect.map(resolveHttpOptions(options.http), (http) => authRoutes(http.basePath).pipe(Layer.provide(authAppLayer(options))))
+    // Route handlers look their services up per request: the services are built once with the server and
+    // provided to each request (Layer.provide would only give them to building the routes).
+    Effect.map(resolveHttpOptions(options.http), (http) =>
+      authRoutes(http.basePath).pipe(HttpRouter.provideRequest(authAppLayer(options))))
   )

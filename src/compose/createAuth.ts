@@ -104,8 +104,14 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
   type Required = typeof built.httpEffect extends Effect.Effect<unknown, unknown, infer R> ? R : never
   const handler = HttpEffect.toWebHandlerWith<Provided, Required>(built.context)(built.httpEffect)
   const runtime = ManagedRuntime.make(Layer.succeedContext(built.context as Context.Context<Layer.Success<ReturnType<typeof authAppLayer>>>))
+  // Never throws and never rejects: a malformed request is a signed-out request, not a crashed page.
   const getSession = (request: Request | IncomingMessage) =>
-    runtime.runPromise(sessionOf(request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request)))
+    runtime.runPromise(
+      Effect.suspend(() => {
+        const converted = request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request)
+        return converted === null ? Effect.succeed(null) : sessionOf(converted)
+      }).pipe(Effect.catchDefect(() => Effect.succeed(null)))
+    )
   return {
     listener: built.listener as (req: IncomingMessage, res: ServerResponse) => void,
     handler: (request) => handler(request),
@@ -121,13 +127,15 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
   }
 }
 
-/** Only the headers matter to `getSession`; the body is never read. */
-const fromNode = (request: IncomingMessage) => {
+/** Only the headers matter to `getSession`; the body is never read. Null when they do not make a URL. */
+const fromNode = (request: IncomingMessage): HttpServerRequest.HttpServerRequest | null => {
   const headers = new Headers()
   for (const [name, value] of Object.entries(request.headers)) {
     if (typeof value === "string") headers.set(name, value)
     else if (Array.isArray(value)) for (const v of value) headers.append(name, v)
   }
   const host = request.headers.host ?? "localhost"
-  return HttpServerRequest.fromWeb(new Request(`http://${host}${request.url ?? "/"}`, { headers }))
+  const path = request.url ?? "/"
+  if (!path.startsWith("/") || !URL.canParse(`http://${host}${path}`)) return null
+  return HttpServerRequest.fromWeb(new Request(`http://${host}${path}`, { headers }))
 }

@@ -25,14 +25,20 @@ export const protectNode = (
   basePath: string,
   options: ProtectOptions = {}
 ) =>
-(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next: (error?: unknown) => void): void => {
+(
+  req: IncomingMessage & { originalUrl?: string },
+  res: ServerResponse & { locals?: Record<string, unknown> },
+  next: (error?: unknown) => void
+): void => {
   getSession(req).then((session) => {
     if (session !== null) {
       if (res.locals !== undefined) res.locals["session"] = session
       return next()
     }
     if (wantsHtml(req.headers.accept)) {
-      res.writeHead(302, { location: signInLocation(options.signInUrl ?? `${basePath}/signin`, req.url ?? "/") }).end()
+      // Express strips the mount path from req.url; originalUrl is the page the visitor asked for.
+      const wanted = req.originalUrl ?? req.url ?? "/"
+      res.writeHead(302, { location: signInLocation(options.signInUrl ?? `${basePath}/signin`, wanted) }).end()
       return
     }
     res.writeHead(401, { "content-type": "application/json" }).end(unauthorizedBody)

@@ -92,6 +92,9 @@ export const requestEmailSignIn = Effect.fn("requestEmailSignIn")(function*(inpu
       host: input.host,
       validForHours: Math.max(1, Math.round(provider.maxAge / 3600))
     }))
+  ).pipe(
+    // The visitor is told the mail failed; a link that may still have gone out must not work either.
+    Effect.tapError(() => store.consumeVerificationToken(identifier, tokenHash!).pipe(Effect.ignore))
   )
   return { identifier }
 })

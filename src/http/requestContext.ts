@@ -26,7 +26,9 @@ export const requestContext = (request: HttpServerRequest.HttpServerRequest, opt
     origin = options.url.origin
   } else {
     const headers = request.headers
-    const host = firstHeader(headers["x-forwarded-host"]) ?? firstHeader(headers["host"])
+    // A web Request without a Host header still carries its URL (originalUrl is absolute there).
+    const fromUrl = URL.canParse(request.originalUrl) ? new URL(request.originalUrl).host : undefined
+    const host = firstHeader(headers["x-forwarded-host"]) ?? firstHeader(headers["host"]) ?? fromUrl
     if (host === undefined || !hostPattern.test(host)) return null
     const forwardedProto = firstHeader(headers["x-forwarded-proto"])
     const proto = forwardedProto === "https" || forwardedProto === "http"
