@@ -89,6 +89,15 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
       case "KeyStoreUnavailable":
         yield* Effect.logError("authfx: a store is unavailable", error.message)
         return unavailable(input, style)
+      case "TokenTooLarge":
+        yield* Effect.logError(`authfx: a session token of ${error.length} characters is too large; trim what the jwt callback adds`)
+        // Through the API it is the update's data that grew the token: the client's to fix.
+        return style === "api"
+          ? json({ error: "PayloadTooLarge", message: "The session would be too large." }, 413)
+          : toErrorPage(input, "Configuration")
+      case "ClaimsNotJson":
+        yield* Effect.logError("authfx: the jwt callback returned claims that are not JSON (a BigInt, a cycle?)")
+        return style === "api" ? json({ error: "Configuration" }, 500) : toErrorPage(input, "Configuration")
       case "CallbackFailed":
         yield* Effect.logError(`authfx: the ${error.callback} callback failed`, error.cause)
         return style === "api" ? json({ error: "Configuration" }, 500) : toErrorPage(input, "Configuration")

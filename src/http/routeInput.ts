@@ -12,6 +12,7 @@ import type {
   Verification
 } from "../domain/SignInError.ts"
 import type { KeyStoreUnavailable } from "../ports/KeyStore.ts"
+import type { ClaimsNotJson, TokenTooLarge } from "../ports/TokenCodec.ts"
 import type { MailerError } from "../ports/Mailer.ts"
 import type {
   ProviderCheckFailed,
@@ -70,6 +71,8 @@ export type RouteFailure =
   | UserNotFound
   | UserStoreUnavailable
   | KeyStoreUnavailable
+  | TokenTooLarge
+  | ClaimsNotJson
 
 /**
  * Adds a route whose failures are all answered (never a 500 for a typed failure), and whose cookies are

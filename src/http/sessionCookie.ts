@@ -6,7 +6,7 @@ import { readSession } from "../domain/sessionLifecycle.ts"
 import { TokenCodec } from "../ports/TokenCodec.ts"
 import type { CookieJar } from "./cookieJar.ts"
 import type { CookieNames } from "./cookieNames.ts"
-import { readChunked } from "./sessionCookieChunks.ts"
+import { presentChunks, readChunked } from "./sessionCookieChunks.ts"
 import { VerifiedTokens } from "./VerifiedTokens.ts"
 
 export interface CurrentSession {
@@ -36,7 +36,12 @@ export const currentSession = Effect.fnUntraced(function*(
 ) {
   const config = yield* AuthConfig
   const token = readChunked(request.cookies, names.session)
-  if (token === null) return { read: noSession(false), credential: null } satisfies CurrentSession
+  if (token === null) {
+    // Chunks with one missing can never make a token again: clear them rather than carry them forever.
+    const broken = presentChunks(request.cookies, names.session).length > 0
+    if (broken) jar.expireSession(names.session)
+    return { read: noSession(broken), credential: null } satisfies CurrentSession
+  }
   let credential: SessionCredential | null = null
   if (config.session.strategy === "jwt") {
     const claims = yield* VerifiedTokens.use((tokens) => tokens.open(token)).pipe(

@@ -1,7 +1,14 @@
 import { Effect, Layer, Option } from "effect"
 import { CompactEncrypt, CompactSign } from "jose"
 import { KeyStore } from "../../ports/KeyStore.ts"
-import { type Claims, type SealPurpose, TokenCodec, TokenRejected } from "../../ports/TokenCodec.ts"
+import {
+  type Claims,
+  ClaimsNotJson,
+  type SealPurpose,
+  TokenCodec,
+  TokenRejected,
+  TokenTooLarge
+} from "../../ports/TokenCodec.ts"
 import { type AuthjsOptions, makeAuthjsKeys } from "./authjsLegacy.ts"
 import { maxTokenLength, readCompactHeader } from "./compactHeader.ts"
 import { type CachedKey, makeKeyCache } from "./keyImport.ts"
@@ -17,25 +24,25 @@ export interface Options {
 const utf8 = new TextEncoder()
 const reject = (reason: TokenRejected["reason"]) => Effect.fail(new TokenRejected({ reason }))
 
-// The port's contract: claims carry `exp`, and a sealed token must be one `open` accepts. Breaking either is a
-// caller's bug that would otherwise surface as users silently signed out, so it is a defect here.
-const sealUnder = (key: CachedKey, claims: Claims) =>
-  Effect.flatMap(
-    Effect.promise(() => {
-      if (typeof claims["exp"] !== "number") throw new TypeError("TokenCodec.seal: claims must carry a numeric exp")
-      const payload = utf8.encode(JSON.stringify(claims))
-      // typ per RFC 8725 §3.11; kid so `open` can find the key after rotations.
-      return key.serialization === "jwe"
-        ? new CompactEncrypt(payload)
-          .setProtectedHeader({ alg: key.alg, enc: key.enc ?? "A256GCM", kid: key.kid, typ: "JWT" })
-          .encrypt(key.sealWith)
-        : new CompactSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" }).sign(key.sealWith)
-    }),
-    (token) =>
-      token.length > maxTokenLength
-        ? Effect.die(new RangeError(`TokenCodec.seal: the token exceeds ${maxTokenLength} characters`))
-        : Effect.succeed(token)
+// The port's contract: claims carry `exp` (a caller's bug otherwise, so a defect), and a sealed token must be
+// one `open` accepts. Claims grown or made unserialisable by application callbacks break the second, so those
+// are typed failures the HTTP layer can explain.
+const sealUnder = Effect.fnUntraced(function*(key: CachedKey, claims: Claims) {
+  if (typeof claims["exp"] !== "number") {
+    return yield* Effect.die(new TypeError("TokenCodec.seal: claims must carry a numeric exp"))
+  }
+  const payload = yield* Effect.try({ try: () => utf8.encode(JSON.stringify(claims)), catch: () => new ClaimsNotJson() })
+  // typ per RFC 8725 §3.11; kid so `open` can find the key after rotations.
+  const token = yield* Effect.promise(() =>
+    key.serialization === "jwe"
+      ? new CompactEncrypt(payload)
+        .setProtectedHeader({ alg: key.alg, enc: key.enc ?? "A256GCM", kid: key.kid, typ: "JWT" })
+        .encrypt(key.sealWith)
+      : new CompactSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" }).sign(key.sealWith)
   )
+  if (token.length > maxTokenLength) return yield* new TokenTooLarge({ length: token.length })
+  return token
+})
 
 /**
  * TokenCodec on jose: JWS or JWE as the purpose's current KeyStore key dictates. Keys are imported once per
