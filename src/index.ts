@@ -19,6 +19,7 @@ export {
   type AuthorizationChecks,
   type AuthorizationRequest,
   type CallbackInput,
+  type ProviderSignIn,
   InvalidGrant,
   ProviderCheckFailed,
   ProviderClient,
@@ -118,6 +119,15 @@ export { authRoutes } from "./http/authRoutes.ts"
 export type { Theme } from "./http/pages/Theme.ts"
 export { TokenCodec, TokenRejected } from "./ports/TokenCodec.ts"
 export * as JoseTokenCodec from "./adapters/jose/JoseTokenCodec.ts"
+export * as OpenIdProviderClient from "./adapters/oauth/OpenIdProviderClient.ts"
+export {
+  type Claims as ProviderClaims,
+  type OAuthProviderOptions,
+  providerConfig,
+  type ProfileMapping,
+  type ProfileRequest
+} from "./adapters/oauth/OAuthProviderOptions.ts"
+export * as providers from "./adapters/oauth/providers/presets.ts"
 export * as NodemailerMailer from "./adapters/mail/NodemailerMailer.ts"
 export * as SqliteUserStore from "./adapters/sqlite/SqliteUserStore.ts"
 export * as SqliteKeyStore from "./adapters/sqlite/SqliteKeyStore.ts"

@@ -41,11 +41,10 @@ export const completeOAuthSignIn = Effect.fn("completeOAuthSignIn")(function*(in
 }) {
   const provider = yield* findOAuthProvider(input.provider)
   const client = yield* ProviderClient
-  const tokens = yield* client.callback(provider.id, {
+  const { tokens, profile } = yield* client.callback(provider.id, {
     redirectUri: input.redirectUri,
     params: input.params,
     checks: input.checks
   })
-  const profile = yield* client.profile(provider.id, tokens)
   return yield* signInWithAccount({ provider, type: provider.type, profile, tokens, current: input.current })
 })

@@ -19,6 +19,12 @@ export interface AuthorizationRequest {
   readonly checks: AuthorizationChecks
 }
 
+/** What a completed callback proved: the tokens, and who signed in (from the checked ID token and userinfo). */
+export interface ProviderSignIn {
+  readonly tokens: TokenSet
+  readonly profile: Profile
+}
+
 export interface CallbackInput {
   readonly redirectUri: string
   /** The callback's parameters: the query, or the form body for `response_mode=form_post`. */
@@ -66,8 +72,11 @@ export class InvalidGrant extends Schema.TaggedError<InvalidGrant>()("InvalidGra
  *
  * - `authorize` builds the authorization URL with fresh `state`, a PKCE S256 challenge and (OIDC) a
  *   `nonce`, and returns the checks to keep.
- * - `callback` verifies the checks, exchanges the code and validates what came back (ID token
- *   signature, `iss`, `aud`, `exp`, `nonce`).
+ * - `callback` verifies the checks, exchanges the code, validates what came back (ID token signature,
+ *   `iss`, `aud`, `exp`, `nonce`) and maps the person's profile — the validated ID-token claims and the
+ *   callback's own fields (Apple's `user`) exist only now, so the profile is part of the answer.
+ * - `profile` asks the provider again with an access token (userinfo, or the preset's profile request),
+ *   for tokens stored earlier; it never trusts an ID token it did not just validate.
  * - `refresh` spends a refresh token; the answer may carry a rotated refresh token.
  * - `revoke` revokes a token where the provider offers revocation, and otherwise does nothing.
  */
@@ -80,7 +89,7 @@ export class ProviderClient extends Context.Service<ProviderClient, {
     provider: ProviderId,
     input: CallbackInput
   ) => Effect.Effect<
-    TokenSet,
+    ProviderSignIn,
     UnknownProvider | ProviderDenied | ProviderCheckFailed | ProviderUnavailable | ProviderResponseInvalid
   >
   readonly profile: (

@@ -188,7 +188,7 @@ export const make = (providers: ReadonlyArray<ScriptedProviderOptions>) =>
           }
           grants.push({ provider, profile: code.profile, revoked: false })
           code.grant = grants.length - 1
-          return issueTokens(config, code.grant, yield* Clock.currentTimeMillis)
+          return { tokens: issueTokens(config, code.grant, yield* Clock.currentTimeMillis), profile: code.profile }
         }),
 
       profile: (provider, tokens) =>

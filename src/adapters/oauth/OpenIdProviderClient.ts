@@ -5,7 +5,6 @@ import { InvalidGrant, ProviderClient, ProviderUnavailable, UnknownProvider } fr
 import { authorizationRequest } from "./authorizationRequest.ts"
 import { clientAuthentication } from "./clientAuthentication.ts"
 import { exchangeCode } from "./codeExchange.ts"
-import type { FlowMemory } from "./flowFacts.ts"
 import type { OAuthProviderOptions } from "./OAuthProviderOptions.ts"
 import { refreshError, unavailableError } from "./portErrors.ts"
 import { makeRuntime, type ProviderRuntime, type TransportOptions } from "./providerRuntime.ts"
@@ -47,7 +46,6 @@ export const make = (
       }
       runtimes.set(resolved.id, makeRuntime(resolved, yield* clientAuthentication(resolved), options))
     }
-    const flows: FlowMemory = new WeakMap()
 
     const lookup = (provider: ProviderId) =>
       Effect.suspend(() => {
@@ -63,12 +61,15 @@ export const make = (
 
       callback: Effect.fn("OpenIdProviderClient.callback")(function*(provider, input) {
         const runtime = yield* lookup(provider)
-        return yield* exchangeCode(runtime, input, flows).pipe(bounded(runtime))
+        return yield* Effect.gen(function*() {
+          const { tokens, facts } = yield* exchangeCode(runtime, input)
+          return { tokens, profile: yield* fetchProfile(runtime, tokens, facts) }
+        }).pipe(bounded(runtime))
       }),
 
       profile: Effect.fn("OpenIdProviderClient.profile")(function*(provider, tokens) {
         const runtime = yield* lookup(provider)
-        return yield* fetchProfile(runtime, tokens, flows).pipe(bounded(runtime))
+        return yield* fetchProfile(runtime, tokens, undefined).pipe(bounded(runtime))
       }),
 
       refresh: Effect.fn("OpenIdProviderClient.refresh")(function*(provider, refreshToken) {

@@ -2,7 +2,7 @@ import { Clock, Effect } from "effect"
 import { timingSafeEqual } from "node:crypto"
 import * as client from "openid-client"
 import { type CallbackInput, ProviderCheckFailed, ProviderDenied, ProviderResponseInvalid } from "../../ports/ProviderClient.ts"
-import type { FlowMemory } from "./flowFacts.ts"
+import type { FlowFacts } from "./flowFacts.ts"
 import { callbackError } from "./portErrors.ts"
 import { oauthErrorCode } from "./providerFailure.ts"
 import type { ProviderRuntime } from "./providerRuntime.ts"
@@ -33,8 +33,7 @@ const pick = (params: Readonly<Record<string, string>>, names: ReadonlyArray<str
  */
 export const exchangeCode = Effect.fnUntraced(function*(
   runtime: ProviderRuntime,
-  input: CallbackInput,
-  flows: FlowMemory
+  input: CallbackInput
 ) {
   const { resolved } = runtime
   const provider = resolved.id
@@ -87,6 +86,6 @@ export const exchangeCode = Effect.fnUntraced(function*(
   const withSession = tokens.sessionState === null && sessionState !== undefined && sessionState !== ""
     ? { ...tokens, sessionState }
     : tokens
-  flows.set(withSession, { claims: response.claims(), params: pick(params, resolved.profileParams) })
-  return withSession
+  const facts: FlowFacts = { claims: response.claims(), params: pick(params, resolved.profileParams) }
+  return { tokens: withSession, facts }
 })

@@ -1,4 +1,3 @@
-import type { TokenSet } from "../../domain/Account.ts"
 import type { Claims } from "./OAuthProviderOptions.ts"
 
 /**
@@ -10,9 +9,3 @@ export interface FlowFacts {
   readonly params: Readonly<Record<string, string>>
 }
 
-/**
- * Keyed by the very TokenSet object `callback` returned, which the sign-in hands straight to `profile`:
- * nothing outlives that object, nothing is shared between nodes, and tokens from anywhere else (a stored
- * account) find nothing here, so their ID token is never trusted without its checks.
- */
-export type FlowMemory = WeakMap<TokenSet, FlowFacts>

@@ -3,7 +3,7 @@ import * as client from "openid-client"
 import type { TokenSet } from "../../domain/Account.ts"
 import { Profile } from "../../domain/Profile.ts"
 import { ProviderResponseInvalid, ProviderUnavailable } from "../../ports/ProviderClient.ts"
-import type { FlowMemory } from "./flowFacts.ts"
+import type { FlowFacts } from "./flowFacts.ts"
 import type { Claims, ProfileRequest } from "./OAuthProviderOptions.ts"
 import { profileError } from "./portErrors.ts"
 import type { ProviderRuntime } from "./providerRuntime.ts"
@@ -86,10 +86,17 @@ const claimsOf = Effect.fnUntraced(function*(
   return { ...userinfo, ...idTokenClaims } as Claims
 })
 
-export const fetchProfile = Effect.fnUntraced(function*(runtime: ProviderRuntime, tokens: TokenSet, flows: FlowMemory) {
+/**
+ * The person behind `tokens`, mapped by the preset. `facts` are what the callback just validated (ID-token
+ * claims, kept callback fields); without them (tokens stored earlier) only the provider's answer counts.
+ */
+export const fetchProfile = Effect.fnUntraced(function*(
+  runtime: ProviderRuntime,
+  tokens: TokenSet,
+  facts: FlowFacts | undefined
+) {
   const { resolved } = runtime
   const provider = resolved.id
-  const facts = flows.get(tokens)
   const claims = yield* claimsOf(runtime, tokens, facts?.claims).pipe(
     // A custom profile request is the preset's code: its bugs end as an unusable answer, not as a defect.
     Effect.catchDefect(() =>

@@ -81,11 +81,15 @@ const startFlow = (client: ProviderClient["Service"], account = "alice", decisio
     return { request, callback }
   })
 
-const signedIn = (client: ProviderClient["Service"], account = "alice") =>
+/** The whole sign-in: the callback's tokens and the profile it proved. */
+const signIn = (client: ProviderClient["Service"], account = "alice") =>
   Effect.gen(function*() {
     const { request, callback } = yield* startFlow(client, account)
     return yield* client.callback(idp, { redirectUri, params: callback.params, checks: request.checks })
   })
+
+const signedIn = (client: ProviderClient["Service"], account = "alice") =>
+  Effect.map(signIn(client, account), (result) => result.tokens)
 
 const value = (secret: Redacted.Redacted<string> | null) => (secret === null ? "" : Redacted.value(secret))
 
@@ -215,7 +219,8 @@ describe("OpenIdProviderClient against oidc-provider", () => {
         const { request, callback } = yield* startFlow(client)
         expect(callback.params["iss"]).toBe(peer.issuer)
         const before = Date.now()
-        const tokens = yield* client.callback(idp, { redirectUri, params: callback.params, checks: request.checks })
+        const userinfoCalls = peer.hits("/me")
+        const { tokens, profile } = yield* client.callback(idp, { redirectUri, params: callback.params, checks: request.checks })
         expect([tokens.accessToken, tokens.refreshToken, tokens.idToken].every((t) => t !== null)).toBe(true)
         expect(tokens.tokenType).toBe("bearer")
         expect(tokens.scope).toBe("openid profile email")
@@ -223,8 +228,6 @@ describe("OpenIdProviderClient against oidc-provider", () => {
         expect(expiresIn > 3_590_000 && expiresIn <= 3_601_000).toBe(true)
         expect(String(tokens.accessToken)).not.toContain(value(tokens.accessToken))
 
-        const userinfoCalls = peer.hits("/me")
-        const profile = yield* client.profile(idp, tokens)
         expect(profile).toEqual({
           id: "alice",
           name: "Alice Liddell",
@@ -253,9 +256,9 @@ describe("OpenIdProviderClient against oidc-provider", () => {
     it.live("an address is verified only when the provider says email_verified: true", () =>
       Effect.gen(function*() {
         const client = yield* clientOf([basic()])
-        const bob = yield* client.profile(idp, yield* signedIn(client, "bob"))
+        const bob = (yield* signIn(client, "bob")).profile
         expect(bob).toEqual({ id: "bob", name: "bobby", email: "bob@example.com", emailVerified: false, image: null })
-        const carol = yield* client.profile(idp, yield* signedIn(client, "carol"))
+        const carol = (yield* signIn(client, "carol")).profile
         expect(carol).toEqual({ id: "carol", name: "carol", email: "carol@example.com", emailVerified: false, image: null })
       }))
 
@@ -266,8 +269,8 @@ describe("OpenIdProviderClient against oidc-provider", () => {
         expect(new URL(request.url).searchParams.get("response_mode")).toBe("form_post")
         const callback = yield* Effect.promise(() => peer.signIn(request.url, { account: "alice" }))
         expect([callback.method, callback.url]).toEqual(["POST", redirectUri])
-        const tokens = yield* client.callback(idp, { redirectUri, params: callback.params, checks: request.checks })
-        expect((yield* client.profile(idp, tokens)).email).toBe("alice@example.com")
+        const { profile } = yield* client.callback(idp, { redirectUri, params: callback.params, checks: request.checks })
+        expect(profile.email).toBe("alice@example.com")
       }))
 
     it.live("callback fields a preset keeps reach its mapping (Apple's user); a forged id_token field is ignored", () =>
@@ -279,8 +282,8 @@ describe("OpenIdProviderClient against oidc-provider", () => {
           user: JSON.stringify({ name: { firstName: "Alice", lastName: "Liddell" }, email: "alice@example.com" }),
           id_token: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0."
         }
-        const tokens = yield* client.callback(idp, { redirectUri, params, checks: request.checks })
-        expect(yield* client.profile(idp, tokens)).toEqual({
+        const { profile } = yield* client.callback(idp, { redirectUri, params, checks: request.checks })
+        expect(profile).toEqual({
           id: "alice",
           name: "Alice Liddell",
           email: "alice@example.com",
@@ -411,7 +414,7 @@ describe("OpenIdProviderClient against oidc-provider", () => {
         const client = yield* clientOf([basic()])
         const { request, callback } = yield* startFlow(client)
         const input = { redirectUri, params: callback.params, checks: request.checks }
-        const first = yield* client.callback(idp, input)
+        const first = (yield* client.callback(idp, input)).tokens
         const error = yield* Effect.flip(client.callback(idp, input))
         expect(expectTag(error, "ProviderCheckFailed").check).toBe("code")
         assertCarriesNothing(error, [callback.params["code"]!, value(first.accessToken)])
@@ -718,9 +721,9 @@ describe("OpenIdProviderClient with a plain OAuth 2 provider (the GitHub preset)
       expect(request.checks.nonce).toBeNull()
       expect(new URL(request.url).searchParams.get("scope")).toBe("read:user user:email")
       const params = { code: standIn.approve(request.url), state: request.checks.state }
-      const tokens = yield* client.callback(gh, { redirectUri, params, checks: request.checks })
+      const { tokens, profile } = yield* client.callback(gh, { redirectUri, params, checks: request.checks })
       expect([tokens.idToken, tokens.refreshToken, tokens.expiresAt, tokens.scope]).toEqual([null, null, null, "read:user,user:email"])
-      expect(yield* client.profile(gh, tokens)).toEqual({
+      expect(profile).toEqual({
         id: "583231",
         name: "The Octocat",
         email: "octocat@github.com",
@@ -755,7 +758,7 @@ describe("OpenIdProviderClient with a plain OAuth 2 provider (the GitHub preset)
       const client = yield* githubClient(standIn.url)
       const request = yield* client.authorize(gh, { redirectUri })
       const params = { code: standIn.approve(request.url), state: request.checks.state }
-      const tokens = yield* client.callback(gh, { redirectUri, params, checks: request.checks })
+      const { tokens } = yield* client.callback(gh, { redirectUri, params, checks: request.checks })
       const forged: TokenSet = { ...tokens, accessToken: Redacted.make("gho_forged") }
       expect((yield* Effect.flip(client.profile(gh, forged)))._tag).toBe("ProviderResponseInvalid")
       standIn.setUserStatus(502)
