@@ -1,6 +1,9 @@
 import { Layer, Redacted } from "effect"
 import * as NodemailerMailer from "../adapters/mail/NodemailerMailer.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
+import type { OAuthProviderOptions } from "../adapters/oauth/OAuthProviderOptions.ts"
+import { providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
+import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
 import type { AuthfxOptions } from "../compose/createAuth.ts"
 import { MissingSecret, secretFromEnv } from "../compose/secretFromEnv.ts"
 import type { ProviderId } from "../domain/Account.ts"
@@ -24,11 +27,37 @@ const mailerFor = (env: Env): Layer.Layer<Mailer, unknown> => {
   return NodemailerMailer.layer({ host, port: Number(env["SMTP_PORT"] ?? "25"), secure: env["SMTP_PORT"] === "465" })
 }
 
+/**
+ * The OpenID provider of OIDC_ISSUER (provider id `idp`, client_secret_basic). Plain http is accepted only
+ * for an issuer on this machine (a test or development IdP), never across a network.
+ */
+const idpFor = (env: Env): OAuthProviderOptions | null => {
+  const issuer = env["OIDC_ISSUER"]
+  const clientId = env["OIDC_CLIENT_ID"]
+  if (issuer === undefined || issuer === "" || clientId === undefined || clientId === "") return null
+  const secret = env["OIDC_CLIENT_SECRET"]
+  return {
+    id: "idp",
+    name: env["OIDC_NAME"] ?? "Identity provider",
+    type: "oidc",
+    // The demo's IdP is the operator's own: its verified addresses may sign into the users holding them.
+    trustEmail: true,
+    issuer,
+    clientId,
+    ...(secret === undefined || secret === "" ? {} : { clientSecret: Redacted.make(secret) }),
+    clientAuth: secret === undefined || secret === "" ? "none" : "client_secret_basic"
+  }
+}
+
+const loopback = (url: string) => /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url)
+
 const providersFor = (env: Env): ReadonlyArray<ProviderConfig> => {
   const username = env["DEMO_USERNAME"] ?? "demo"
   const password = env["DEMO_PASSWORD"] ?? "demo"
   const email = env["DEMO_EMAIL"] ?? "demo@example.com"
+  const idp = idpFor(env)
   return [
+    ...(idp === null ? [] : [providerConfig(idp)]),
     { type: "email", id: "email" as ProviderId, name: "Email", maxAge: 24 * 60 * 60, from: env["EMAIL_FROM"] ?? "authfx demo <auth@localhost>" },
     {
       type: "credentials",
@@ -51,12 +80,16 @@ export const demoOptions = (env: Env): AuthfxOptions | MissingSecret => {
   const port = env["PORT"] ?? "3000"
   const url = env["AUTH_URL"] ?? `http://localhost:${port}/auth`
   const strategy = env["SESSION_STRATEGY"] === "database" ? "database" : "jwt"
+  const idp = idpFor(env)
   return {
     secret,
     http: { url, trustHost: env["AUTH_TRUST_HOST"] === "true" || env["AUTH_TRUST_HOST"] === "1" },
     providers: providersFor(env),
     session: { strategy },
     mailer: mailerFor(env),
+    ...(idp === null ? {} : {
+      providerClient: OpenIdProviderClient.layer([idp], { allowInsecureRequests: loopback(idp.issuer ?? "") })
+    }),
     ...demoStores(env, secret)
   }
 }
