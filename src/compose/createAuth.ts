@@ -7,6 +7,8 @@ import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
 import * as MemoryUserStore from "../adapters/memory/MemoryUserStore.ts"
+import { type OAuthProviderOptions, providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
+import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
 import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
 import { authRoutes } from "../http/authRoutes.ts"
@@ -22,7 +24,14 @@ import { sessionOf } from "./sessionOf.ts"
 
 type Secret = string | Redacted.Redacted<string>
 
-export interface AuthfxOptions extends AuthOptions {
+export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
+  /** E-mail and credentials providers (and OAuth providers served by a `providerClient` of your own). */
+  readonly providers?: AuthOptions["providers"]
+  /**
+   * OAuth 2 / OpenID Connect providers (the presets in `providers`, or your own options): listed with the
+   * others and served by the openid-client ProviderClient.
+   */
+  readonly oauthProviders?: ReadonlyArray<OAuthProviderOptions>
   /** AUTH_SECRET, then older secrets that still verify (so rotating the secret signs nobody out). */
   readonly secret: Secret | ReadonlyArray<Secret>
   readonly http: AuthHttpOptions
@@ -40,12 +49,27 @@ export interface AuthfxOptions extends AuthOptions {
 const secrets = (value: Secret | ReadonlyArray<Secret>) =>
   (Array.isArray(value) ? value : [value]).map((s: Secret) => (typeof s === "string" ? Redacted.make(s) : s))
 
+// Plain http is accepted only for an issuer on this machine (a development or test IdP).
+const loopbackOnly = (providers: ReadonlyArray<OAuthProviderOptions>) =>
+  providers.every((p) => p.issuer === undefined || p.issuer.startsWith("https:") ||
+    /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(p.issuer))
+
+const defaultProviderClient = (oauth: ReadonlyArray<OAuthProviderOptions>) =>
+  oauth.length === 0
+    ? MemoryProviderClient.layer([])
+    : OpenIdProviderClient.layer(oauth, { allowInsecureRequests: loopbackOnly(oauth) })
+
 /** Every service the routes need, over the chosen adapters. Build it once: it holds the stores. */
 export const authAppLayer = (options: AuthfxOptions) => {
+  const oauth = options.oauthProviders ?? []
+  const domainOptions: AuthOptions = {
+    ...options,
+    providers: [...oauth.map(providerConfig), ...(options.providers ?? [])]
+  }
   const ports = Layer.mergeAll(
     options.userStore ?? MemoryUserStore.layer,
     options.mailer ?? MemoryMailer.layer(),
-    options.providerClient ?? MemoryProviderClient.layer([]),
+    options.providerClient ?? defaultProviderClient(oauth),
     options.keyStore ??
       MemoryKeyStore.layer({ secrets: secrets(options.secret), ...(options.sessionKeys ? { session: options.sessionKeys } : {}) })
   )
@@ -54,7 +78,7 @@ export const authAppLayer = (options: AuthfxOptions) => {
   )
   return Layer.mergeAll(VerifiedTokens.layer, HttpOptions.layer(options.http)).pipe(
     Layer.provideMerge(codec),
-    Layer.provideMerge(coreLayer(options)),
+    Layer.provideMerge(coreLayer(domainOptions)),
     Layer.provideMerge(ports)
   )
 }

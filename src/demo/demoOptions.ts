@@ -2,8 +2,6 @@ import { Layer, Redacted } from "effect"
 import * as NodemailerMailer from "../adapters/mail/NodemailerMailer.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import type { OAuthProviderOptions } from "../adapters/oauth/OAuthProviderOptions.ts"
-import { providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
-import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
 import type { AuthfxOptions } from "../compose/createAuth.ts"
 import { MissingSecret, secretFromEnv } from "../compose/secretFromEnv.ts"
 import type { ProviderId } from "../domain/Account.ts"
@@ -49,15 +47,11 @@ const idpFor = (env: Env): OAuthProviderOptions | null => {
   }
 }
 
-const loopback = (url: string) => /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url)
-
 const providersFor = (env: Env): ReadonlyArray<ProviderConfig> => {
   const username = env["DEMO_USERNAME"] ?? "demo"
   const password = env["DEMO_PASSWORD"] ?? "demo"
   const email = env["DEMO_EMAIL"] ?? "demo@example.com"
-  const idp = idpFor(env)
   return [
-    ...(idp === null ? [] : [providerConfig(idp)]),
     { type: "email", id: "email" as ProviderId, name: "Email", maxAge: 24 * 60 * 60, from: env["EMAIL_FROM"] ?? "authfx demo <auth@localhost>" },
     {
       type: "credentials",
@@ -87,9 +81,7 @@ export const demoOptions = (env: Env): AuthfxOptions | MissingSecret => {
     providers: providersFor(env),
     session: { strategy },
     mailer: mailerFor(env),
-    ...(idp === null ? {} : {
-      providerClient: OpenIdProviderClient.layer([idp], { allowInsecureRequests: loopback(idp.issuer ?? "") })
-    }),
+    ...(idp === null ? {} : { oauthProviders: [idp] }),
     ...demoStores(env, secret)
   }
 }
