@@ -17,6 +17,8 @@ export interface PreparedKey {
   readonly serialization: "jws" | "jwe"
   readonly sealWith: KeyMaterial
   readonly openWith: KeyMaterial
+  /** The raw bytes of a `dir` + A256GCM key, opened synchronously with node:crypto (see openDirGcm). */
+  readonly dirGcmKey?: Uint8Array
 }
 
 const hmacHash = { HS256: "SHA-256", HS384: "SHA-384", HS512: "SHA-512" } as const
@@ -39,7 +41,8 @@ const prepare = async (key: Key): Promise<PreparedKey> => {
     const bytes = new Uint8Array(Redacted.value(key.secret))
     if (key.alg === "dir") {
       const material = await importContentKey(bytes, key.enc ?? "A256GCM")
-      return { ...common, serialization: "jwe", sealWith: material, openWith: material }
+      const prepared: PreparedKey = { ...common, serialization: "jwe", sealWith: material, openWith: material }
+      return (key.enc ?? "A256GCM") === "A256GCM" ? { ...prepared, dirGcmKey: bytes } : prepared
     }
     const material = await importSecret(bytes, hmacHash[key.alg])
     return { ...common, serialization: "jws", sealWith: material, openWith: material }

@@ -11,6 +11,7 @@ import {
 import { type Claims, TokenRejected } from "../../ports/TokenCodec.ts"
 import type { CompactHeader } from "./compactHeader.ts"
 import type { PreparedKey } from "./keyImport.ts"
+import { makeOpenDirGcm } from "./openDirGcm.ts"
 
 type Reason = TokenRejected["reason"]
 
@@ -44,6 +45,7 @@ const rejection = (cause: unknown) => {
  * compressed plaintext (we never compress, and inflating is work an attacker would choose).
  */
 export const makeOpen = (key: PreparedKey): Open => {
+  if (key.dirGcmKey !== undefined) return makeOpenDirGcm(key.dirGcmKey)
   const claimChecks = { clockTolerance: clockToleranceSeconds, requiredClaims: ["exp"] }
   if (key.serialization === "jws") {
     const base: JWTVerifyOptions = { ...claimChecks, algorithms: [key.alg as JWSAlgorithm] }
