@@ -13,6 +13,7 @@ import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
 import { authRoutes } from "../http/authRoutes.ts"
 import { type AuthHttpOptions, HttpOptions, resolveHttpOptions } from "../http/HttpOptions.ts"
+import { makeSessionFastPath } from "../http/sessionFastPath.ts"
 import { VerifiedTokens } from "../http/VerifiedTokens.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
 import type { Mailer } from "../ports/Mailer.ts"
@@ -118,7 +119,8 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
       const context = yield* Layer.build(Layer.mergeAll(authAppLayer(options), NodeHttpServer.layerHttpServices))
       const httpEffect = yield* HttpRouter.toHttpEffect(authRoutes(http.basePath))
       const listener = yield* NodeHttpServer.makeHandler(httpEffect, { scope }).pipe(Effect.provideContext(context))
-      return { context, httpEffect, listener }
+      const fast = yield* makeSessionFastPath.pipe(Effect.provideContext(context))
+      return { context, httpEffect, listener, fast }
     }).pipe(Scope.provide(scope))
   ).catch(async (error: unknown) => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
@@ -129,7 +131,24 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
   const handler = HttpEffect.toWebHandlerWith<Provided, Required>(built.context)(built.httpEffect)
   const runtime = ManagedRuntime.make(Layer.succeedContext(built.context as Context.Context<Layer.Success<ReturnType<typeof authAppLayer>>>))
   // Never throws and never rejects: a malformed request is a signed-out request, not a crashed page.
-  const getSession = (request: Request | IncomingMessage) =>
+  const fast = built.fast
+  const routed = built.listener as (req: IncomingMessage, res: ServerResponse) => void
+  const listener = fast === null ? routed : (req: IncomingMessage, res: ServerResponse) => {
+    const answer = fast.answer(req.method, req.url, req.headers.cookie)
+    if (answer === null) return routed(req, res)
+    res.writeHead(answer.status, answer.headers)
+    res.end(answer.body)
+  }
+  const webHandler = fast === null ? handler : (request: Request) => {
+    const answer = fast.answer(request.method, pathAndQuery(request.url), request.headers.get("cookie") ?? undefined)
+    return answer === null ? handler(request) : Promise.resolve(new Response(answer.body, answer))
+  }
+  const getSession = (request: Request | IncomingMessage) => {
+    const cookie = request instanceof Request ? request.headers.get("cookie") ?? undefined : request.headers.cookie
+    const quick = fast?.view(cookie)
+    return quick !== undefined ? Promise.resolve(quick) : routedSession(request)
+  }
+  const routedSession = (request: Request | IncomingMessage) =>
     runtime.runPromise(
       Effect.suspend(() => {
         const converted = request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request)
@@ -137,8 +156,8 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
       }).pipe(Effect.catchDefect(() => Effect.succeed(null)))
     )
   return {
-    listener: built.listener as (req: IncomingMessage, res: ServerResponse) => void,
-    handler: (request) => handler(request),
+    listener,
+    handler: webHandler,
     getSession,
     protect: (protectOptions) => protectNode(getSession, http.basePath, protectOptions),
     protectWeb: (protected_, protectOptions) => protectWeb(getSession, http.basePath, protected_, protectOptions),
@@ -149,6 +168,11 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
       await Effect.runPromise(Scope.close(scope, Exit.void))
     }
   }
+}
+
+const pathAndQuery = (url: string) => {
+  const start = url.indexOf("/", url.indexOf("//") + 2)
+  return start < 0 ? "/" : url.slice(start)
 }
 
 /** Only the headers matter to `getSession`; the body is never read. Null when they do not make a URL. */

@@ -21,8 +21,11 @@ export const issueSession = Effect.fn("issueSession")(function*(
     : yield* createDatabaseSession(user)
 })
 
-/** Who is this? Valid, unexpired, unrevoked sessions only; renewal as the strategy does it. */
-export const readSession = Effect.fn("readSession")(function*(credential: SessionCredential) {
+/**
+ * Who is this? Valid, unexpired, unrevoked sessions only; renewal as the strategy does it. Untraced: it runs
+ * on every request of an application, and a span per call is a measurable part of that.
+ */
+export const readSession = Effect.fnUntraced(function*(credential: SessionCredential) {
   return credential._tag === "Jwt"
     ? yield* readJwtSession(credential.claims)
     : yield* readDatabaseSession(credential.token)

@@ -19,6 +19,11 @@ export interface AuthHttpOptions {
   readonly theme?: Theme
   /** The largest request body read, in bytes. Default 64 KiB: sign-in forms are small. */
   readonly maxBodyBytes?: number
+  /**
+   * Answer `GET /session` before the router when it can be done with the same result (see
+   * sessionFastPath.ts). Default true; off only to compare the two paths.
+   */
+  readonly fastSessionPath?: boolean
 }
 
 export interface ResolvedHttpOptions {
@@ -31,6 +36,7 @@ export interface ResolvedHttpOptions {
   readonly secureCookies: boolean | null
   readonly theme: Theme
   readonly maxBodyBytes: number
+  readonly fastSessionPath: boolean
 }
 
 export class HttpOptionsInvalid extends Schema.TaggedError<HttpOptionsInvalid>()("HttpOptionsInvalid", {
@@ -73,7 +79,8 @@ export const resolveHttpOptions = Effect.fnUntraced(function*(options: AuthHttpO
     cookieDomain: options.cookies?.domain ?? null,
     secureCookies: options.cookies?.secure ?? null,
     theme: options.theme ?? {},
-    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    fastSessionPath: options.fastSessionPath ?? true
   }
   return resolved
 })

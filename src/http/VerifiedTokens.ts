@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { hash } from "node:crypto"
 import { JwtClaims } from "../domain/Session.ts"
 import type { KeyStoreUnavailable } from "../ports/KeyStore.ts"
@@ -19,18 +19,26 @@ const claimsRejected = new TokenRejected({ reason: "claims" })
  */
 export class VerifiedTokens extends Context.Service<VerifiedTokens, {
   readonly open: (token: string) => Effect.Effect<JwtClaims, TokenRejected | KeyStoreUnavailable>
+  /** The claims of a token verified within the last minute, without opening anything. */
+  readonly cached: (token: string) => Effect.Effect<Option.Option<JwtClaims>>
 }>()("authfx/http/VerifiedTokens") {
   static readonly layer = Layer.effect(
     VerifiedTokens,
     Effect.gen(function*() {
       const codec = yield* TokenCodec
       const entries = new Map<string, { readonly claims: JwtClaims; readonly verifiedAt: number }>()
+      const fresh = (token: string, now: number) => {
+        const hit = entries.get(hash("sha256", token, "base64"))
+        return hit !== undefined && now - hit.verifiedAt < reverifyAfterMillis ? hit : undefined
+      }
       return VerifiedTokens.of({
+        cached: (token) =>
+          Effect.map(Clock.currentTimeMillis, (now) => Option.fromNullishOr(fresh(token, now)?.claims)),
         open: (token) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const hit = fresh(token, now)
+            if (hit !== undefined) return Effect.succeed(hit.claims)
             const key = hash("sha256", token, "base64")
-            const hit = entries.get(key)
-            if (hit !== undefined && now - hit.verifiedAt < reverifyAfterMillis) return Effect.succeed(hit.claims)
             return codec.open("session", token).pipe(
               Effect.flatMap((opened) => {
                 const claims = decodeClaims(opened)

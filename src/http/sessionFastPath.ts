@@ -1,0 +1,106 @@
+import { Context, Effect, Exit, Option } from "effect"
+import { AuthConfig } from "../domain/AuthConfig.ts"
+import { readJwtSession } from "../domain/jwtSession.ts"
+import type { SessionView } from "../domain/Session.ts"
+import type { UserId } from "../domain/User.ts"
+import { TokenCodec } from "../ports/TokenCodec.ts"
+import { UserStore } from "../ports/UserStore.ts"
+import { cookieNames } from "./cookieNames.ts"
+import { HttpOptions } from "./HttpOptions.ts"
+import { VerifiedTokens } from "./VerifiedTokens.ts"
+
+export interface FastAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/** Exactly what the `GET /session` route sends, so a client cannot tell which path answered. */
+const headersFor = (body: string) => ({
+  "cache-control": "private, no-cache, no-store",
+  expires: "0",
+  pragma: "no-cache",
+  "content-type": "application/json",
+  "content-length": String(Buffer.byteLength(body))
+})
+
+const nullAnswer: FastAnswer = { status: 200, headers: headersFor("null"), body: "null" }
+
+/** The value of cookie `name`, or null; undefined when the header has anything we leave to the full route. */
+const cookieValue = (header: string | undefined, name: string): string | null | undefined => {
+  if (header === undefined || header === "") return null
+  let value: string | null = null
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=")
+    if (eq < 0) continue
+    const key = pair.slice(0, eq).trim()
+    // Chunks, duplicates and encoded values are the full route's business.
+    if (key.startsWith(`${name}.`)) return undefined
+    if (key !== name) continue
+    if (value !== null) return undefined
+    value = pair.slice(eq + 1).trim()
+    if (value.includes("%") || value === "") return undefined
+  }
+  return value
+}
+
+/**
+ * `GET /session` runs on every request of an application, and the router in front of it costs as much as
+ * everything else together. For the common case — a JWT session whose token was verified within the last
+ * minute (or opens synchronously), not due for renewal, and no callbacks or session event that could
+ * differ — this answers before the router, running the very same domain program (`readJwtSession`:
+ * expiry, revocation) synchronously. Anything else returns null and takes the full route.
+ *
+ * Built only when that can be done without side effects running twice: the store must answer revocation
+ * checks synchronously (memory, SQLite; not a network database), which is probed once here.
+ */
+export const makeSessionFastPath = Effect.gen(function*() {
+  const context = yield* Effect.context<AuthConfig | HttpOptions | VerifiedTokens | UserStore | TokenCodec>()
+  const config = Context.get(context, AuthConfig)
+  const options = Context.get(context, HttpOptions)
+  const runs = (effect: Effect.Effect<unknown, unknown, AuthConfig | UserStore | TokenCodec>) =>
+    Exit.isSuccess(Effect.runSyncExit(effect.pipe(Effect.provideContext(context))))
+  const eligible = options.fastSessionPath && config.session.strategy === "jwt" && options.url !== null &&
+    config.callbacks.jwt === undefined && config.callbacks.session === undefined && config.events.session === undefined
+  const storeIsSync = eligible &&
+    runs(UserStore.use((store) => store.isTokenRevoked({ jti: "probe", userId: "probe" as UserId, issuedAt: new Date(0) })))
+  if (!eligible || !storeIsSync || options.url === null) return null
+
+  // Cold tokens too, when the codec opens synchronously (the default dir + A256GCM key): probed likewise.
+  const probe = yield* TokenCodec.use((codec) => codec.seal("session", { exp: Math.floor(Date.now() / 1000) + 60 })).pipe(
+    Effect.option
+  )
+  const codecIsSync = Option.isSome(probe) && runs(TokenCodec.use((codec) => codec.open("session", probe.value)))
+
+  const secure = options.secureCookies ?? options.url.protocol === "https:"
+  const name = cookieNames(options, secure).session
+  const path = `${options.basePath}/session`
+  const tokens = Context.get(context, VerifiedTokens)
+  const claimsOf = (token: string) =>
+    codecIsSync ? Effect.map(tokens.open(token), Option.some) : tokens.cached(token)
+
+  /** The session view for a Cookie header: null when signed out, undefined when the full route must decide. */
+  const view = (cookieHeader: string | undefined): SessionView | null | undefined => {
+    const token = cookieValue(cookieHeader, name)
+    if (token === undefined || token === null) return token
+    const exit = Effect.runSyncExit(
+      Effect.flatMap(claimsOf(token), (claims) => (Option.isNone(claims) ? Effect.succeed(null) : readJwtSession(claims.value)))
+        .pipe(Effect.provideContext(context))
+    )
+    if (Exit.isFailure(exit) || exit.value === null) return undefined
+    const read = exit.value
+    return read._tag === "Active" && read.renewed === null ? read.view : undefined
+  }
+
+  const answer = (method: string | undefined, url: string | undefined, cookieHeader: string | undefined): FastAnswer | null => {
+    if (method !== "GET" || url === undefined) return null
+    const query = url.indexOf("?")
+    if ((query < 0 ? url : url.slice(0, query)) !== path) return null
+    const session = view(cookieHeader)
+    if (session === undefined) return null
+    if (session === null) return nullAnswer
+    const body = JSON.stringify(session)
+    return { status: 200, headers: headersFor(body), body }
+  }
+  return { view, answer }
+})
