@@ -26,6 +26,8 @@ export const startDemo = async (env: Readonly<Record<string, string | undefined>
       })
       return
     }
+    // Browsers ask every site for an icon; the demo has none, which is not an error worth a console line.
+    if (path === "/favicon.ico") return void res.writeHead(204).end()
     res.writeHead(404, { "content-type": "text/plain" }).end("Not found")
   })
   const port = Number(env["PORT"] ?? "3000")

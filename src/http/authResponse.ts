@@ -17,14 +17,20 @@ export const redirect = (request: HttpServerRequest.HttpServerRequest, url: stri
 
 export const json = (body: unknown, status = 200) => noStore(HttpServerResponse.jsonUnsafe(body, { status }))
 
-export const htmlPage = (html: string, status = 200) =>
+/**
+ * A built-in page. The CSP says what the pages need and nothing more: no scripts, nothing loaded from
+ * elsewhere, forms only to us and (after our redirect) to a provider over https — or over http too when
+ * we are served over http, which is a development setup with a development IdP. The referrer stays within
+ * our origin: browsers then send a real `Origin` on our own forms (with `no-referrer` they send
+ * `Origin: null`, which the CSRF check must refuse), and no provider sees the page's query.
+ */
+export const htmlPage = (html: string, status = 200, secure = true) =>
   HttpServerResponse.text(html, { status, contentType: "text/html; charset=utf-8" }).pipe(
     HttpServerResponse.setHeaders({
       ...noStoreHeaders,
-      // The built-in pages need no scripts and load nothing from elsewhere; say so to the browser.
       "content-security-policy":
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'",
+        `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self' ${secure ? "https:" : "http: https:"}; frame-ancestors 'none'; base-uri 'none'`,
       "x-frame-options": "DENY",
-      "referrer-policy": "no-referrer"
+      "referrer-policy": "same-origin"
     })
   )

@@ -53,7 +53,10 @@ export const csrfTokenMatches = (state: CsrfState, submitted: string | undefined
  */
 export const sameOriginRequest = (request: HttpServerRequest.HttpServerRequest, context: RequestContext): boolean => {
   const origin = request.headers["origin"]
-  if (origin !== undefined && origin !== context.origin) return false
   const site = request.headers["sec-fetch-site"]
+  // A page with a strict referrer policy makes browsers send `Origin: null` even to its own origin; Fetch
+  // Metadata, which no page can forge, then tells a same-origin form from a sandboxed or data: one.
+  if (origin === "null") return site === "same-origin"
+  if (origin !== undefined && origin !== context.origin) return false
   return site === undefined || site === "same-origin" || site === "same-site" || site === "none"
 }

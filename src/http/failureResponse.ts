@@ -31,7 +31,8 @@ const unavailable = (input: RouteInput, style: FailureStyle) => {
     ? json({ error: "ServiceUnavailable", message }, 503)
     : htmlPage(
       errorPage({ theme: input.options.theme, error: "ServiceUnavailable", signInUrl: `${input.context.apiUrl}/signin` }).html,
-      503
+      503,
+      input.context.secure
     )
   return HttpServerResponse.setHeader(response, "retry-after", "5")
 }

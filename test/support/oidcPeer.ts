@@ -274,7 +274,7 @@ const escapeHtml = (text: string) =>
 const page = (title: string, prompt: string, body: string) =>
   `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>${escapeHtml(title)}</title></head>
 <body><main data-prompt="${prompt}"><h1>${escapeHtml(title)}</h1>
 ${body}
 </main></body>

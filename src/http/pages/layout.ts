@@ -34,6 +34,7 @@ const schemes = (colorScheme: SafeTheme["colorScheme"]): string => {
 // Touch targets are at least 44px (2.75rem); inputs use 1rem text so mobile browsers do not zoom;
 // the focus ring uses the text colour, not the brand colour, so it stays visible whatever the brand.
 const base = `*, *::before, *::after { box-sizing: border-box; }
+pre { overflow-x: auto; max-width: 100%; }
 body {
   margin: 0; min-height: 100vh; min-height: 100dvh; display: grid; place-items: center;
   padding: 1.5rem 1rem; background: var(--bg); color: var(--text);
@@ -106,6 +107,7 @@ export const layout = (view: LayoutView): string => {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <meta name="color-scheme" content="${colorSchemeMeta(theme.colorScheme)}">
 <title>${view.title}</title>
 <style>${raw(stylesheet(theme))}</style>

@@ -18,7 +18,7 @@ export const pageRoutes = (basePath: BasePath) =>
       Effect.sync(() =>
         input.config.pages.verifyRequest !== undefined
           ? toOwnPage(input, input.config.pages.verifyRequest)
-          : htmlPage(verifyRequestPage({ theme: input.options.theme, url: input.context.baseUrl }))
+          : htmlPage(verifyRequestPage({ theme: input.options.theme, url: input.context.baseUrl }), 200, input.context.secure)
       )),
     authRoute("GET", `${basePath}/error`, "browser", (input) =>
       Effect.sync(() => {
@@ -29,6 +29,6 @@ export const pageRoutes = (basePath: BasePath) =>
           signInUrl: `${input.context.apiUrl}/signin`
         })
         // A page that explains an error is not itself a server failure: never a 5xx for a query string.
-        return htmlPage(page.html, page.status >= 500 ? 200 : page.status)
+        return htmlPage(page.html, page.status >= 500 ? 200 : page.status, input.context.secure)
       }))
   )

@@ -66,7 +66,7 @@ export const signInRoutes = (basePath: BasePath) =>
           callbackUrl,
           error,
           providers: providerViews(input)
-        }))
+        }), 200, input.context.secure)
       })),
     authRoute("POST", `${basePath}/signin/:provider`, "browser", (input) =>
       Effect.gen(function*() {

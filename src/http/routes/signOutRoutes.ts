@@ -26,7 +26,7 @@ export const signOutRoutes = (basePath: BasePath) =>
           csrfToken: yield* issueCsrfToken(input),
           callbackUrl,
           signOutUrl: `${input.context.apiUrl}/signout`
-        }))
+        }), 200, input.context.secure)
       })),
     authRoute("POST", `${basePath}/signout`, "browser", (input) =>
       Effect.gen(function*() {

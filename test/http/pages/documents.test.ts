@@ -76,7 +76,8 @@ describe.each(pages)("the %s page", (name, page) => {
 
   it("runs no script, loads no stylesheet or font, and has no style attributes (a hashed CSP allows it)", () => {
     expect(all(doc, "script")).toEqual([])
-    expect(all(doc, "link")).toEqual([])
+    // The one link is the empty icon (data:), which keeps browsers from asking the origin for /favicon.ico.
+    expect(all(doc, "link").map((l) => [attr(l, "rel"), attr(l, "href")])).toEqual([["icon", "data:,"]])
     expect(all(doc, "iframe")).toEqual([])
     expect(all(doc, "*").filter((e) => "style" in e.attrs || Object.keys(e.attrs).some((a) => a.startsWith("on")))).toEqual([])
     const style = one(doc, "style")
