@@ -1,0 +1,319 @@
+import { Clock, Effect, Layer, Option } from "effect"
+import type postgres from "postgres"
+import type { TokenSet } from "../../domain/Account.ts"
+import {
+  AccountAlreadyLinked,
+  AccountNotFound,
+  EmailTaken,
+  UserNotFound,
+  UserStore,
+  UserStoreUnavailable
+} from "../../ports/UserStore.ts"
+import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
+import { constraints, isForeignKeyViolation, isUniqueViolation, type SqlError } from "./sqlErrors.ts"
+import { guardedUnlink } from "./guardedUnlink.ts"
+import {
+  dateToSeconds,
+  dbId,
+  optional,
+  revealed,
+  type Row,
+  single,
+  toAccount,
+  toSession,
+  toUser,
+  toVerificationToken,
+  unavailable
+} from "./userStoreRows.ts"
+
+/** Expired verification tokens and revocations are swept after this many of their writes (per process). */
+const sweepEvery = 256
+
+const noRow = (table: string) => new UserStoreUnavailable({ message: `PostgreSQL returned no ${table} row for a write` })
+
+const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
+
+/**
+ * The UserStore on PostgreSQL, over the tables of migrations/ (Auth.js's four tables plus authfx's).
+ * Each operation is one statement, so the database's row locking gives the atomicity the port asks for:
+ * a DELETE … RETURNING consumes a token once, a conditional UPDATE grants a refresh claim once, a unique
+ * constraint refuses the second of two concurrent sign-ups. The exception is a guarded unlink, which needs
+ * a lock before it can count (see unlinkAccount).
+ */
+export const make = (client: Client): UserStore["Service"] => {
+  type Query = (db: postgres.Sql) => Pending<ReadonlyArray<Row>>
+  /** The statement's rows; every failure is an outage. */
+  const rows = (query: Query): Effect.Effect<ReadonlyArray<Row>, UserStoreUnavailable> =>
+    Effect.mapError(client.run(query), unavailable)
+  /** The statement's rows; `domain` turns the failures the operation expects into its tagged errors. */
+  const rowsOr = <E>(query: Query, domain: (error: SqlError) => E | null) =>
+    Effect.mapError(client.run(query), (error): E | UserStoreUnavailable => domain(error) ?? unavailable(error))
+
+  // Fragments hold only text and parameters, so they serve whichever pool runs the statement.
+  const sql = client.sql
+  const userColumns = sql`id, name, email, "emailVerified", image`
+  const accountColumns = sql`
+    provider, "providerAccountId", "userId", type, access_token, refresh_token, id_token, expires_at,
+    token_type, scope, session_state, needs_reauth`
+  const sessionColumns = sql`"sessionToken", "userId", expires`
+  const tokenColumns = sql`identifier, token, expires`
+
+  const tokenValues = (tokens: TokenSet) => sql`
+    access_token = ${revealed(tokens.accessToken)}::text,
+    refresh_token = ${revealed(tokens.refreshToken)}::text,
+    id_token = ${revealed(tokens.idToken)}::text,
+    expires_at = ${dateToSeconds(tokens.expiresAt)}::bigint,
+    token_type = ${tokens.tokenType}::text,
+    scope = ${tokens.scope}::text,
+    session_state = ${tokens.sessionState}::text`
+
+  let writes = 0
+  // Amortised housekeeping: one extra statement every `sweepEvery` writes, and its failure is nobody's.
+  const sweep = Effect.suspend(() => {
+    if (++writes % sweepEvery !== 0) return Effect.void
+    return Effect.flatMap(now, (at) =>
+      client.run((db) =>
+        db`
+          WITH tokens AS (DELETE FROM verification_token WHERE expires <= ${at}),
+            users AS (DELETE FROM authfx_revoked_users WHERE until <= ${at})
+          DELETE FROM authfx_revoked_tokens WHERE until <= ${at}`
+      )).pipe(Effect.ignore)
+  })
+
+  const emailTaken = (error: SqlError) => isUniqueViolation(error, constraints.userEmail) ? new EmailTaken() : null
+
+  return UserStore.of({
+    createUser: (input) =>
+      rowsOr(
+        (db) =>
+          db`
+            INSERT INTO users (name, email, "emailVerified", image)
+            VALUES (${input.name}, ${input.email}, ${input.emailVerified}, ${input.image})
+            RETURNING ${userColumns}`,
+        emailTaken
+      ).pipe(Effect.flatMap((found) => single(found, toUser, () => noRow("users")))),
+    getUser: (id) =>
+      Effect.flatMap(rows((db) => db`SELECT ${userColumns} FROM users WHERE id = ${dbId(id)}::bigint`), (found) =>
+        optional(found, toUser)),
+    getUserByEmail: (email) =>
+      Effect.flatMap(rows((db) => db`SELECT ${userColumns} FROM users WHERE email = ${email}`), (found) =>
+        optional(found, toUser)),
+    getUserByAccount: (key) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`
+            SELECT u.id, u.name, u.email, u."emailVerified", u.image
+            FROM accounts a JOIN users u ON u.id = a."userId"
+            WHERE a.provider = ${key.provider} AND a."providerAccountId" = ${key.providerAccountId}`
+        ),
+        (found) => optional(found, toUser)
+      ),
+    updateUser: (id, patch) => {
+      // Absent keys keep the column: one statement for every patch shape, so no read-then-write.
+      const set = <A>(value: A | undefined) => ({ given: value !== undefined, value: value ?? null })
+      const [name, email, verified, image] = [set(patch.name), set(patch.email), set(patch.emailVerified), set(patch.image)]
+      return rowsOr(
+        (db) =>
+          db`
+            UPDATE users SET
+              name = CASE WHEN ${name.given} THEN ${name.value}::text ELSE name END,
+              email = CASE WHEN ${email.given} THEN ${email.value}::text ELSE email END,
+              "emailVerified" = CASE WHEN ${verified.given} THEN ${verified.value}::timestamptz ELSE "emailVerified" END,
+              image = CASE WHEN ${image.given} THEN ${image.value}::text ELSE image END
+            WHERE id = ${dbId(id)}::bigint
+            RETURNING ${userColumns}`,
+        emailTaken
+      ).pipe(Effect.flatMap((found) => single(found, toUser, () => new UserNotFound())))
+    },
+    // The foreign keys cascade to the user's accounts and sessions, in the same statement.
+    deleteUser: (id) =>
+      Effect.map(rows((db) => db`DELETE FROM users WHERE id = ${dbId(id)}::bigint RETURNING id`), (found) => found.length > 0),
+
+    linkAccount: (account) =>
+      rowsOr(
+        // INSERT … SELECT: a missing user inserts nothing (and one deleted meanwhile trips the foreign key).
+        (db) =>
+          db`
+            INSERT INTO accounts (
+              "userId", type, provider, "providerAccountId", access_token, refresh_token, id_token, expires_at,
+              token_type, scope, session_state, needs_reauth)
+            SELECT u.id, ${account.type}::text, ${account.provider}::text, ${account.providerAccountId}::text,
+              ${revealed(account.accessToken)}::text, ${revealed(account.refreshToken)}::text,
+              ${revealed(account.idToken)}::text, ${dateToSeconds(account.expiresAt)}::bigint,
+              ${account.tokenType}::text, ${account.scope}::text, ${account.sessionState}::text,
+              ${account.needsReauth}::boolean
+            FROM users u WHERE u.id = ${dbId(account.userId)}::bigint
+            RETURNING ${accountColumns}`,
+        (error) =>
+          isUniqueViolation(error, constraints.accountProviderId, constraints.accountUserProvider)
+            ? new AccountAlreadyLinked({ provider: account.provider })
+            : isForeignKeyViolation(error, constraints.accountUser)
+            ? new UserNotFound()
+            : null
+      ).pipe(Effect.flatMap((found) => single(found, toAccount, () => new UserNotFound()))),
+    unlinkAccount: (key, options) => {
+      const guard = options?.keepSignInMethod
+      if (guard === undefined) {
+        return Effect.flatMap(
+          rows((db) =>
+            db`
+              DELETE FROM accounts WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
+              RETURNING ${accountColumns}`
+          ),
+          (found) => optional(found, toAccount)
+        )
+      }
+      return guardedUnlink(client, key, guard.verifiedEmailCounts)
+    },
+    getAccount: (key) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`
+            SELECT ${accountColumns} FROM accounts
+            WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}`
+        ),
+        (found) => optional(found, toAccount)
+      ),
+    listAccounts: (userId) =>
+      Effect.flatMap(
+        rows((db) => db`SELECT ${accountColumns} FROM accounts WHERE "userId" = ${dbId(userId)}::bigint ORDER BY id`),
+        (found) => Effect.forEach(found, toAccount)
+      ),
+    getUserAccount: (userId, provider) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`SELECT ${accountColumns} FROM accounts WHERE "userId" = ${dbId(userId)}::bigint AND provider = ${provider}`
+        ),
+        (found) => optional(found, toAccount)
+      ),
+    updateAccountTokens: (key, tokens) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`
+            UPDATE accounts SET ${tokenValues(tokens)}, needs_reauth = false
+            WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
+            RETURNING ${accountColumns}`
+        ),
+        (found) => single(found, toAccount, () => new AccountNotFound({ provider: key.provider }))
+      ),
+    // A concurrent claimant blocks on the row, then re-checks the WHERE against the committed claim: one wins.
+    claimTokenRefresh: (key, claim) =>
+      Effect.flatMap(now, (at) =>
+        rows((db) =>
+          db`
+            UPDATE accounts SET refresh_claim_holder = ${claim.holder}, refresh_claim_until = ${claim.until}
+            WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
+              AND (refresh_claim_holder IS NULL OR refresh_claim_holder = ${claim.holder}
+                OR refresh_claim_until IS NULL OR refresh_claim_until <= ${at})
+            RETURNING 1 AS claimed`
+        )).pipe(Effect.map((found) => found.length > 0)),
+    completeTokenRefresh: (key, holder, outcome) => {
+      const changes = Option.match(outcome, {
+        onNone: () => sql`refresh_claim_holder = NULL`,
+        onSome: (result) =>
+          result._tag === "Refreshed"
+            ? sql`refresh_claim_holder = NULL, ${tokenValues(result.tokens)}, needs_reauth = false`
+            : sql`refresh_claim_holder = NULL, needs_reauth = true`
+      })
+      return Effect.flatMap(
+        rows((db) =>
+          db`
+            UPDATE accounts SET ${changes}, refresh_claim_until = NULL
+            WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
+              AND refresh_claim_holder = ${holder}
+            RETURNING ${accountColumns}`
+        ),
+        (found) => optional(found, toAccount)
+      )
+    },
+
+    createSession: (session) =>
+      rowsOr(
+        (db) =>
+          db`
+            INSERT INTO sessions ("userId", expires, "sessionToken")
+            SELECT u.id, ${session.expires}::timestamptz, ${session.tokenHash}::text
+            FROM users u WHERE u.id = ${dbId(session.userId)}::bigint
+            RETURNING ${sessionColumns}`,
+        (error) => isForeignKeyViolation(error, constraints.sessionUser) ? new UserNotFound() : null
+      ).pipe(Effect.flatMap((found) => single(found, toSession, () => new UserNotFound()))),
+    getSessionAndUser: (tokenHash) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`
+            SELECT s."sessionToken", s."userId", s.expires, u.id AS user_id, u.name AS user_name,
+              u.email AS user_email, u."emailVerified" AS "user_emailVerified", u.image AS user_image
+            FROM sessions s JOIN users u ON u.id = s."userId"
+            WHERE s."sessionToken" = ${tokenHash}`
+        ),
+        (found) =>
+          optional(found, (row) => Effect.all({ session: toSession(row), user: toUser(row, "user_") }))
+      ),
+    updateSessionExpiry: (tokenHash, expires) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`UPDATE sessions SET expires = ${expires} WHERE "sessionToken" = ${tokenHash} RETURNING ${sessionColumns}`
+        ),
+        (found) => optional(found, toSession)
+      ),
+    deleteSession: (tokenHash) =>
+      Effect.flatMap(
+        rows((db) => db`DELETE FROM sessions WHERE "sessionToken" = ${tokenHash} RETURNING ${sessionColumns}`),
+        (found) => optional(found, toSession)
+      ),
+    deleteUserSessions: (userId) =>
+      Effect.map(
+        rows((db) => db`DELETE FROM sessions WHERE "userId" = ${dbId(userId)}::bigint RETURNING 1 AS deleted`),
+        (found) => found.length
+      ),
+
+    // Re-issuing the same token only moves its expiry, as the memory store's overwrite does.
+    createVerificationToken: (token) =>
+      rows((db) =>
+        db`
+          INSERT INTO verification_token (identifier, token, expires)
+          VALUES (${token.identifier}, ${token.tokenHash}, ${token.expires})
+          ON CONFLICT (identifier, token) DO UPDATE SET expires = EXCLUDED.expires`
+      ).pipe(Effect.andThen(sweep)),
+    consumeVerificationToken: (identifier, tokenHash) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`
+            DELETE FROM verification_token WHERE identifier = ${identifier} AND token = ${tokenHash}
+            RETURNING ${tokenColumns}`
+        ),
+        (found) => optional(found, toVerificationToken)
+      ),
+
+    revokeTokenId: (jti, until) =>
+      rows((db) =>
+        db`
+          INSERT INTO authfx_revoked_tokens (jti, until) VALUES (${jti}, ${until})
+          ON CONFLICT (jti) DO UPDATE SET until = GREATEST(authfx_revoked_tokens.until, EXCLUDED.until)`
+      ).pipe(Effect.andThen(sweep)),
+    revokeUserTokens: (userId, issuedAtOrBefore, until) =>
+      rows((db) =>
+        db`
+          INSERT INTO authfx_revoked_users (user_id, issued_before, until) VALUES (${userId}, ${issuedAtOrBefore}, ${until})
+          ON CONFLICT (user_id) DO UPDATE SET
+            issued_before = GREATEST(authfx_revoked_users.issued_before, EXCLUDED.issued_before),
+            until = GREATEST(authfx_revoked_users.until, EXCLUDED.until)`
+      ).pipe(Effect.andThen(sweep)),
+    isTokenRevoked: (token) =>
+      Effect.flatMap(now, (at) =>
+        rows((db) =>
+          db`
+            SELECT EXISTS (SELECT 1 FROM authfx_revoked_tokens WHERE jti = ${token.jti} AND until > ${at})
+              OR EXISTS (
+                SELECT 1 FROM authfx_revoked_users
+                WHERE user_id = ${token.userId} AND until > ${at} AND issued_before >= ${token.issuedAt}
+              ) AS revoked`
+        )).pipe(Effect.map((found) => found[0]?.["revoked"] === true))
+  })
+}
+
+/** The UserStore over the shared pool. Building it opens no connection: the service starts while the database is down. */
+export const layer: Layer.Layer<UserStore, never, PostgresClient> = Layer.effect(
+  UserStore,
+  PostgresClient.use((client) => Effect.succeed(make(client)))
+)

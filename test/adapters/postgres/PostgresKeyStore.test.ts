@@ -1,0 +1,145 @@
+/** What the KeyStore conformance suite cannot see: encryption at rest, a fleet sharing keys, secret changes. */
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect, Option, Redacted } from "effect"
+import { Base64Url } from "effect/encoding"
+import { TestClock } from "effect/testing"
+import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
+import { type Key, KeyPurpose, type KeyStore } from "../../../src/ports/KeyStore.ts"
+import { client, migratedSchema } from "./testDatabase.ts"
+
+const first = Redacted.make("the-first-deployment-secret-0123456789")
+const second = Redacted.make("the-second-deployment-secret-012345678")
+
+/** Stores ("nodes") over one migrated schema, each with its own pool. */
+const fleet = Effect.gen(function*() {
+  const schema = yield* migratedSchema("keys")
+  const node = (options: PostgresKeyStore.Options) =>
+    Effect.flatMap(client(schema, { max: 2 }), (c) => PostgresKeyStore.make(c, options))
+  const admin = yield* client(schema, { max: 1 })
+  return { node, admin }
+})
+
+const currentKids = (store: KeyStore["Service"]) =>
+  Effect.forEach(KeyPurpose.literals, (purpose) => Effect.map(store.current(purpose), (key) => key.kid))
+
+const secretBytes = (key: Key) => key._tag === "SecretKey" ? Redacted.value(key.secret) : assert.fail("a key pair")
+
+describe("PostgresKeyStore", () => {
+  it.effect("stores key material only encrypted, under a named secret", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const store = yield* node({ secrets: [first], session: { alg: "ES256" } })
+      const rows = yield* Effect.promise(() => admin.sql`SELECT kid, purpose, material, kek_id FROM authfx_keys`)
+      assert.strictEqual(rows.length, 4)
+      for (const purpose of ["csrf", "verification", "checks"] as const) {
+        const key = yield* store.current(purpose)
+        const row = rows.find((r) => r["kid"] === key.kid)
+        const material = Buffer.from(row?.["material"] as Uint8Array)
+        assert.strictEqual(material.length, 12 + 32 + 16, "nonce, ciphertext, tag")
+        assert.strictEqual(material.indexOf(Buffer.from(secretBytes(key))), -1, "the key is not in the clear")
+      }
+      const pair = yield* store.current("session")
+      assert.strictEqual(pair._tag, "KeyPair")
+      const privateD = pair._tag === "KeyPair" ? String(Redacted.value(pair.privateJwk)["d"]) : ""
+      const sessionRow = rows.find((r) => r["kid"] === pair.kid)
+      assert.notInclude(Buffer.from(sessionRow?.["material"] as Uint8Array).toString("latin1"), privateD)
+      assert.strictEqual(new Set(rows.map((r) => r["kek_id"])).size, 1)
+      assert.notInclude(String(rows[0]?.["kek_id"]), Redacted.value(first).slice(0, 6))
+    }).pipe(Effect.scoped))
+
+  it.effect("nodes starting at once make one key per purpose, and all of them use it", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const stores = yield* Effect.all(Array.from({ length: 5 }, () => node({ secrets: [first] })), {
+        concurrency: "unbounded"
+      })
+      const kids = yield* Effect.forEach(stores, currentKids)
+      for (const each of kids) expect(each).toEqual(kids[0])
+      const rows = yield* Effect.promise(() =>
+        admin.sql`SELECT purpose, count(*)::int AS n FROM authfx_keys WHERE retires_at IS NULL GROUP BY purpose`
+      )
+      expect(rows.map((r) => [r["purpose"], r["n"]]).sort()).toEqual(
+        [...KeyPurpose.literals].sort().map((purpose) => [purpose, 1])
+      )
+      // The derived keys of MemoryKeyStore are not used: these are random.
+      const again = yield* Effect.flatMap(fleet, (other) => other.node({ secrets: [first] }))
+      assert.notDeepEqual(yield* currentKids(again), kids[0])
+    }).pipe(Effect.scoped))
+
+  it.effect("a key one node rotates in is found by another as soon as a token names it, and becomes current there", () =>
+    Effect.gen(function*() {
+      const { node } = yield* fleet
+      const [a, b] = [yield* node({ secrets: [first] }), yield* node({ secrets: [first] })]
+      const old = yield* b.current("session")
+      const rotated = yield* a.rotate("session", { retireAfterSeconds: 3600 })
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(Option.getOrThrow(yield* b.find("session", rotated.kid)).kid, rotated.kid)
+      yield* TestClock.adjust("30 seconds")
+      assert.strictEqual((yield* b.current("session")).kid, rotated.kid)
+      assert.isTrue(Option.isSome(yield* b.find("session", old.kid)), "the old key still verifies")
+      assert.deepStrictEqual(secretBytes(yield* b.current("session")), secretBytes(rotated))
+    }).pipe(Effect.scoped))
+
+  it.effect("a new secret listed first keeps every key, re-encrypts them, and the old secret can then go", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const before = yield* currentKids(yield* node({ secrets: [first] }))
+      const kekIds = Effect.promise(() => admin.sql`SELECT DISTINCT kek_id FROM authfx_keys`).pipe(
+        Effect.map((rows) => rows.map((r) => String(r["kek_id"])))
+      )
+      const [oldKek] = yield* kekIds
+      expect(yield* currentKids(yield* node({ secrets: [second, first] }))).toEqual(before)
+      const [newKek, ...others] = yield* kekIds
+      expect(others).toEqual([])
+      assert.notStrictEqual(newKek, oldKek)
+      expect(yield* currentKids(yield* node({ secrets: [second] }))).toEqual(before)
+
+      const stranger = Redacted.make("a-secret-this-deployment-never-had-000")
+      const error = yield* Effect.flip(node({ secrets: [stranger] }))
+      assert.strictEqual(error._tag, "KeyStoreUnavailable")
+      assert.include(error.message, "cannot be decrypted with any configured secret")
+      assert.notInclude(error.message, Redacted.value(stranger))
+    }).pipe(Effect.scoped))
+
+  it.effect("a changed session algorithm rotates the session key at the next start; the old one keeps verifying", () =>
+    Effect.gen(function*() {
+      const { node } = yield* fleet
+      const old = yield* (yield* node({ secrets: [first] })).current("session")
+      const store = yield* node({ secrets: [first], session: { alg: "EdDSA" }, retireAfterSeconds: 60 })
+      const current = yield* store.current("session")
+      expect([current._tag, current.alg]).toEqual(["KeyPair", "EdDSA"])
+      expect((yield* store.jwks).keys.map((jwk) => jwk.kid)).toEqual([current.kid])
+      const kept = Option.getOrThrow(yield* store.find("session", old.kid))
+      assert.isNotNull(kept.retiresAt)
+      // Starting again with the same option changes nothing.
+      assert.strictEqual((yield* (yield* node({ secrets: [first], session: { alg: "EdDSA" } })).current("session")).kid, current.kid)
+    }).pipe(Effect.scoped))
+
+  it.effect.each([
+    { case: "no secrets", options: { secrets: [] } },
+    { case: "an empty secret", options: { secrets: [first, Redacted.make("")] } },
+    { case: "a negative retireAfterSeconds", options: { secrets: [first], retireAfterSeconds: -1 } },
+    {
+      case: "enc with a signing alg",
+      options: { secrets: [first], session: { alg: "HS256", enc: "A256GCM" } as PostgresKeyStore.SessionKeyOptions }
+    }
+  ] satisfies ReadonlyArray<{ case: string; options: PostgresKeyStore.Options }>)(
+    "$case fails with InvalidKeyStoreOptions, before touching the database",
+    ({ options }) =>
+      Effect.gen(function*() {
+        const c = yield* client("authfx_unused", { url: "postgres://postgres@127.0.0.1:1/test", max: 1 })
+        const error = yield* Effect.flip(PostgresKeyStore.make(c, options))
+        assert.strictEqual(error._tag, "InvalidKeyStoreOptions")
+        assert.notInclude(error.message, Redacted.value(first))
+      }).pipe(Effect.scoped)
+  )
+
+  it.effect("a database that is down at start fails with KeyStoreUnavailable", () =>
+    Effect.gen(function*() {
+      const c = yield* client("authfx_unused", { url: "postgres://postgres@127.0.0.1:1/test", max: 1, maxReconnectDelay: 0 })
+      const error = yield* Effect.flip(PostgresKeyStore.make(c, { secrets: [first] }))
+      assert.strictEqual(error._tag, "KeyStoreUnavailable")
+      assert.include(error.message, "refused the connection")
+      assert.notInclude(error.message, Base64Url.encode(new TextEncoder().encode(Redacted.value(first))))
+    }).pipe(Effect.scoped))
+})
