@@ -17,8 +17,11 @@ import {
 export interface Kek {
   /** Names the secret without revealing it (a separate HKDF output), stored as `kek_id`. */
   readonly id: string
-  readonly key: CryptoKey
+  readonly key: SubtleKey
 }
+
+// Whatever the runtime's WebCrypto hands back: the global typings differ between DOM and Node lib files.
+type SubtleKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>
 
 const Algorithm = Schema.Literals([
   "HS256", "HS384", "HS512", "dir", "RS256", "PS256", "ES256", "EdDSA", "RSA-OAEP-256", "ECDH-ES"

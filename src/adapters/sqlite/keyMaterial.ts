@@ -70,7 +70,7 @@ const publicMembers: Readonly<Record<string, ReadonlyArray<string>>> = {
   OKP: ["crv", "kty", "x"]
 }
 
-const subtle = <A>(operation: string, f: (subtle: SubtleCrypto) => Promise<A>) =>
+const subtle = <A>(operation: string, f: (subtle: typeof globalThis.crypto.subtle) => Promise<A>) =>
   Effect.tryPromise({
     try: () => f(globalThis.crypto.subtle),
     catch: (cause) => new KeyStoreUnavailable({ message: `WebCrypto could not ${operation}`, cause })
