@@ -49,6 +49,22 @@ export const Account = Schema.Struct({
 })
 export type Account = typeof Account.Type
 
+/**
+ * The tokens after a provider answered again (a refresh, or another sign-in): what the answer carries
+ * replaces what was stored, and what it leaves out is kept — refresh tokens are optional in a token
+ * response (RFC 6749 §5.1; Google sends one only on first consent), and dropping a stored one the
+ * provider still honours would force a new sign-in for nothing.
+ */
+export const mergeTokenSets = (before: TokenSet, after: TokenSet): TokenSet => ({
+  accessToken: after.accessToken,
+  refreshToken: after.refreshToken ?? before.refreshToken,
+  idToken: after.idToken ?? before.idToken,
+  expiresAt: after.expiresAt,
+  tokenType: after.tokenType ?? before.tokenType,
+  scope: after.scope ?? before.scope,
+  sessionState: after.sessionState ?? before.sessionState
+})
+
 export const accountKeyOf = (account: AccountKey): AccountKey => ({
   provider: account.provider,
   providerAccountId: account.providerAccountId

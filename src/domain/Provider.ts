@@ -18,6 +18,11 @@ export interface OAuthProviderConfig {
    * that verify addresses and never let a user change one without re-verifying.
    */
   readonly trustEmail: boolean
+  /**
+   * "form_post" (Apple): the provider sends the browser back with a cross-site form POST, which carries
+   * only cookies marked SameSite=None — so the flow's cookie must be one.
+   */
+  readonly responseMode?: "query" | "form_post"
 }
 
 export interface EmailProviderConfig {

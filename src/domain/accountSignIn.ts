@@ -1,6 +1,6 @@
 import { Clock, Effect, Option } from "effect"
 import { UserStore } from "../ports/UserStore.ts"
-import { type Account, type AccountType, type TokenSet } from "./Account.ts"
+import { type Account, type AccountType, mergeTokenSets, type TokenSet } from "./Account.ts"
 import { AuthConfig, type NewSignInUser } from "./AuthConfig.ts"
 import { callHook, emitEvent } from "./callHook.ts"
 import { decideLink, type LinkDecision } from "./linkDecision.ts"
@@ -63,7 +63,8 @@ const askSignInCallback = Effect.fnUntraced(function*(attempt: AccountSignInAtte
   const config = yield* AuthConfig
   const hook = config.callbacks.signIn
   if (hook === undefined) return
-  const user: User | NewSignInUser = decision._tag === "CreateAndLink" || decision._tag === "Refuse"
+  const user: User | NewSignInUser = decision._tag === "CreateAndLink" || decision._tag === "Refuse" ||
+      decision._tag === "ReclaimAddress"
     ? { id: null, name: attempt.profile.name, email: attempt.profile.email, image: attempt.profile.image }
     : decision.user
   const prospective = user.id === null ? null : accountFor(attempt, user)
@@ -89,26 +90,27 @@ const applyDecision = Effect.fnUntraced(function*(attempt: AccountSignInAttempt,
     case "SignInExisting": {
       const key = { provider: attempt.provider.id, providerAccountId: attempt.profile.id }
       // Fresh tokens from this sign-in replace the stored ones (and clear needsReauth); credentials have none.
-      const account = attempt.type === "credentials"
-        ? Option.getOrElse(yield* store.getAccount(key), () => accountFor(attempt, decision.user))
-        : yield* store.updateAccountTokens(key, attempt.tokens).pipe(
+      const stored = yield* store.getAccount(key)
+      const account = attempt.type === "credentials" || Option.isNone(stored)
+        ? Option.getOrElse(stored, () => accountFor(attempt, decision.user))
+        : yield* store.updateAccountTokens(key, mergeTokenSets(stored.value, attempt.tokens)).pipe(
           Effect.catchTag("AccountNotFound", () => Effect.succeed(accountFor(attempt, decision.user)))
         )
       return { user: decision.user, account, isNewUser: false }
     }
     case "LinkToCurrent":
     case "LinkToEmailOwner": {
-      let user = decision.user
-      if (decision._tag === "LinkToEmailOwner" && user.emailVerified === null) {
-        // A trusted provider just vouched for the address.
-        const now = yield* Clock.currentTimeMillis
-        user = yield* store.updateUser(user.id, { emailVerified: new Date(now) })
-      }
+      const user = decision.user
       const account = yield* store.linkAccount(accountFor(attempt, user))
       yield* emitEvent("linkAccount", config.events.linkAccount, { user, account, profile: attempt.profile })
       return { user, account, isNewUser: false }
     }
+    case "ReclaimAddress":
     case "CreateAndLink": {
+      if (decision._tag === "ReclaimAddress") {
+        const released = yield* store.updateUser(decision.holder.id, { email: null })
+        yield* emitEvent("updateUser", config.events.updateUser, { user: released })
+      }
       const now = yield* Clock.currentTimeMillis
       const email = Option.getOrNull(Option.flatMap(Option.fromNullishOr(attempt.profile.email), normalizeEmail))
       const vouched = attempt.provider.trustEmail && attempt.profile.emailVerified && email !== null

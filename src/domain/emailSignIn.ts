@@ -126,10 +126,19 @@ export const completeEmailSignIn = Effect.fn("completeEmailSignIn")(function*(in
   yield* askSignIn(provider, identifier, existing, false)
   let user: User
   let isNewUser = false
-  if (existing !== null) {
+  if (existing !== null && existing.emailVerified !== null) {
     user = yield* markVerified(store, existing, now)
     yield* emitEvent("updateUser", config.events.updateUser, { user })
   } else {
+    if (existing !== null) {
+      // The address was only claimed by that user (say, through a provider that does not verify addresses);
+      // its owner just proved it. Putting the owner into that user would hand them a user whose other ways
+      // in belong to whoever claimed it (pre-account hijacking): the owner takes the address instead.
+      const released = yield* store.updateUser(existing.id, { email: null }).pipe(
+        Effect.catchTag("EmailTaken", () => Effect.die(new Error("clearing an address cannot take one")))
+      )
+      yield* emitEvent("updateUser", config.events.updateUser, { user: released })
+    }
     const created = yield* store.createUser({ name: null, email: identifier, emailVerified: new Date(now), image: null })
       .pipe(Effect.map(Option.some), Effect.catchTag("EmailTaken", () => Effect.succeedNone))
     if (Option.isSome(created)) {

@@ -23,8 +23,13 @@ export type LinkDecision = Data.TaggedEnum<{
   CreateAndLink: {}
   /** Link the account to the signed-in user. */
   LinkToCurrent: { readonly user: User }
-  /** A trusted provider proved the address of an existing user: link to them and sign in. */
+  /** A trusted provider proved the address of an existing user who had proved it too: link to them. */
   LinkToEmailOwner: { readonly user: User }
+  /**
+   * A trusted provider proved an address that an existing user only claimed (never verified): the
+   * address is taken from that user and the prover gets a new user of their own.
+   */
+  ReclaimAddress: { readonly holder: User }
   Refuse: { readonly reason: "AccountOfAnotherUser" | "EmailOfAnotherUser" }
 }>
 export const LinkDecision = Data.taggedEnum<LinkDecision>()
@@ -39,6 +44,9 @@ export const LinkDecision = Data.taggedEnum<LinkDecision>()
  * - Signed out, new account, address held by an existing user: an address alone proves nothing unless a
  *   provider we trust says it verified it; otherwise anyone who registers the victim's address at a
  *   lax provider would take over the victim's user.
+ * - And the other way round (pre-account hijacking): if that existing user never proved the address —
+ *   someone may have claimed it at a lax provider before its owner arrived — the owner must not be put
+ *   into that user, whose other ways in the claimant still holds. The proven owner wins the address.
  * - Otherwise the person is new.
  */
 export const decideLink = (facts: LinkFacts): LinkDecision => {
@@ -51,9 +59,11 @@ export const decideLink = (facts: LinkFacts): LinkDecision => {
   }
   if (Option.isSome(facts.current)) return LinkDecision.LinkToCurrent({ user: facts.current.value })
   if (Option.isSome(facts.emailOwner)) {
-    return facts.providerTrustsEmail && facts.emailVerified
-      ? LinkDecision.LinkToEmailOwner({ user: facts.emailOwner.value })
-      : LinkDecision.Refuse({ reason: "EmailOfAnotherUser" })
+    if (!facts.providerTrustsEmail || !facts.emailVerified) return LinkDecision.Refuse({ reason: "EmailOfAnotherUser" })
+    const holder = facts.emailOwner.value
+    return holder.emailVerified !== null
+      ? LinkDecision.LinkToEmailOwner({ user: holder })
+      : LinkDecision.ReclaimAddress({ holder })
   }
   return LinkDecision.CreateAndLink()
 }

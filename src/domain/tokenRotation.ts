@@ -2,7 +2,7 @@ import { Clock, Context, Deferred, Effect, Exit, Layer, Option, type Redacted, S
 import { SecureRandom } from "effect/crypto"
 import { ProviderClient } from "../ports/ProviderClient.ts"
 import { UserStore, type UserStoreUnavailable } from "../ports/UserStore.ts"
-import type { Account, AccountKey, ProviderId, TokenSet } from "./Account.ts"
+import { type Account, type AccountKey, mergeTokenSets, type ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { randomId } from "./secretToken.ts"
 import type { UserId } from "./User.ts"
@@ -64,17 +64,6 @@ export class TokenRotation extends Context.Service<TokenRotation, {
 
       const release = (key: AccountKey, holder: string) => store.completeTokenRefresh(key, holder, Option.none())
 
-      /** Keeps only what a refresh answer did not replace (refresh tokens are often not rotated). */
-      const merge = (before: Account, after: TokenSet): TokenSet => ({
-        accessToken: after.accessToken,
-        refreshToken: after.refreshToken ?? before.refreshToken,
-        idToken: after.idToken ?? before.idToken,
-        expiresAt: after.expiresAt,
-        tokenType: after.tokenType ?? before.tokenType,
-        scope: after.scope ?? before.scope,
-        sessionState: after.sessionState ?? before.sessionState
-      })
-
       const refreshHolding = Effect.fnUntraced(function*(key: AccountKey, holder: string) {
         const account = yield* store.getAccount(key)
         if (Option.isNone(account)) {
@@ -99,7 +88,7 @@ export class TokenRotation extends Context.Service<TokenRotation, {
             ? new ReauthRequired({ provider: key.provider })
             : new TokenRefreshFailed({ provider: key.provider, message: "the provider did not refresh the token" })
         }
-        const tokens = merge(current, answer.value)
+        const tokens = mergeTokenSets(current, answer.value)
         const stored = yield* store.completeTokenRefresh(key, holder, Option.some({ _tag: "Refreshed", tokens }))
         // Our claim was taken over after it lapsed: what we got is not what is stored, so hand out nothing.
         if (Option.isNone(stored) || tokens.accessToken === null) {

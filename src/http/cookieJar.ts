@@ -4,7 +4,14 @@ import type { RequestContext } from "./requestContext.ts"
 import { presentChunks, splitChunks } from "./sessionCookieChunks.ts"
 
 type Change =
-  | { readonly _tag: "Set"; readonly name: string; readonly value: string; readonly expires: Date | null; readonly shared: boolean }
+  | {
+    readonly _tag: "Set"
+    readonly name: string
+    readonly value: string
+    readonly expires: Date | null
+    readonly shared: boolean
+    readonly crossSite: boolean
+  }
   | { readonly _tag: "Expire"; readonly name: string; readonly shared: boolean }
 
 /**
@@ -26,7 +33,15 @@ export class CookieJar {
   }
 
   set(name: string, value: string, expires: Date | null = null, shared = false): void {
-    this.changes.set(name, { _tag: "Set", name, value, expires, shared })
+    this.changes.set(name, { _tag: "Set", name, value, expires, shared, crossSite: false })
+  }
+
+  /**
+   * A cookie a cross-site POST must carry (a form_post provider's callback): SameSite=None, which browsers
+   * accept only with Secure — on plain http it stays Lax.
+   */
+  setCrossSite(name: string, value: string, expires: Date): void {
+    this.changes.set(name, { _tag: "Set", name, value, expires, shared: false, crossSite: this.context.secure })
   }
 
   expire(name: string, shared = false): void {
@@ -64,6 +79,7 @@ export class CookieJar {
       out = change._tag === "Set"
         ? HttpServerResponse.setCookieUnsafe(out, change.name, change.value, {
           ...base,
+          ...(change.crossSite ? { sameSite: "none" as const, secure: true } : {}),
           ...(change.expires === null ? {} : { expires: change.expires })
         })
         : HttpServerResponse.setCookieUnsafe(out, change.name, "", { ...base, expires: new Date(0), maxAge: 0 })

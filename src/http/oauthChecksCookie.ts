@@ -27,7 +27,14 @@ export type OAuthFlow = typeof Checks.Type
 export const sealOAuthFlow = Effect.fnUntraced(function*(input: RouteInput, flow: OAuthFlow) {
   const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
   const sealed = yield* TokenCodec.use((codec) => codec.seal("checks", { ...flow, iat: now, exp: now + lifetimeSeconds }))
-  input.jar.set(input.names.oauth, sealed, new Date((now + lifetimeSeconds) * 1000))
+  const expires = new Date((now + lifetimeSeconds) * 1000)
+  const provider = input.config.providers.find((p) => p.id === flow.provider)
+  // The cookie is sealed and bound to state and PKCE, so sending it cross-site gives nothing away.
+  if (provider !== undefined && provider.type !== "email" && provider.type !== "credentials" && provider.responseMode === "form_post") {
+    input.jar.setCrossSite(input.names.oauth, sealed, expires)
+  } else {
+    input.jar.set(input.names.oauth, sealed, expires)
+  }
 })
 
 const decodeChecks = Schema.decodeUnknownOption(Checks)

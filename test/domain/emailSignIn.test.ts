@@ -125,16 +125,19 @@ describe("e-mail sign-in: following the link", () => {
       assert.strictEqual((yield* followLink(link)).user.email, "a@example.com")
     })))
 
-  it.effect("a user created by OAuth without a verified address gets it verified", () =>
+  // Pre-account hijacking: a user created by OAuth holding an address it never proved may be anyone's;
+  // the address's owner, proving it by the link, gets a user of their own and the address with it.
+  it.effect("the owner of an address another user only claimed gets a user of their own", () =>
     run(Effect.gen(function*() {
-      const oauthUser = (yield* oauthSignIn(github, profile("gh-ada", "ada@example.com", false))).user
-      assert.isNull(oauthUser.emailVerified)
+      const claimant = (yield* oauthSignIn(github, profile("gh-mallory", "ada@example.com", false))).user
+      assert.isNull(claimant.emailVerified)
       yield* TestClock.adjust("1 hour")
       const done = yield* followLink(yield* requestLink("ada@example.com"))
-      assert.isFalse(done.isNewUser)
-      assert.strictEqual(done.user.id, oauthUser.id)
+      assert.isTrue(done.isNewUser)
+      assert.notStrictEqual(done.user.id, claimant.id)
       assert.strictEqual(done.user.emailVerified?.getTime(), start + 3600_000)
-      assert.strictEqual(Option.getOrThrow(yield* userByEmail("ada@example.com")).emailVerified?.getTime(), start + 3600_000)
+      assert.strictEqual(Option.getOrThrow(yield* userByEmail("ada@example.com")).id, done.user.id)
+      assert.isNull(Option.getOrThrow(yield* UserStore.use((s) => s.getUser(claimant.id))).email)
     })))
 
   it.effect("a rotation of the verification key between request and click keeps the link working", () =>

@@ -12,6 +12,8 @@ const user = (id: string, verified = true): User => ({
   image: null
 })
 const [ada, bob] = [user("ada"), user("bob")]
+/** Holds an address they never proved (it came from a provider that does not verify addresses). */
+const claimant = user("claimant", false)
 const none = Option.none<User>()
 const some = (u: User) => Option.some(u)
 
@@ -34,6 +36,8 @@ const rows: ReadonlyArray<Row> = [
   ["new account, signed out, e-mail taken, verified, untrusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: false }, "Refuse:EmailOfAnotherUser"],
   ["new account, signed out, e-mail taken, unverified, trusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: false, trusted: true }, "Refuse:EmailOfAnotherUser"],
   ["new account, signed out, e-mail taken, verified, trusted → link to its owner", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: true }, "LinkToEmailOwner:ada"],
+  ["new account, signed out, e-mail only claimed by a user, verified, trusted → the prover reclaims it", { current: none, accountOwner: none, emailOwner: some(claimant) }, { verified: true, trusted: true }, "ReclaimAddress:claimant"],
+  ["new account, signed out, e-mail only claimed by a user, unverified → refuse", { current: none, accountOwner: none, emailOwner: some(claimant) }, { verified: false, trusted: true }, "Refuse:EmailOfAnotherUser"],
   ["new account, signed out, new e-mail → create", { current: none, accountOwner: none, emailOwner: none }, { verified: false, trusted: false }, "CreateAndLink"],
   ["new account, signed out, new e-mail, trusted → create", { current: none, accountOwner: none, emailOwner: none }, { verified: true, trusted: true }, "CreateAndLink"]
 ]
@@ -46,6 +50,8 @@ describe("decideLink", () => {
       ? `Refuse:${decision.reason}`
       : decision._tag === "CreateAndLink"
       ? "CreateAndLink"
+      : decision._tag === "ReclaimAddress"
+      ? `ReclaimAddress:${decision.holder.id}`
       : `${decision._tag}:${decision.user.id}`
     expect(shown).toBe(expected)
   })

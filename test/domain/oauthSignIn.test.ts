@@ -10,7 +10,7 @@ import type { User } from "../../src/domain/User.ts"
 import type { AuthorizationChecks, ProviderCheckFailed } from "../../src/ports/ProviderClient.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
 import { expectTag } from "../support/expectTag.ts"
-import { github, google, oauthSignIn, profile, run, start } from "../support/memoryHarness.ts"
+import { followLink, github, google, oauthSignIn, profile, requestLink, run, start } from "../support/memoryHarness.ts"
 
 
 const expectJwt = (session: IssuedSession | null) => {
@@ -103,17 +103,34 @@ describe("OAuth sign-in: account linking", () => {
       assert.strictEqual((yield* UserStore.use((s) => s.listAccounts(owner.id))).length, 1)
     })))
 
-  it.effect("a trusted provider with a verified address links to its owner and marks it verified", () =>
+  it.effect("a trusted provider with a verified address links to its owner, who had proved it too", () =>
     run(Effect.gen(function*() {
-      const owner = (yield* oauthSignIn(github, profile("gh-ada", "ada@example.com", false))).user
-      assert.isNull(owner.emailVerified)
+      const owner = (yield* followLink(yield* requestLink("ada@example.com"))).user
+      assert.strictEqual(owner.emailVerified?.getTime(), start)
       const linked = yield* oauthSignIn(google, profile("g-ada", "ADA@example.com", true))
       assert.strictEqual(linked.decision, "LinkToEmailOwner")
       assert.strictEqual(linked.user.id, owner.id)
       assert.isFalse(linked.isNewUser)
       assert.isNotNull(linked.session)
       assert.strictEqual(Option.getOrThrow(yield* ownerOf(google, "g-ada")).id, owner.id)
-      assert.strictEqual(linked.user.emailVerified?.getTime(), start)
+    })))
+
+  // Pre-account hijacking: whoever claimed the address at a lax provider first must not receive its owner.
+  it.effect("a trusted provider proving an address another user only claimed: the prover gets a user of their own", () =>
+    run(Effect.gen(function*() {
+      const claimant = (yield* oauthSignIn(github, profile("gh-mallory", "ada@example.com", false))).user
+      assert.isNull(claimant.emailVerified)
+      const proven = yield* oauthSignIn(google, profile("g-ada", "ADA@example.com", true))
+      assert.strictEqual(proven.decision, "ReclaimAddress")
+      assert.notStrictEqual(proven.user.id, claimant.id)
+      assert.isTrue(proven.isNewUser)
+      assert.strictEqual(proven.user.email, "ada@example.com")
+      assert.strictEqual(proven.user.emailVerified?.getTime(), start)
+      assert.strictEqual(Option.getOrThrow(yield* ownerOf(google, "g-ada")).id, proven.user.id)
+      // The claimant keeps their GitHub way in, without the address.
+      const after = Option.getOrThrow(yield* ownerOf(github, "gh-mallory"))
+      assert.strictEqual(after.id, claimant.id)
+      assert.isNull(after.email)
     })))
 
   it.effect("a trusted provider with an unverified address is refused", () =>

@@ -63,6 +63,8 @@ export interface Step {
   readonly account: string | null
   readonly ownerBefore: UserId | undefined
   readonly usersBefore: ReadonlySet<UserId>
+  /** Which of those users had proved their address before the step. */
+  readonly provedBefore: ReadonlySet<UserId>
   /** The user the step signed in as, or null when it was refused or did not sign in. */
   readonly signedInAs: UserId | null
 }
@@ -80,6 +82,11 @@ export const runOperations = (operations: ReadonlyArray<Operation>, check: (step
       index === null || users.length === 0 ? Option.none<User>() : Option.some(users[index % users.length]!)
     for (const op of operations) {
       const usersBefore = new Set(users.map((u) => u.id))
+      const provedBefore = new Set<UserId>()
+      for (const u of users) {
+        const stored = yield* store.getUser(u.id)
+        if (Option.isSome(stored) && stored.value.emailVerified !== null) provedBefore.add(u.id)
+      }
       const current = op.kind === "oauth" ? pick(op.as) : Option.none<User>()
       let account: string | null = null
       let signedInAs: UserId | null = null
@@ -112,7 +119,15 @@ export const runOperations = (operations: ReadonlyArray<Operation>, check: (step
           for (const [key, id] of owner) if (id === user.value.id) owner.delete(key)
         }
       }
-      check({ operation: op, current, account, ownerBefore: account === null ? undefined : owner.get(account), usersBefore, signedInAs })
+      check({
+        operation: op,
+        current,
+        account,
+        ownerBefore: account === null ? undefined : owner.get(account),
+        usersBefore,
+        provedBefore,
+        signedInAs
+      })
       if (signedInAs !== null) {
         if (account !== null && !owner.has(account)) owner.set(account, signedInAs)
         const signedIn = yield* store.getUser(signedInAs)

@@ -118,5 +118,6 @@ export const providerConfig = (options: OAuthProviderOptions): OAuthProviderConf
   type: options.type,
   id: ProviderId.make(options.id),
   name: options.name,
-  trustEmail: options.trustEmail
+  trustEmail: options.trustEmail,
+  ...(options.responseMode === undefined ? {} : { responseMode: options.responseMode })
 })

@@ -1,0 +1,148 @@
+/**
+ * The demo server (`startDemo`, what `npm start` runs) configured by environment for an OpenID Provider:
+ * OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET (provider id `idp`, client_secret_basic, redirect URI
+ * AUTH_URL/callback/idp), its SQLite file in a temporary directory. Over real HTTP: the provider is listed,
+ * a person signs in through it, and the demo's home page shows who is signed in.
+ */
+import { Option } from "effect"
+import { randomBytes } from "node:crypto"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { startDemo } from "../../../src/demo/server.ts"
+import { ProviderId } from "../../../src/domain/Account.ts"
+import { UserStore } from "../../../src/ports/UserStore.ts"
+import { makeNodeBrowser, type NodeBrowser } from "../../support/nodeBrowser.ts"
+import { type OidcPeer, startOidcPeer } from "../../support/oidcPeer.ts"
+
+type Demo = NonNullable<Awaited<ReturnType<typeof startDemo>>>
+
+/** A port nothing listens on right now (the demo takes PORT, not a listening socket). */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer()
+    probe.once("error", reject)
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+
+const clientSecretValue = randomBytes(24).toString("base64url")
+
+let peer: OidcPeer
+let dir: string
+const browsers: Array<NodeBrowser> = []
+
+beforeAll(async () => {
+  peer = await startOidcPeer({
+    accounts: [{ sub: "dana", claims: { email: "dana@idp.example", email_verified: true, name: "Dana Scully" } }]
+  })
+  dir = mkdtempSync(join(tmpdir(), "authfx-e2e-demo-"))
+})
+afterAll(async () => {
+  await peer?.stop()
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  const exchanges = browsers.flatMap((b) => b.exchanges)
+  expect(exchanges.length).toBeGreaterThan(10)
+  expect(exchanges.filter((exchange) => exchange.status >= 500)).toEqual([])
+  expect(peer?.serverErrors).toEqual([])
+})
+
+describe.each(["jwt", "database"] as const)("the demo with OIDC_ISSUER, SESSION_STRATEGY=%s", (strategy) => {
+  let demo: Demo
+  let origin: string
+
+  beforeAll(async () => {
+    const port = await freePort()
+    origin = `http://127.0.0.1:${port}`
+    const clientId = `authfx-demo-${strategy}`
+    peer.addClient({ clientId, clientSecret: clientSecretValue, auth: "client_secret_basic", redirectUris: [`${origin}/auth/callback/idp`] })
+    // The demo announces itself on the console; the test has no use for it.
+    const log = vi.spyOn(console, "log").mockImplementation(() => {})
+    try {
+      const started = await startDemo({
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        AUTH_URL: `${origin}/auth`,
+        AUTH_SECRET: randomBytes(33).toString("base64"),
+        OIDC_ISSUER: peer.issuer,
+        OIDC_CLIENT_ID: clientId,
+        OIDC_CLIENT_SECRET: clientSecretValue,
+        AUTHFX_DB_FILE: join(dir, `demo-${strategy}.sqlite`),
+        SESSION_STRATEGY: strategy
+      })
+      if (started === undefined) throw new Error("the demo did not start")
+      demo = started
+    } finally {
+      log.mockRestore()
+    }
+  })
+  afterAll(async () => {
+    await demo?.stop()
+  })
+
+  const browser = () => {
+    const b = makeNodeBrowser(origin)
+    browsers.push(b)
+    return b
+  }
+
+  it("GET /auth/providers lists the OIDC provider as idp", async () => {
+    const response = await browser().get("/auth/providers")
+    expect(response.status).toBe(200)
+    const providers = (await response.json()) as Record<string, unknown>
+    expect(providers["idp"]).toStrictEqual({
+      id: "idp",
+      name: "Identity provider",
+      type: "oidc",
+      signinUrl: `${origin}/auth/signin/idp`,
+      callbackUrl: `${origin}/auth/callback/idp`
+    })
+  })
+
+  it("a sign-in through the IdP over real HTTP ends on the home page, which shows the session's e-mail", async () => {
+    const b = browser()
+    const home = await b.get("/")
+    expect(home.status).toBe(200)
+    expect(await home.text()).toContain("You are not signed in.")
+
+    const start = await b.post("/auth/signin/idp", { csrfToken: await b.csrfToken(), callbackUrl: `${origin}/` })
+    expect(start.status).toBe(302)
+    const authorize = new URL(start.headers.get("location") ?? "")
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${peer.issuer}/auth`)
+    expect(authorize.searchParams.get("client_id")).toBe(`authfx-demo-${strategy}`)
+    expect(authorize.searchParams.get("redirect_uri")).toBe(`${origin}/auth/callback/idp`)
+
+    const exchanged = peer.grants("authorization_code")
+    const callback = await peer.signIn(authorize.href, { account: "dana" })
+    const back = await b.get(callback.url)
+    expect(back.status).toBe(302)
+    expect(back.headers.get("location")).toBe(`${origin}/`)
+    // client_secret_basic worked: the code was exchanged.
+    expect(peer.grants("authorization_code").success).toBe(exchanged.success + 1)
+
+    const page = await b.follow(back)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain(`<strong id="session-email">dana@idp.example</strong>`)
+    expect(html).toContain("Dana Scully")
+    expect(await (await b.get("/auth/session")).json()).toMatchObject({
+      user: { name: "Dana Scully", email: "dana@idp.example" }
+    })
+    // The session cookie is a JWT (three or five dot-separated parts) or a database session's opaque token.
+    const cookie = b.cookies.get("authjs.session-token") ?? ""
+    expect(cookie.split(".").length > 1).toBe(strategy === "jwt")
+    // The account and its tokens went into the demo's SQLite file.
+    const account = await demo.auth.runtime.runPromise(
+      UserStore.use((store) => store.getAccount({ provider: ProviderId.make("idp"), providerAccountId: "dana" }))
+    )
+    expect(Option.isSome(account)).toBe(true)
+    const stored = Option.getOrThrow(account)
+    expect([stored.type, stored.accessToken !== null, stored.refreshToken !== null, stored.idToken !== null])
+      .toEqual(["oidc", true, true, true])
+  })
+})
