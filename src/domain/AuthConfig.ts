@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Schema } from "effect"
-import type { Account, ProviderId } from "./Account.ts"
+import { type Account, ProviderId } from "./Account.ts"
 import type { Profile } from "./Profile.ts"
 import type { Awaitable, ProviderConfig } from "./Provider.ts"
 import type { JwtClaims, Session, SessionView } from "./Session.ts"
@@ -135,6 +135,11 @@ export const resolveAuthConfig = Effect.fnUntraced(function*(options: AuthOption
   }
   const seen = new Set<string>()
   for (const provider of options.providers) {
+    if (!Schema.is(ProviderId)(provider.id)) {
+      return yield* new ConfigurationInvalid({
+        message: `provider id "${provider.id}" must be lower-case letters, digits, "-" or "_" (it is a URL path segment)`
+      })
+    }
     if (seen.has(provider.id)) {
       return yield* new ConfigurationInvalid({ message: `provider id "${provider.id}" is configured twice` })
     }

@@ -1,5 +1,5 @@
 import type { Effect, Redacted } from "effect"
-import { ProviderId, type TokenSet } from "../../domain/Account.ts"
+import { type ProviderId, type TokenSet } from "../../domain/Account.ts"
 import type { Profile } from "../../domain/Profile.ts"
 import type { OAuthProviderConfig } from "../../domain/Provider.ts"
 import type { ProviderResponseInvalid, ProviderUnavailable } from "../../ports/ProviderClient.ts"
@@ -113,10 +113,10 @@ export interface OAuthProviderOptions {
   readonly timeoutMillis?: number
 }
 
-/** The provider as the domain's AuthConfig lists it. Throws when `id` is not a valid provider id. */
+/** The provider as the domain's AuthConfig lists it; the configuration checks the id when it is resolved. */
 export const providerConfig = (options: OAuthProviderOptions): OAuthProviderConfig => ({
   type: options.type,
-  id: ProviderId.make(options.id),
+  id: options.id as ProviderId,
   name: options.name,
   trustEmail: options.trustEmail,
   ...(options.responseMode === undefined ? {} : { responseMode: options.responseMode })
