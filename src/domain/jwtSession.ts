@@ -61,6 +61,24 @@ const issuedAtMillis = (claims: JwtClaims): number => Math.round(claims.iat * 10
 const sameClaims = (a: JwtClaims, b: JwtClaims): boolean => JSON.stringify(a) === JSON.stringify(b)
 
 /**
+ * The time rules of a JWT session, as a pure function (the hot path of `GET /session` applies them too,
+ * without Effect): past `exp` it is over; older than `updateAge` it is due for renewal; else current.
+ */
+export const judgeJwtTime = (
+  claims: JwtClaims,
+  now: number,
+  updateAge: number
+): "expired" | "renewalDue" | "current" =>
+  claims.exp * 1000 <= now ? "expired" : now - issuedAtMillis(claims) >= updateAge * 1000 ? "renewalDue" : "current"
+
+/** Who a JWT session token is, for the revocation check. */
+export const tokenIdentity = (claims: JwtClaims) => ({
+  jti: claims.jti,
+  userId: claims.sub as UserId,
+  issuedAt: new Date(issuedAtMillis(claims))
+})
+
+/**
  * Reads a JWT session from claims whose signature the token code already verified. Expired or revoked
  * tokens are refused whatever their signature says. The token is re-issued when it is older than
  * `updateAge`, when the jwt callback changed its claims, or on an update; a re-issue keeps `jti` and
@@ -73,13 +91,9 @@ export const readJwtSession = Effect.fnUntraced(function*(
   const config = yield* AuthConfig
   const store = yield* UserStore
   const now = yield* Clock.currentTimeMillis
-  if (claims.exp * 1000 <= now) return noSession(true)
-  const revoked = yield* store.isTokenRevoked({
-    jti: claims.jti,
-    userId: claims.sub as UserId,
-    issuedAt: new Date(issuedAtMillis(claims))
-  })
-  if (revoked) return noSession(true)
+  const time = judgeJwtTime(claims, now, config.session.updateAge)
+  if (time === "expired") return noSession(true)
+  if (yield* store.isTokenRevoked(tokenIdentity(claims))) return noSession(true)
 
   let token = claims
   const hook = config.callbacks.jwt
@@ -93,7 +107,7 @@ export const readJwtSession = Effect.fnUntraced(function*(
   }
   const changed = options?.update !== undefined || (hook !== undefined && !sameClaims(token, claims))
   let renewed: IssuedSession | null = null
-  if (changed || now - issuedAtMillis(claims) >= config.session.updateAge * 1000) {
+  if (changed || time === "renewalDue") {
     const iat = now / 1000
     token = { ...token, iat, exp: Math.max(claims.exp, Math.floor(iat) + config.session.maxAge) }
     renewed = { _tag: "Jwt", claims: token, expires: new Date(token.exp * 1000) }

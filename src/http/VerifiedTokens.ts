@@ -21,6 +21,8 @@ export class VerifiedTokens extends Context.Service<VerifiedTokens, {
   readonly open: (token: string) => Effect.Effect<JwtClaims, TokenRejected | KeyStoreUnavailable>
   /** The claims of a token verified within the last minute, without opening anything. */
   readonly cached: (token: string) => Effect.Effect<Option.Option<JwtClaims>>
+  /** `cached` as a plain function, for the synchronous hot path of `GET /session`. */
+  readonly peek: (token: string, now: number) => JwtClaims | undefined
 }>()("authfx/http/VerifiedTokens") {
   static readonly layer = Layer.effect(
     VerifiedTokens,
@@ -32,6 +34,7 @@ export class VerifiedTokens extends Context.Service<VerifiedTokens, {
         return hit !== undefined && now - hit.verifiedAt < reverifyAfterMillis ? hit : undefined
       }
       return VerifiedTokens.of({
+        peek: (token, now) => fresh(token, now)?.claims,
         cached: (token) =>
           Effect.map(Clock.currentTimeMillis, (now) => Option.fromNullishOr(fresh(token, now)?.claims)),
         open: (token) =>

@@ -1,7 +1,8 @@
 import { Context, Effect, Exit, Option } from "effect"
 import { AuthConfig } from "../domain/AuthConfig.ts"
-import { readJwtSession } from "../domain/jwtSession.ts"
-import type { SessionView } from "../domain/Session.ts"
+import { judgeJwtTime, tokenIdentity } from "../domain/jwtSession.ts"
+import type { JwtClaims, SessionView } from "../domain/Session.ts"
+import { defaultView } from "../domain/sessionView.ts"
 import type { UserId } from "../domain/User.ts"
 import { TokenCodec } from "../ports/TokenCodec.ts"
 import { UserStore } from "../ports/UserStore.ts"
@@ -48,8 +49,8 @@ const cookieValue = (header: string | undefined, name: string): string | null | 
  * `GET /session` runs on every request of an application, and the router in front of it costs as much as
  * everything else together. For the common case — a JWT session whose token was verified within the last
  * minute (or opens synchronously), not due for renewal, and no callbacks or session event that could
- * differ — this answers before the router, running the very same domain program (`readJwtSession`:
- * expiry, revocation) synchronously. Anything else returns null and takes the full route.
+ * differ — this answers before the router with the domain's own rules (`judgeJwtTime`, the store's
+ * revocation check, `defaultView`), synchronously. Anything else returns null and takes the full route.
  *
  * Built only when that can be done without side effects running twice: the store must answer revocation
  * checks synchronously (memory, SQLite; not a network database), which is probed once here.
@@ -76,30 +77,54 @@ export const makeSessionFastPath = Effect.gen(function*() {
   const name = cookieNames(options, secure).session
   const path = `${options.basePath}/session`
   const tokens = Context.get(context, VerifiedTokens)
-  const claimsOf = (token: string) =>
-    codecIsSync ? Effect.map(tokens.open(token), Option.some) : tokens.cached(token)
+  const store = Context.get(context, UserStore)
+  const updateAge = config.session.updateAge
+  // A verified token's claims object is the same on every hit, so its answer is rendered once.
+  const bodies = new WeakMap<JwtClaims, string>()
+
+  /** Verified claims of a current, unrevoked session; undefined whenever the router must decide. */
+  const currentClaims = (token: string): JwtClaims | undefined => {
+    // The system clock, as the default Clock the router's path uses.
+    const now = Date.now()
+    let claims = tokens.peek(token, now)
+    if (claims === undefined) {
+      if (!codecIsSync) return undefined
+      const opened = Effect.runSyncExit(tokens.open(token))
+      if (Exit.isFailure(opened)) return undefined
+      claims = opened.value
+    }
+    // The same rules as readJwtSession, which the router's path runs: time, then revocation.
+    if (judgeJwtTime(claims, now, updateAge) !== "current") return undefined
+    const revoked = Effect.runSyncExit(store.isTokenRevoked(tokenIdentity(claims)))
+    return Exit.isSuccess(revoked) && !revoked.value ? claims : undefined
+  }
+
+  // What shapeSessionView answers when there is no session callback (the fast path requires that).
+  const viewOf = (claims: JwtClaims): SessionView =>
+    defaultView({ name: claims.name, email: claims.email, image: claims.picture }, new Date(claims.exp * 1000))
 
   /** The session view for a Cookie header: null when signed out, undefined when the full route must decide. */
   const view = (cookieHeader: string | undefined): SessionView | null | undefined => {
     const token = cookieValue(cookieHeader, name)
     if (token === undefined || token === null) return token
-    const exit = Effect.runSyncExit(
-      Effect.flatMap(claimsOf(token), (claims) => (Option.isNone(claims) ? Effect.succeed(null) : readJwtSession(claims.value)))
-        .pipe(Effect.provideContext(context))
-    )
-    if (Exit.isFailure(exit) || exit.value === null) return undefined
-    const read = exit.value
-    return read._tag === "Active" && read.renewed === null ? read.view : undefined
+    const claims = currentClaims(token)
+    return claims === undefined ? undefined : viewOf(claims)
   }
 
   const answer = (method: string | undefined, url: string | undefined, cookieHeader: string | undefined): FastAnswer | null => {
     if (method !== "GET" || url === undefined) return null
     const query = url.indexOf("?")
     if ((query < 0 ? url : url.slice(0, query)) !== path) return null
-    const session = view(cookieHeader)
-    if (session === undefined) return null
-    if (session === null) return nullAnswer
-    const body = JSON.stringify(session)
+    const token = cookieValue(cookieHeader, name)
+    if (token === undefined) return null
+    if (token === null) return nullAnswer
+    const claims = currentClaims(token)
+    if (claims === undefined) return null
+    let body = bodies.get(claims)
+    if (body === undefined) {
+      body = JSON.stringify(viewOf(claims))
+      bodies.set(claims, body)
+    }
     return { status: 200, headers: headersFor(body), body }
   }
   return { view, answer }
