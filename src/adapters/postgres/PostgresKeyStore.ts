@@ -2,31 +2,27 @@ import { Clock, Duration, Effect, Layer, Option, Redacted, Ref, Schema, Semaphor
 import { createHash } from "node:crypto"
 import type postgres from "postgres"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
+import { freshKey } from "../../ports/keys/freshKeys.ts"
 import {
-  freshKey,
   InvalidKeyStoreOptions,
-  type SessionKeyOptions,
-  type Spec,
-  specOf,
-  validateSession
-} from "./keyGeneration.ts"
-import { deriveKeks, KeyRow, open, seal } from "./keyMaterial.ts"
+  type KeyStoreOptions,
+  rotationRetireAfter,
+  validateKeyOptions
+} from "../../ports/keys/keyOptions.ts"
+import { type Spec, specOf } from "../../ports/keys/keySpec.ts"
+import { kekOf, KeyRow, open, seal } from "./keyMaterial.ts"
 import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { type SqlError, unavailableMessage } from "./sqlErrors.ts"
 
-export { InvalidKeyStoreOptions, type SessionKeyOptions } from "./keyGeneration.ts"
+export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../../ports/keys/keyOptions.ts"
 
-export interface Options {
+export interface Options extends KeyStoreOptions {
   /**
    * The deployment secrets. The first encrypts the stored keys; every one of them decrypts, so AUTH_SECRET
    * can change without losing a key: list the new secret first and keep the old one until every node runs
    * with both (each node re-encrypts the keys under the first secret when it starts).
    */
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
-  /** Defaults to `{ alg: "dir", enc: "A256GCM" }`. Changing it rotates the session key at the next start. */
-  readonly session?: SessionKeyOptions
-  /** How long a rotated-out key keeps verifying. The default, 31 days, outlives a 30-day session. */
-  readonly retireAfterSeconds?: number
   /**
    * How long a node answers from its copy of the keys before reading them again. Default 30 seconds; a key
    * another node rotated in is also read as soon as a token names its kid.
@@ -55,27 +51,18 @@ interface Cache {
   readonly refreshAt: number
 }
 
-const defaultRetireAfterSeconds = 31 * 24 * 60 * 60
 /** A token naming an unknown kid makes a node read the keys again, but not more often than this. */
 const missReloadMillis = 1_000
 
-const validate = (options: Options) => {
-  const invalid = (message: string) => Effect.fail(new InvalidKeyStoreOptions({ message }))
-  const empty = options.secrets.findIndex((secret) => Redacted.value(secret).length === 0)
-  if (empty >= 0) return invalid(`secrets[${empty}] is empty`)
-  const secrets = [...new Map(options.secrets.map((secret) => [Redacted.value(secret), secret])).values()]
-  if (secrets.length === 0) return invalid("secrets must hold at least one secret")
-  const retireAfterSeconds = options.retireAfterSeconds ?? defaultRetireAfterSeconds
-  if (!Number.isFinite(retireAfterSeconds) || retireAfterSeconds < 0) {
-    return invalid("retireAfterSeconds must be a finite number of seconds, 0 or more")
-  }
-  const session = options.session ?? { alg: "dir", enc: "A256GCM" }
-  const wrong = validateSession(session)
-  if (wrong !== null) return invalid(wrong)
-  const ttl = Duration.fromInput(options.cacheTtl ?? "30 seconds")
-  if (Option.isNone(ttl) || Duration.toMillis(ttl.value) < 0) return invalid("cacheTtl must be a duration")
-  return Effect.succeed({ secrets, session, retireAfterSeconds, ttl: Duration.toMillis(ttl.value) })
-}
+const validate = (options: Options) =>
+  Effect.gen(function*() {
+    const valid = yield* validateKeyOptions(options)
+    const ttl = Duration.fromInput(options.cacheTtl ?? "30 seconds")
+    if (Option.isNone(ttl) || Duration.toMillis(ttl.value) < 0) {
+      return yield* new InvalidKeyStoreOptions({ message: "cacheTtl must be a duration" })
+    }
+    return { ...valid, ttl: Duration.toMillis(ttl.value) }
+  })
 
 const unavailable = (error: SqlError) => new KeyStoreUnavailable({ message: unavailableMessage(error), cause: error.cause })
 
@@ -96,10 +83,10 @@ const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.
  */
 export const make = (client: Client, options: Options) =>
   Effect.gen(function*() {
-    const { retireAfterSeconds, secrets, session, ttl } = yield* validate(options)
-    const keks = yield* deriveKeks(secrets)
-    const [sealer] = keks
-    if (sealer === undefined) return yield* new InvalidKeyStoreOptions({ message: "secrets must hold at least one secret" })
+    const { current, previous, retireAfterSeconds, session, ttl } = yield* validate(options)
+    // The first secret seals; every one opens.
+    const sealer = kekOf(current)
+    const keks = [sealer, ...previous.map(kekOf)]
     const query = <A>(q: (db: postgres.Sql) => Pending<A>) => Effect.mapError(client.run(q), unavailable)
 
     const insert = (tx: postgres.TransactionSql, key: Key, material: Uint8Array) =>
@@ -259,11 +246,7 @@ export const make = (client: Client, options: Options) =>
       verificationKeys,
       rotate: (purpose, rotateOptions) =>
         Effect.gen(function*() {
-          const seconds = rotateOptions?.retireAfterSeconds ?? retireAfterSeconds
-          // The port has no failure for a bad argument: it is a programmer error, so a defect.
-          if (!Number.isFinite(seconds) || seconds < 0) {
-            return yield* Effect.die(new RangeError("retireAfterSeconds must be a finite number of seconds, 0 or more"))
-          }
+          const seconds = yield* rotationRetireAfter(rotateOptions, retireAfterSeconds)
           const now = yield* Clock.currentTimeMillis
           const key = yield* freshKey(purpose, specOf(purpose, session), new Date(now))
           yield* install(key, new Date(now + seconds * 1000), () => false)

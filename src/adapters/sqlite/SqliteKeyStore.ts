@@ -1,35 +1,27 @@
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
-import {
-  type Key,
-  KeyPurpose,
-  KeyStore,
-  KeyStoreUnavailable
-} from "../../ports/KeyStore.ts"
+import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
+import { deriveSecret } from "../../ports/keys/derivedKeys.ts"
+import { randomSecret } from "../../ports/keys/freshKeys.ts"
+import type { PairMaterial, SecretMaterial } from "../../ports/keys/keyMaterial.ts"
 import {
   InvalidKeyStoreOptions,
-  type Options,
-  type PairSpec,
-  type SecretSpec,
-  secretSpecsOf,
-  type Spec,
-  specOf,
-  validate
-} from "./keyOptions.ts"
-import {
-  deriveSecret,
-  generatePair,
-  kekOf,
-  type PairMaterial,
-  randomSecret,
-  type SecretMaterial,
-  seal,
-  unseal
-} from "./keyMaterial.ts"
+  type KeyStoreOptions,
+  rotationRetireAfter,
+  validateKeyOptions
+} from "../../ports/keys/keyOptions.ts"
+import { generatePair } from "../../ports/keys/keyPairs.ts"
+import { type PairSpec, type SecretSpec, secretSpecsOf, type Spec, specOf } from "../../ports/keys/keySpec.ts"
 import { aadOf, jsonObject, keyColumns, type KeyRow, keyRowOf } from "./keyRows.ts"
+import { kekOf, seal, unseal } from "./keySealing.ts"
 import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 
-export { InvalidKeyStoreOptions, type Options }
-export type { SessionKeyOptions } from "./keyOptions.ts"
+export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../../ports/keys/keyOptions.ts"
+
+/**
+ * The options every KeyStore takes. Here the first secret also seals the keys the file stores, and the
+ * previous ones still open what they sealed (see `make`).
+ */
+export type Options = KeyStoreOptions
 
 const verifying = "(retires_at IS NULL OR retires_at > :now)"
 
@@ -74,7 +66,7 @@ const unavailable = (operation: string) => (failure: SqliteFailure) =>
  * The embedded KeyStore: keys in the `keys` table of the file `SqliteDatabase` opened, so rotations and key
  * pairs survive restarts and every process on the file shares them.
  *
- * - Keys derived from a configured secret are derived exactly as MemoryKeyStore derives them and never
+ * - Keys derived from a configured secret are derived as every store derives them (ports/keys) and never
  *   stored: their row records only when they became current and when they retire.
  * - Random keys (rotations) and key pairs are stored sealed with AES-256-GCM under a key-encryption key
  *   derived from the first secret; any configured secret opens what it sealed, and opening the store
@@ -87,7 +79,7 @@ const unavailable = (operation: string) => (failure: SqliteFailure) =>
  */
 export const make = (options: Options) =>
   Effect.gen(function*() {
-    const { current, previous, retireAfterSeconds, session } = yield* validate(options)
+    const { current, previous, retireAfterSeconds, session } = yield* validateKeyOptions(options)
     const db = yield* SqliteDatabase
     const sealingKek = kekOf(current)
     const keks = new Map([current, ...previous].map(kekOf).map((kek) => [kek.id, kek]))
@@ -256,11 +248,7 @@ export const make = (options: Options) =>
       verificationKeys,
       rotate: (purpose, rotateOptions) =>
         Effect.gen(function*() {
-          const seconds = rotateOptions?.retireAfterSeconds ?? retireAfterSeconds
-          // The port has no failure for a bad argument: it is a programmer error, so a defect.
-          if (!Number.isFinite(seconds) || seconds < 0) {
-            return yield* Effect.die(new RangeError("retireAfterSeconds must be a finite number of seconds, 0 or more"))
-          }
+          const seconds = yield* rotationRetireAfter(rotateOptions, retireAfterSeconds)
           const spec = specOf(purpose, session)
           const fresh: Fresh = spec._tag === "KeyPair"
             ? { _tag: "Pair", spec, material: yield* generatePair(spec) }

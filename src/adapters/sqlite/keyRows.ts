@@ -6,8 +6,8 @@ import {
   type PublicJwk,
   type SecretAlgorithm
 } from "../../ports/KeyStore.ts"
+import { isContentEncryption, isPairAlgorithm, isSecretAlgorithm } from "../../ports/keys/keySpec.ts"
 import { blob, checked, checkedOrNull, integer, integerOrNull, text, textOrNull } from "./columns.ts"
-import { contentEncryptions, pairAlgorithms, secretAlgorithms } from "./keyOptions.ts"
 import { InvalidRow, type Row } from "./SqliteDatabase.ts"
 
 export const keyColumns = "purpose, kid, kind, alg, enc, created_at, retires_at, kek_id, wrapped, public_jwk"
@@ -44,10 +44,6 @@ export interface KeyPairRow extends KeyRowCommon {
 export type KeyRow = SecretKeyRow | KeyPairRow
 
 const isPurpose = Schema.is(KeyPurpose)
-const isSecretAlgorithm = (value: string): value is SecretAlgorithm => secretAlgorithms.some((alg) => alg === value)
-const isPairAlgorithm = (value: string): value is PairAlgorithm => pairAlgorithms.some((alg) => alg === value)
-const isContentEncryption = (value: string): value is ContentEncryption =>
-  contentEncryptions.some((enc) => enc === value)
 
 /** A JSON object, or `InvalidRow` naming `column`. */
 export const jsonObject = (json: string, column: string): Readonly<Record<string, unknown>> => {

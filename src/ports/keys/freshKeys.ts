@@ -1,0 +1,25 @@
+/**
+ * Fresh keys, as a rotation makes them: nothing about them follows from the deployment secret, so a store
+ * that must keep them across restarts has to store them.
+ */
+import { Effect } from "effect"
+import { Base64Url } from "effect/encoding"
+import type { Key, KeyPurpose, KeyStoreUnavailable } from "../KeyStore.ts"
+import { keyPairOf, secretKeyOf, type SecretMaterial } from "./keyMaterial.ts"
+import { generatePair } from "./keyPairs.ts"
+import { type SecretSpec, secretLength, type Spec } from "./keySpec.ts"
+
+// Secrets come from a cryptographically secure source (see STYLE.md), never Effect's seeded Random.
+const randomBytes = (length: number) => globalThis.crypto.getRandomValues(new Uint8Array(length))
+
+/** A random secret and a random 96-bit kid, the size of a derived one. */
+export const randomSecret = (spec: SecretSpec): SecretMaterial => ({
+  kid: Base64Url.encode(randomBytes(12)),
+  bytes: randomBytes(secretLength(spec))
+})
+
+/** A new current key of the spec's kind: a random secret or a generated pair. */
+export const freshKey = (purpose: KeyPurpose, spec: Spec, createdAt: Date): Effect.Effect<Key, KeyStoreUnavailable> =>
+  spec._tag === "KeyPair"
+    ? Effect.map(generatePair(spec), (material) => keyPairOf(purpose, spec, material, createdAt, null))
+    : Effect.sync(() => secretKeyOf(purpose, spec, randomSecret(spec), createdAt, null))

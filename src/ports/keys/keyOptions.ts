@@ -1,0 +1,73 @@
+/**
+ * The options every KeyStore adapter takes, and their validation. One place, so that the same options mean
+ * the same keys in every store and moving from one store to another needs no new configuration.
+ */
+import { Effect, Redacted, Schema } from "effect"
+import type { ContentEncryption } from "../KeyStore.ts"
+import { isContentEncryption, isEncryptingPair, isPairAlgorithm, isSecretAlgorithm } from "./keySpec.ts"
+
+/** The session key's algorithm: a secret (`dir`, HMAC) or a key pair (signing or encrypting). */
+export type SessionKeyOptions =
+  | { readonly alg: "dir"; readonly enc?: ContentEncryption }
+  | { readonly alg: "HS256" | "HS384" | "HS512" }
+  | { readonly alg: "RS256" | "PS256" | "ES256" | "EdDSA" }
+  | { readonly alg: "RSA-OAEP-256" | "ECDH-ES"; readonly enc?: ContentEncryption }
+
+export interface KeyStoreOptions {
+  /**
+   * The first is current; the rest are previous secrets whose keys keep verifying, so rotating AUTH_SECRET
+   * signs nobody out.
+   */
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** Defaults to `{ alg: "dir", enc: "A256GCM" }`. Changing it makes a new session key current at the next start. */
+  readonly session?: SessionKeyOptions
+  /** How long a rotated-out key keeps verifying. The default, 31 days, outlives a 30-day session. */
+  readonly retireAfterSeconds?: number
+}
+
+/** The options cannot make a key store; `message` names the option, never a secret. */
+export class InvalidKeyStoreOptions extends Schema.TaggedError<InvalidKeyStoreOptions>()("InvalidKeyStoreOptions", {
+  message: Schema.String
+}) {}
+
+const defaultRetireAfterSeconds = 31 * 24 * 60 * 60
+const badRetireAfter = "retireAfterSeconds must be a finite number of seconds, 0 or more"
+const isRetireAfter = (seconds: number) => Number.isFinite(seconds) && seconds >= 0
+
+/**
+ * The secrets (current first, duplicates dropped), the session algorithm and the retirement delay, or the
+ * first option that is wrong. Types arrive from JavaScript callers and environment variables too, so this
+ * checks what TypeScript promised.
+ */
+export const validateKeyOptions = (options: KeyStoreOptions) => {
+  const invalid = (message: string) => Effect.fail(new InvalidKeyStoreOptions({ message }))
+  const empty = options.secrets.findIndex((secret) => Redacted.value(secret).length === 0)
+  if (empty >= 0) return invalid(`secrets[${empty}] is empty`)
+  // A secret listed twice would give one key twice.
+  const [current, ...previous] = new Map(options.secrets.map((secret) => [Redacted.value(secret), secret])).values()
+  if (current === undefined) return invalid("secrets must hold at least one secret")
+  const retireAfterSeconds = options.retireAfterSeconds ?? defaultRetireAfterSeconds
+  if (!isRetireAfter(retireAfterSeconds)) return invalid(badRetireAfter)
+  const session = options.session ?? { alg: "dir", enc: "A256GCM" }
+  if (!isSecretAlgorithm(session.alg) && !isPairAlgorithm(session.alg)) {
+    return invalid(`session.alg ${String(session.alg)} is not supported`)
+  }
+  const enc = "enc" in session ? session.enc : undefined
+  const encrypts = session.alg === "dir" || isEncryptingPair(session.alg)
+  if (enc !== undefined && !(isContentEncryption(enc) && encrypts)) {
+    return invalid(`session.enc ${String(enc)} does not go with session.alg ${session.alg}`)
+  }
+  return Effect.succeed({ current, previous, session, retireAfterSeconds })
+}
+
+/**
+ * The delay `rotate` retires the current key after: the call's own, else the store's. The port has no
+ * failure for a bad argument: it is a programmer error, so a defect.
+ */
+export const rotationRetireAfter = (
+  rotateOptions: { readonly retireAfterSeconds?: number } | undefined,
+  storeSeconds: number
+): Effect.Effect<number> => {
+  const seconds = rotateOptions?.retireAfterSeconds ?? storeSeconds
+  return isRetireAfter(seconds) ? Effect.succeed(seconds) : Effect.die(new RangeError(badRetireAfter))
+}
