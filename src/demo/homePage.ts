@@ -1,20 +1,21 @@
 import type { SessionView } from "../domain/Session.ts"
-import { html, raw } from "../http/pages/html.ts"
+import { html } from "../http/pages/html.ts"
 import { layout } from "../http/pages/layout.ts"
+import { sessionMarkup } from "./sessionMarkup.ts"
 
-/** The demo's home page: who is signed in, and the way in or out. */
+/** Where the demo serves its bundled browser script (src/demo/browser/liveSession.ts and authfx/client). */
+export const liveScriptPath = "/demo-live-session.js"
+
+/**
+ * The demo's home page: who is signed in, and the way in or out. Rendered complete on the server (it works
+ * without JavaScript); with it, the authfx client keeps it live — a sign-in, sign-out or update in another
+ * tab, or a session that ended while the tab was in the background, shows without a reload.
+ */
 export const homePage = (session: SessionView | null, basePath: string): string =>
   layout({
     theme: {},
     title: "authfx demo",
-    body: html`<h1>authfx demo</h1>
-${
-      session === null
-        ? html`<p>You are not signed in.</p>
-<p><a class="button primary" href="${basePath}/signin?callbackUrl=%2F">Sign in</a></p>`
-        : html`<p>Signed in as <strong id="session-email">${session.user.email ?? session.user.name ?? "someone"}</strong>.</p>
-<pre id="session-json">${JSON.stringify(session, null, 2)}</pre>
-<p><a class="button" href="${basePath}/signout?callbackUrl=%2F">Sign out</a></p>`
-    }
-${raw("")}`
+    body: html`<script type="module" src="${liveScriptPath}" data-base-path="${basePath}" data-session="${JSON.stringify(session)}"></script>
+<h1>authfx demo</h1>
+${sessionMarkup(session, basePath)}`
   })

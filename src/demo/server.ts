@@ -1,30 +1,69 @@
+import { build } from "esbuild"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { createAuth } from "../compose/createAuth.ts"
+import { fileURLToPath } from "node:url"
+import { type AuthfxOptions, createAuth } from "../compose/createAuth.ts"
 import { MissingSecret } from "../compose/secretFromEnv.ts"
 import { demoOptions } from "./demoOptions.ts"
-import { homePage } from "./homePage.ts"
+import { homePage, liveScriptPath } from "./homePage.ts"
 
-/** The demo server (`npm start`): authfx under AUTH_URL's path, and a home page that shows the session. */
-export const startDemo = async (env: Readonly<Record<string, string | undefined>>) => {
+let liveScript: Promise<Uint8Array> | undefined
+
+/**
+ * The home page's script with the authfx client, bundled once per process: the browser code is TypeScript,
+ * which Node runs but browsers do not.
+ */
+const bundleLiveScript = () =>
+  liveScript ??= build({
+    entryPoints: [fileURLToPath(new URL("./browser/liveSession.ts", import.meta.url))],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2020",
+    write: false,
+    logLevel: "silent"
+  }).then((result) => result.outputFiles[0]!.contents)
+
+// The home page runs only its own script; nothing is fetched from elsewhere.
+const homePolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; " +
+  "img-src 'self' https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/**
+ * The demo server (`npm start`): authfx under AUTH_URL's path, and a home page that shows the live session.
+ * `customize` adjusts the options read from `env` (tests: a short session, callbacks).
+ */
+export const startDemo = async (
+  env: Readonly<Record<string, string | undefined>>,
+  customize: (options: AuthfxOptions) => AuthfxOptions = (options) => options
+) => {
   const options = demoOptions(env)
   if (options instanceof MissingSecret) {
     console.error(`authfx demo: ${options.message}`)
     process.exitCode = 1
     return undefined
   }
-  const auth = await createAuth(options)
+  const script = await bundleLiveScript()
+  const auth = await createAuth(customize(options))
   const base = auth.basePath
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]
     if (base === "" || path === base || path?.startsWith(`${base}/`)) return auth.listener(req, res)
     if (req.method === "GET" && path === "/") {
       auth.getSession(req).then((session) => {
-        res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
+        res.writeHead(200, {
+          "content-type": "text/html; charset=utf-8",
+          "cache-control": "no-store",
+          "content-security-policy": homePolicy
+        })
         res.end(homePage(session, base))
       }, () => {
         res.writeHead(503).end("unavailable")
       })
       return
+    }
+    if (req.method === "GET" && path === liveScriptPath) {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" })
+      return void res.end(script)
     }
     // Browsers ask every site for an icon; the demo has none, which is not an error worth a console line.
     if (path === "/favicon.ico") return void res.writeHead(204).end()
