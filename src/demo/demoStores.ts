@@ -1,6 +1,11 @@
-import { ConfigProvider, Layer, type Redacted } from "effect"
+import type { Adapter } from "@auth/core/adapters"
+import { ConfigProvider, Data, Effect, Layer, type Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
+import * as AuthjsLedger from "../adapters/authjs/AuthjsLedger.ts"
+import { kyselyMysqlSchema, pgAdapterConstraints, pgAdapterSchema } from "../adapters/authjs/authjsSchemas.ts"
+import * as AuthjsUserStore from "../adapters/authjs/AuthjsUserStore.ts"
+import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as PostgresMigrations from "../adapters/postgres/migrate.ts"
 import * as PostgresClient from "../adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../adapters/postgres/PostgresKeyStore.ts"
@@ -16,7 +21,96 @@ export interface DemoStores {
   readonly keyStore: Layer.Layer<KeyStore, unknown>
 }
 
+type Env = Readonly<Record<string, string | undefined>>
+
+/** The demo's Auth.js adapter could not be set up; `message` never holds the URL (it may hold a password). */
+class AuthjsDemoFailed extends Data.TaggedError("AuthjsDemoFailed")<{ readonly message: string; readonly cause?: unknown }> {}
+
+const attempt = <A>(message: string, run: () => Promise<A>) =>
+  Effect.tryPromise({ try: run, catch: (cause) => new AuthjsDemoFailed({ message, cause }) })
+
+const databaseUrlOf = (env: Env, kind: string) =>
+  Effect.suspend(() => {
+    const url = env["DATABASE_URL"]
+    return url === undefined || url === ""
+      ? Effect.fail(new AuthjsDemoFailed({ message: `AUTHJS_ADAPTER=${kind} needs DATABASE_URL` }))
+      : Effect.succeed(url)
+  })
+
 /**
+ * The Auth.js adapter AUTHJS_ADAPTER names, on DATABASE_URL, with its tables created if they are missing (each
+ * statement of authjsSchemas.ts is idempotent: CREATE … IF NOT EXISTS). The drivers are loaded only here, so the
+ * default demo does not load them. Each gives the ledger it suits: unstorage's own storage for unstorage-memory,
+ * else AUTHJS_LEDGER_DIR (a directory, through unstorage's fs driver) or, without it, memory.
+ */
+const authjsAdapter = (kind: string, env: Env) =>
+  Effect.gen(function*() {
+    switch (kind) {
+      case "kysely-mysql": {
+        const url = yield* databaseUrlOf(env, kind)
+        const [{ KyselyAdapter }, { Kysely, MysqlDialect }, mysql] = yield* attempt("cannot load kysely / mysql2", () =>
+          Promise.all([import("@auth/kysely-adapter"), import("kysely"), import("mysql2")]))
+        // UTC both ways: DATETIME has no zone, and the process's may differ from the server's.
+        const pool = mysql.createPool({ uri: url, timezone: "Z", connectionLimit: 10 })
+        const db = yield* Effect.acquireRelease(
+          Effect.sync(() => new Kysely<import("@auth/kysely-adapter").Database>({ dialect: new MysqlDialect({ pool }) })),
+          (db) => Effect.promise(() => db.destroy())
+        )
+        yield* attempt("cannot create the Kysely adapter's tables on DATABASE_URL", async () => {
+          for (const statement of kyselyMysqlSchema) await pool.promise().query(statement)
+        })
+        return { adapter: KyselyAdapter(db), options: {}, ledger: null }
+      }
+      case "pg": {
+        const url = yield* databaseUrlOf(env, kind)
+        const [{ default: PostgresAdapter }, { default: pg }] = yield* attempt("cannot load @auth/pg-adapter / pg", () =>
+          Promise.all([import("@auth/pg-adapter"), import("pg")]))
+        const pool = yield* Effect.acquireRelease(
+          Effect.sync(() => new pg.Pool({ connectionString: url, max: 10 })),
+          (pool) => Effect.promise(() => pool.end())
+        )
+        yield* attempt("cannot create @auth/pg-adapter's tables on DATABASE_URL", async () => {
+          for (const statement of [...pgAdapterSchema, ...pgAdapterConstraints]) await pool.query(statement)
+        })
+        return { adapter: PostgresAdapter(pool), options: { ping: () => pool.query("SELECT 1") }, ledger: null }
+      }
+      case "unstorage-memory": {
+        const [{ UnstorageAdapter }, { createStorage }] = yield* attempt("cannot load unstorage", () =>
+          Promise.all([import("@auth/unstorage-adapter"), import("unstorage")]))
+        const storage = createStorage()
+        return { adapter: UnstorageAdapter(storage) as Adapter, options: {}, ledger: AuthjsLedger.fromStorage(storage) }
+      }
+      default:
+        return yield* new AuthjsDemoFailed({
+          message: `AUTHJS_ADAPTER must be kysely-mysql, pg or unstorage-memory, not ${JSON.stringify(kind)}`
+        })
+    }
+  })
+
+const ledgerFor = (env: Env): Layer.Layer<AuthjsLedger.AuthjsLedger, AuthjsDemoFailed> => {
+  const dir = env["AUTHJS_LEDGER_DIR"]
+  if (dir === undefined || dir === "") {
+    console.log("authfx demo: the Auth.js bridge keeps its ledger in memory (set AUTHJS_LEDGER_DIR to keep it)")
+    return AuthjsLedger.memory
+  }
+  return Layer.unwrap(
+    Effect.map(
+      attempt("cannot load unstorage", () => Promise.all([import("unstorage"), import("unstorage/drivers/fs-lite")])),
+      ([{ createStorage }, { default: fsLite }]) => AuthjsLedger.fromStorage(createStorage({ driver: fsLite({ base: dir }) }))
+    )
+  )
+}
+
+const authjsUserStore = (kind: string, env: Env): Layer.Layer<UserStore, unknown> =>
+  Layer.unwrap(
+    Effect.map(authjsAdapter(kind, env), ({ adapter, ledger, options }) =>
+      AuthjsUserStore.layer(adapter, options).pipe(Layer.provide(ledger ?? ledgerFor(env))))
+  )
+
+/**
+ * With AUTHJS_ADAPTER (kysely-mysql, pg or unstorage-memory), users, accounts and sessions live in that Auth.js
+ * adapter's tables through the bridge (see authjsAdapter); keys are derived from the secret.
+ *
  * With DATABASE_URL, PostgreSQL (migrated at start; DATABASE_POOL_MAX, DATABASE_SCHEMA and the timeouts
  * are read too). Otherwise the demo keeps users, accounts, sessions and keys across restarts with no setup:
  * an SQLite file (AUTHFX_DB_FILE, default .data/authfx.sqlite). Either way both stores share one
@@ -26,6 +120,10 @@ export const demoStores = (
   env: Readonly<Record<string, string | undefined>>,
   secrets: ReadonlyArray<Redacted.Redacted<string>>
 ): DemoStores => {
+  const authjs = env["AUTHJS_ADAPTER"]
+  if (authjs !== undefined && authjs !== "") {
+    return { userStore: authjsUserStore(authjs, env), keyStore: MemoryKeyStore.layer({ secrets }) }
+  }
   const databaseUrl = env["DATABASE_URL"]
   if (databaseUrl !== undefined && databaseUrl !== "") {
     // The demo's environment, not process.env: the variables it was started with.

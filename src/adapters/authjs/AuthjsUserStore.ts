@@ -1,0 +1,229 @@
+/**
+ * authfx's UserStore over any Auth.js adapter (`Adapter` from `@auth/core/adapters`): Prisma, Drizzle,
+ * Kysely, pg, MongoDB, DynamoDB, unstorage, … — every database Auth.js supports, with the data an Auth.js
+ * application already has.
+ *
+ * ```ts
+ * const users = AuthjsUserStore.layer(PostgresAdapter(pool), { ping: () => pool.query("SELECT 1") })
+ *   .pipe(Layer.provide(AuthjsLedger.fromStorage(createStorage({ driver: redisDriver({ … }) }))))
+ * ```
+ *
+ * Where each part of the port is kept:
+ * - Users, account links, sessions and verification tokens live in the adapter's own tables, in Auth.js's
+ *   format, so Auth.js can still read them (and run beside authfx during a migration). Ids are the adapter's,
+ *   as strings. Every record read back is normalised through Schema (ids, dates, absent fields) and checked
+ *   against authfx's models; one that does not fit is an outage naming the failing fields, never a lie.
+ * - Session tokens: authfx hands Auth.js the SHA-256 hash of the cookie's token as `sessionToken`. Auth.js
+ *   treats it as an opaque string, so this works with every adapter, and a leaked table cannot be replayed.
+ *   Sessions Auth.js itself created (raw tokens) are not found by authfx: those users sign in once more.
+ * - What Auth.js has no place for lives in the ledger (`AuthjsLedger`, a second layer this one requires):
+ *   each user's accounts and sessions (Auth.js cannot list by user: `listAccounts`, `getUserAccount`,
+ *   `deleteUserSessions` and the unlink guard need them), account tokens after the first sign-in (Auth.js
+ *   has no update, and pg and Kysely no `getAccount`: the adapter's row keeps the first tokens, as under
+ *   Auth.js), `needsReauth`, refresh claims, revoked token ids and user-wide revocations. The memory ledger
+ *   loses all of that at restart: revocations and claims are gone, needsReauth is forgotten, the indexes
+ *   forget accounts and sessions (accounts come back when their owner signs in with them; forgotten sessions
+ *   escape "sign out everywhere" until they expire). Use a durable shared ledger (`fromStorage`) in production.
+ * - A link Auth.js made before the switch is adopted into the ledger the first time authfx reads it
+ *   (`getAccount`, on sign-in): with its tokens where the adapter has `getAccount` (unstorage, Prisma,
+ *   Drizzle, …), else by its key only, tokens unknown, until the next sign-in stores fresh ones.
+ *
+ * What an Auth.js adapter cannot promise, and what the bridge does about it:
+ * - Unique e-mail addresses: checked by a lookup before each write (enough for one request at a time), and a
+ *   unique violation from the database is recognised as `EmailTaken` where its driver says so (pg, mysql2,
+ *   SQLite, MongoDB, Prisma codes, also wrapped in `cause`; see adapterErrors.ts and `classifyError`).
+ *   Concurrent sign-ups with one address can both succeed where the database has no UNIQUE constraint on the
+ *   address (pg's schema.sql, unstorage and most key-value adapters): add it (authjsSchemas.ts).
+ * - One owner per provider account: the same, by `getUserByAccount` before linking and the database's
+ *   unique constraint where there is one (pg's schema.sql and Kysely's MySQL schema have none: add it).
+ * - One account per provider per user, and the guarded unlink (`keepSignInMethod`): decided in the ledger in
+ *   one `modify`, over the entries the adapter confirms, so atomic where the ledger is (memory: always; a
+ *   shared key-value store: among one process's calls). The owner's verified address is read just before.
+ * - Users who do not exist: every write naming a user looks them up first (pg's and unstorage's adapters
+ *   would link an account to nobody). A user deleted in between can still get a session or an account where
+ *   the database has no foreign key.
+ * - `deleteUser` deletes the user's indexed sessions and accounts itself first (unstorage's deleteUser
+ *   deletes only the last of each, and rejects for a user who never had a session), then the user: not one
+ *   transaction.
+ * - `consumeVerificationToken`: consumers of one token in this process queue up, so exactly one gets it.
+ *   Across processes it is as atomic as the adapter's `useVerificationToken`: pg's is (DELETE … RETURNING),
+ *   Kysely's on PostgreSQL and SQLite too; Kysely's on MySQL/MariaDB is not (SELECT, then DELETE), nor is
+ *   unstorage's (get, then remove): two nodes can both accept one magic link.
+ * - Refresh claims (`claimTokenRefresh`/`completeTokenRefresh`), `needsReauth` and revocations: as atomic and
+ *   as durable as the ledger. With a shared key-value ledger two nodes can both win a claim, and both spend
+ *   the refresh token.
+ * - Outages: every adapter call is guarded (throws, rejections, a timeout) and becomes `UserStoreUnavailable`
+ *   naming the method and the driver's error class and code, never its text (which quotes values).
+ *   @auth/pg-adapter's getUser answers null for every failure, an outage included: give `ping` so that a
+ *   miss is confirmed against the database, or an outage reads as "no such user".
+ */
+import type { Adapter } from "@auth/core/adapters"
+import { Clock, type Duration, Effect, Layer, Option } from "effect"
+import type { Email, NewUser, UserId, UserPatch } from "../../domain/User.ts"
+import { EmailTaken, type TokenIdentity, UserNotFound, UserStore, UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { accountOperations } from "./accountOperations.ts"
+import { checkAdapter, makeCalls, unavailable } from "./adapterCalls.ts"
+import type { AuthjsAdapterIncomplete, ClassifyError } from "./adapterErrors.ts"
+import { AuthjsLedger } from "./AuthjsLedger.ts"
+import { decodeUser } from "./authjsRecords.ts"
+import { makeBridge, sameAddress } from "./bridge.ts"
+import { keys, recordsOf, RevokedToken, RevokedUser } from "./ledgerRecords.ts"
+import { sessionOperations } from "./sessionOperations.ts"
+
+export { AuthjsAdapterIncomplete, type ClassifyError } from "./adapterErrors.ts"
+
+export interface Options {
+  /**
+   * A cheap call that fails while the database is down (`() => pool.query("SELECT 1")`), run when the
+   * adapter's getUser answers "no such user". Needed for adapters that turn errors into null (@auth/pg-adapter).
+   */
+  readonly ping?: () => PromiseLike<unknown>
+  /** Recognises the driver's unique and foreign-key violations where the built-in codes do not. */
+  readonly classifyError?: ClassifyError
+  /** An adapter call with no answer after this long fails as unavailable. Default 10 seconds. */
+  readonly timeout?: Duration.Input
+  /**
+   * Whether the adapter must keep verification tokens (e-mail sign-in). Default true; false accepts an adapter
+   * without createVerificationToken/useVerificationToken, and e-mail sign-in then fails as unavailable.
+   */
+  readonly verificationTokens?: boolean
+}
+
+/** The UserStore over `adapter`, with the ledger from the context. Fails to build if the adapter lacks methods. */
+export const make = (adapter: Adapter, options: Options = {}) =>
+  Effect.gen(function*() {
+    const verificationTokens = options.verificationTokens ?? true
+    const complete = yield* checkAdapter(adapter, verificationTokens)
+    const ledger = yield* AuthjsLedger
+    const calls = makeCalls(options)
+    const bridge = makeBridge(complete, calls, ledger, options.ping)
+    const { call, plain, getUser, getUserByEmail, accounts, sessions } = bridge
+    const revokedTokens = recordsOf(ledger, RevokedToken, "revoked token", { until: 0 })
+    const revokedUsers = recordsOf(ledger, RevokedUser, "revoked user", { before: 0, until: 0 })
+    const accountOps = accountOperations(bridge)
+
+    const addressTaken = (email: Email, by: UserId | null) =>
+      Effect.map(getUserByEmail(email), Option.exists((holder) => holder.id !== by))
+
+    const createUser = (input: NewUser) =>
+      Effect.gen(function*() {
+        if (input.email !== null && (yield* addressTaken(input.email, null))) return yield* new EmailTaken()
+        // Auth.js core passes an id of its own too; most adapters ignore it and let the database assign one.
+        const created = yield* call("createUser", () =>
+          complete.createUser({ id: crypto.randomUUID(), ...input } as Parameters<typeof complete.createUser>[0])).pipe(
+            Effect.mapError((error) =>
+              error.failure === "UniqueViolation" && input.email !== null ? new EmailTaken() : unavailable(error)
+            )
+          )
+        if (created === null || created === undefined) {
+          return yield* new UserStoreUnavailable({ message: "the Auth.js adapter's createUser returned no user" })
+        }
+        return yield* decodeUser(created)
+      })
+
+    const updateUser = (id: UserId, patch: UserPatch) =>
+      Effect.gen(function*() {
+        // Adapters disagree on a missing user (pg returns nothing, Kysely throws, unstorage creates one!).
+        const current = yield* getUser(id)
+        if (Option.isNone(current)) return yield* new UserNotFound()
+        const email = patch.email
+        const moving = email !== undefined && email !== null && !sameAddress(email, current.value.email)
+        if (moving && (yield* addressTaken(email, id))) return yield* new EmailTaken()
+        const fields: Record<string, unknown> = { id }
+        for (const field of ["name", "email", "emailVerified", "image"] as const) {
+          if (patch[field] !== undefined) fields[field] = patch[field]
+        }
+        const updated = yield* call("updateUser", () =>
+          complete.updateUser(fields as Parameters<typeof complete.updateUser>[0])).pipe(
+            Effect.mapError((error) => error.failure === "UniqueViolation" && moving ? new EmailTaken() : unavailable(error))
+          )
+        if (updated !== null && updated !== undefined) return yield* decodeUser(updated)
+        const after = yield* getUser(id)
+        return Option.isSome(after) ? after.value : yield* new UserNotFound()
+      })
+
+    const deleteUser = (id: UserId) =>
+      Effect.gen(function*() {
+        if (Option.isNone(yield* getUser(id))) return false
+        const [indexedAccounts, indexedSessions] = yield* Effect.all([
+          accounts.read(keys.accounts(id)),
+          sessions.read(keys.sessions(id))
+        ])
+        // The adapter's own deleteUser may not cascade (unstorage's removes one account and one session).
+        yield* Effect.forEach(indexedSessions.tokens, (token) => plain("deleteSession", () => complete.deleteSession(token)), {
+          concurrency: 8,
+          discard: true
+        })
+        yield* Effect.forEach(
+          indexedAccounts.accounts,
+          (stored) =>
+            plain("unlinkAccount", () =>
+              complete.unlinkAccount({ provider: stored.provider, providerAccountId: stored.providerAccountId })),
+          { concurrency: 8, discard: true }
+        )
+        // unstorage's deleteUser deletes the user, then rejects when the user had no session ("Invalid key"):
+        // what counts is whether the user is gone.
+        yield* plain("deleteUser", () => complete.deleteUser(id)).pipe(
+          Effect.catch((error) =>
+            Effect.flatMap(getUser(id), (still) => (Option.isSome(still) ? Effect.fail(error) : Effect.void))
+          )
+        )
+        // Revocations stay: they outlive the user, as the port's other stores keep them.
+        yield* accounts.update(keys.accounts(id), () => ({ result: undefined, next: null }))
+        yield* sessions.update(keys.sessions(id), () => ({ result: undefined, next: null }))
+        return true
+      })
+
+    const ttlUntil = (until: number, now: number) => Math.max(1, Math.ceil((until - now) / 1000))
+
+    const isTokenRevoked = (token: TokenIdentity) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const [byId, byUser] = yield* Effect.all([
+          revokedTokens.read(keys.revokedToken(token.jti)),
+          revokedUsers.read(keys.revokedUser(token.userId))
+        ], { concurrency: 2 })
+        return byId.until > now || (byUser.until > now && token.issuedAt.getTime() <= byUser.before)
+      })
+
+    return UserStore.of({
+      createUser,
+      getUser,
+      getUserByEmail,
+      getUserByAccount: bridge.getUserByAccount,
+      updateUser,
+      deleteUser,
+      ...accountOps,
+      ...sessionOperations(bridge, verificationTokens),
+      revokeTokenId: (jti, until) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          revokedTokens.update(keys.revokedToken(jti), (record) => {
+            const latest = Math.max(record.until, until.getTime())
+            // A revocation already over changes nothing; it is not written.
+            return latest <= now || latest === record.until
+              ? { result: undefined }
+              : { result: undefined, next: { until: latest }, ttlSeconds: ttlUntil(latest, now) }
+          })),
+      revokeUserTokens: (userId, issuedAtOrBefore, until) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          revokedUsers.update(keys.revokedUser(userId), (record) => {
+            const next = {
+              before: Math.max(record.before, issuedAtOrBefore.getTime()),
+              until: Math.max(record.until, until.getTime())
+            }
+            return next.until <= now
+              ? { result: undefined }
+              : { result: undefined, next, ttlSeconds: ttlUntil(next.until, now) }
+          })),
+      isTokenRevoked
+    })
+  })
+
+/**
+ * The UserStore over an Auth.js adapter. Needs the ledger (`AuthjsLedger.memory` or `.fromStorage(…)`);
+ * fails with `AuthjsAdapterIncomplete`, naming the missing methods, if the adapter cannot do the job.
+ */
+export const layer = (
+  adapter: Adapter,
+  options?: Options
+): Layer.Layer<UserStore, AuthjsAdapterIncomplete, AuthjsLedger> => Layer.effect(UserStore, make(adapter, options))

@@ -1,0 +1,62 @@
+import { Effect, Option } from "effect"
+import type { AccountKey } from "../../domain/Account.ts"
+import type { Email, User, UserId } from "../../domain/User.ts"
+import type { UserStoreUnavailable } from "../../ports/UserStore.ts"
+import type { Calls, CompleteAdapter } from "./adapterCalls.ts"
+import type { Ledger } from "./AuthjsLedger.ts"
+import { decodeUser } from "./authjsRecords.ts"
+import { AccountsRecord, emptyAccounts, emptySessions, recordsOf, SessionsRecord } from "./ledgerRecords.ts"
+
+/** What the operation modules of AuthjsUserStore share: the adapter, how to call it, the ledger, the lookups. */
+export interface Bridge extends Calls {
+  readonly adapter: CompleteAdapter
+  readonly accounts: ReturnType<typeof recordsOf<typeof AccountsRecord>>
+  readonly sessions: ReturnType<typeof recordsOf<typeof SessionsRecord>>
+  readonly ledger: Ledger
+  readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+  readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+  readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+}
+
+/** Auth.js normalises addresses to lower case; a database with a case-insensitive collation matches so too. */
+export const sameAddress = (a: string | null, b: string | null): boolean =>
+  a !== null && b !== null && a.toLowerCase() === b.toLowerCase()
+
+const optionalUser = (found: unknown) =>
+  found === null || found === undefined ? Effect.succeedNone : Effect.asSome(decodeUser(found))
+
+export const makeBridge = (
+  adapter: CompleteAdapter,
+  calls: Calls,
+  ledger: Ledger,
+  ping: (() => PromiseLike<unknown>) | undefined
+): Bridge => {
+  // @auth/pg-adapter's getUser answers null for every error, an outage included: with a ping, a miss is
+  // confirmed against the database before it is believed.
+  const confirmMiss = ping === undefined
+    ? Effect.succeedNone
+    : Effect.as(calls.plain("ping", ping), Option.none<User>())
+  return {
+    ...calls,
+    adapter,
+    ledger,
+    accounts: recordsOf(ledger, AccountsRecord, "accounts", emptyAccounts),
+    sessions: recordsOf(ledger, SessionsRecord, "sessions", emptySessions),
+    getUser: (id) =>
+      Effect.flatMap(calls.plain("getUser", () => adapter.getUser(id)), (found) =>
+        found === null || found === undefined ? confirmMiss : Effect.asSome(decodeUser(found))),
+    // An adapter whose address index outlives a change of address (unstorage's does) answers the old address
+    // with the user who left it: only a user who holds the address now counts.
+    getUserByEmail: (email) =>
+      Effect.map(
+        Effect.flatMap(calls.plain("getUserByEmail", () => adapter.getUserByEmail(email)), optionalUser),
+        Option.filter((user) => sameAddress(user.email, email))
+      ),
+    getUserByAccount: (key) =>
+      Effect.flatMap(
+        calls.plain("getUserByAccount", () =>
+          adapter.getUserByAccount({ provider: key.provider, providerAccountId: key.providerAccountId })),
+        optionalUser
+      )
+  }
+}

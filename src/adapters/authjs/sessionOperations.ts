@@ -1,0 +1,151 @@
+import { Effect, Option } from "effect"
+import type { Session } from "../../domain/Session.ts"
+import type { UserId } from "../../domain/User.ts"
+import type { VerificationToken } from "../../domain/VerificationToken.ts"
+import { type SessionAndUser, UserNotFound, type UserStore, UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { unavailable } from "./adapterCalls.ts"
+import { makeStripedLocks } from "./stripedLocks.ts"
+import { decodeSession, decodeUser, decodeVerificationToken } from "./authjsRecords.ts"
+import type { Bridge } from "./bridge.ts"
+import { keys } from "./ledgerRecords.ts"
+
+type Operations = Pick<
+  UserStore["Service"],
+  | "createSession"
+  | "getSessionAndUser"
+  | "updateSessionExpiry"
+  | "deleteSession"
+  | "deleteUserSessions"
+  | "createVerificationToken"
+  | "consumeVerificationToken"
+>
+
+/** Past this many indexed sessions, creating one first drops the index entries whose sessions are gone. */
+const pruneAbove = 64
+
+/**
+ * Sessions and verification tokens. The session token is authfx's SHA-256 hash of the cookie's token,
+ * handed to Auth.js as its `sessionToken`: to the adapter it is an opaque string like any other. The ledger
+ * indexes each user's session hashes, because "sign out everywhere" needs them and Auth.js cannot list them.
+ */
+export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): Operations => {
+  const { adapter, call, plain, sessions } = bridge
+
+  const sessionAndUser = (tokenHash: string) =>
+    Effect.flatMap(
+      plain("getSessionAndUser", () => adapter.getSessionAndUser(tokenHash)),
+      (found): Effect.Effect<Option.Option<SessionAndUser>, UserStoreUnavailable> =>
+        found === null || found === undefined
+          ? Effect.succeedNone
+          : Effect.asSome(Effect.all({ session: decodeSession(found.session), user: decodeUser(found.user) }))
+    )
+
+  const unindex = (userId: UserId, gone: ReadonlyArray<string>) =>
+    sessions.update(keys.sessions(userId), (record) => ({
+      result: undefined,
+      next: { tokens: record.tokens.filter((token) => !gone.includes(token)) }
+    }))
+
+  /** The indexed hashes whose sessions no longer exist (expired and deleted, or deleted behind the bridge). */
+  const goneOf = (userId: UserId, tokens: ReadonlyArray<string>) =>
+    Effect.map(
+      Effect.forEach(tokens, (token) =>
+        Effect.map(sessionAndUser(token), (found) =>
+          Option.isSome(found) && found.value.session.userId === userId ? null : token), { concurrency: 8 }),
+      (verdicts) => verdicts.filter((token): token is string => token !== null)
+    )
+
+  const createSession = (session: Session) =>
+    Effect.gen(function*() {
+      if (Option.isNone(yield* bridge.getUser(session.userId))) return yield* new UserNotFound()
+      const key = keys.sessions(session.userId)
+      const indexed = yield* sessions.read(key)
+      const gone = indexed.tokens.length >= pruneAbove ? yield* goneOf(session.userId, indexed.tokens) : []
+      // Indexed before it exists: a crash in between leaves an index entry for nothing, never a session the
+      // index does not know (which "sign out everywhere" would miss).
+      yield* sessions.update(key, (record) => ({
+        result: undefined,
+        next: { tokens: [...record.tokens.filter((t) => t !== session.tokenHash && !gone.includes(t)), session.tokenHash] }
+      }))
+      yield* call("createSession", () =>
+        adapter.createSession({ sessionToken: session.tokenHash, userId: session.userId, expires: session.expires })).pipe(
+          Effect.catch((error) =>
+            Effect.andThen(
+              Effect.ignore(unindex(session.userId, [session.tokenHash])),
+              Effect.fail(error.failure === "ForeignKeyViolation" ? new UserNotFound() : unavailable(error))
+            )
+          )
+        )
+      return session
+    })
+
+  const updateSessionExpiry = (tokenHash: string, expires: Date) =>
+    Effect.gen(function*() {
+      // Auth.js's updateSession answers differently per adapter (pg: nothing at all on success), so the
+      // session is read first, and only a null from the update means it went away meanwhile.
+      const found = yield* sessionAndUser(tokenHash)
+      if (Option.isNone(found)) return Option.none<Session>()
+      const updated = yield* call("updateSession", () => adapter.updateSession({ sessionToken: tokenHash, expires })).pipe(
+        // The Kysely adapter on MySQL re-reads the row it updated and throws NoResultError when it is gone.
+        Effect.catch((error) =>
+          error.cause instanceof Error && error.cause.name === "NoResultError" ? Effect.succeed(null) : Effect.fail(unavailable(error))
+        )
+      )
+      if (updated === null) return Option.none<Session>()
+      return Option.some<Session>({ ...found.value.session, expires })
+    })
+
+  const deleteSession = (tokenHash: string) =>
+    Effect.gen(function*() {
+      const found = yield* sessionAndUser(tokenHash)
+      // Deleted even when unanswered: a session whose user is gone may still have its row.
+      yield* plain("deleteSession", () => adapter.deleteSession(tokenHash))
+      if (Option.isNone(found)) return Option.none<Session>()
+      yield* unindex(found.value.session.userId, [tokenHash])
+      return Option.some(found.value.session)
+    })
+
+  const deleteUserSessions = (userId: UserId) =>
+    Effect.gen(function*() {
+      const { tokens } = yield* sessions.read(keys.sessions(userId))
+      const gone = yield* goneOf(userId, tokens)
+      const live = tokens.filter((token) => !gone.includes(token))
+      yield* Effect.forEach(live, (token) => plain("deleteSession", () => adapter.deleteSession(token)), {
+        concurrency: 8,
+        discard: true
+      })
+      yield* unindex(userId, tokens)
+      return live.length
+    })
+
+  // Consumers of one token queue up in this process, so an adapter whose useVerificationToken reads then
+  // deletes (Kysely without RETURNING, unstorage) still hands a token to one of them. Across processes
+  // only the adapter can make consuming atomic; the guarantees table says which do.
+  const consuming = makeStripedLocks()
+  const noTokens = Effect.fail(
+    new UserStoreUnavailable({ message: "e-mail sign-in is off: the bridge was built with verificationTokens: false" })
+  )
+
+  return {
+    createSession,
+    getSessionAndUser: sessionAndUser,
+    updateSessionExpiry,
+    deleteSession,
+    deleteUserSessions,
+    createVerificationToken: (token: VerificationToken) => {
+      const create = adapter.createVerificationToken
+      if (!verificationTokens || create === undefined) return noTokens
+      return Effect.asVoid(plain("createVerificationToken", () =>
+        create({ identifier: token.identifier, token: token.tokenHash, expires: token.expires })))
+    },
+    consumeVerificationToken: (identifier: string, tokenHash: string) => {
+      const use = adapter.useVerificationToken
+      if (!verificationTokens || use === undefined) return noTokens
+      return consuming(
+        `${identifier}\u0000${tokenHash}`,
+        Effect.flatMap(plain("useVerificationToken", () => use({ identifier, token: tokenHash })), (found) =>
+          found === null || found === undefined ? Effect.succeedNone : Effect.asSome(decodeVerificationToken(found)))
+      )
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The bridge over @auth/kysely-adapter with mysql2 on the real MariaDB: the conformance suite unchanged, in a
+ * database of its own (authjsSchemas.ts: Auth.js's MySQL tables, with authfx's changes), the ledger in a
+ * key-value store (unstorage's memory driver); then what the adapter does not promise.
+ */
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { createStorage } from "unstorage"
+import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
+import * as AuthjsUserStore from "../../../src/adapters/authjs/AuthjsUserStore.ts"
+import { UserStore } from "../../../src/ports/UserStore.ts"
+import { suite } from "../../conformance/UserStore.ts"
+import { freePort } from "../postgres/testDatabase.ts"
+import { downLedgerStorage } from "./support/downStorage.ts"
+import { adapterOn, kyselyDatabase, kyselyOn, pool } from "./support/mariadb.ts"
+
+const bridge = Layer.effect(
+  UserStore,
+  Effect.gen(function*() {
+    const { db } = yield* kyselyDatabase("conformance")
+    return yield* AuthjsUserStore.make(adapterOn(db))
+  })
+).pipe(Layer.provide(AuthjsLedger.fromStorage(createStorage())))
+
+const closedPort = await freePort()
+const downDb = kyselyOn(pool("test", { url: `mysql://root@127.0.0.1:${closedPort}`, connectTimeout: 2_000 }))
+
+suite("Auth.js bridge over @auth/kysely-adapter (mysql2, MariaDB)", bridge, {
+  unavailable: AuthjsUserStore.layer(adapterOn(downDb)).pipe(Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage)))
+})
+
+describe("@auth/kysely-adapter on MariaDB: what it does not promise", () => {
+  it.live("useVerificationToken is not atomic without RETURNING: of 50 concurrent raw consumers several win", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { db } = yield* kyselyDatabase("consume")
+      const adapter = adapterOn(db)
+      const token = { identifier: "a@example.com", token: `hash-${crypto.randomUUID()}`, expires: new Date(Date.now() + 60_000) }
+      yield* Effect.promise(() => Promise.resolve(adapter.createVerificationToken?.(token)))
+      const results = yield* Effect.promise(() =>
+        Promise.all(Array.from({ length: 50 }, () => adapter.useVerificationToken?.(token)))
+      )
+      // SELECT, then DELETE: consumers on other connections read the row before the first DELETE commits.
+      expect(results.filter((found) => found !== null && found !== undefined).length).toBeGreaterThan(1)
+    })))
+
+  it.live("so two processes sharing the database can both consume one token through the bridge", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { db, name } = yield* kyselyDatabase("nodes")
+      // Two bridges, each with its own pool and in-process queue: two nodes of one deployment.
+      const second = kyselyOn(pool(name))
+      yield* Effect.addFinalizer(() => Effect.promise(() => second.destroy()))
+      const nodes = yield* Effect.all(
+        [db, second].map((each) => AuthjsUserStore.make(adapterOn(each)).pipe(Effect.provide(AuthjsLedger.memory)))
+      )
+      let doubled = 0
+      for (let round = 0; round < 10; round++) {
+        const token = { identifier: "a@example.com", tokenHash: `hash-${crypto.randomUUID()}`, expires: new Date(Date.now() + 60_000) }
+        yield* nodes[0]!.createVerificationToken(token)
+        const results = yield* Effect.all(
+          nodes.flatMap((node) => Array.from({ length: 5 }, () => node.consumeVerificationToken(token.identifier, token.tokenHash))),
+          { concurrency: "unbounded" }
+        )
+        const winners = results.filter(Option.isSome).length
+        assert.isAtMost(winners, 2, "each process hands the token to one consumer at most")
+        if (winners === 2) doubled++
+      }
+      expect(doubled).toBeGreaterThan(0)
+    })))
+})
+
+process.once("beforeExit", () => void downDb.destroy())
