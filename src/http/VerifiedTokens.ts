@@ -29,19 +29,21 @@ export class VerifiedTokens extends Context.Service<VerifiedTokens, {
     Effect.gen(function*() {
       const codec = yield* TokenCodec
       const entries = new Map<string, { readonly claims: JwtClaims; readonly verifiedAt: number }>()
-      const fresh = (token: string, now: number) => {
-        const hit = entries.get(hash("sha256", token, "base64"))
+      const keyOf = (token: string) => hash("sha256", token, "base64")
+      const fresh = (key: string, now: number) => {
+        const hit = entries.get(key)
         return hit !== undefined && now - hit.verifiedAt < reverifyAfterMillis ? hit : undefined
       }
       return VerifiedTokens.of({
-        peek: (token, now) => fresh(token, now)?.claims,
+        peek: (token, now) => fresh(keyOf(token), now)?.claims,
         cached: (token) =>
-          Effect.map(Clock.currentTimeMillis, (now) => Option.fromNullishOr(fresh(token, now)?.claims)),
+          Effect.map(Clock.currentTimeMillis, (now) => Option.fromNullishOr(fresh(keyOf(token), now)?.claims)),
         open: (token) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const hit = fresh(token, now)
+            // Hashed once: a miss goes on to open the token and file it under the same key.
+            const key = keyOf(token)
+            const hit = fresh(key, now)
             if (hit !== undefined) return Effect.succeed(hit.claims)
-            const key = hash("sha256", token, "base64")
             return codec.open("session", token).pipe(
               Effect.flatMap((opened) => {
                 const claims = decodeClaims(opened)

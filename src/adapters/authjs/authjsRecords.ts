@@ -1,5 +1,5 @@
 import { Effect, Redacted, Schema, SchemaIssue, SchemaTransformation } from "effect"
-import { Account, type AccountKey, type AccountType } from "../../domain/Account.ts"
+import { Account, type AccountKey, type AccountType, emptyTokenSet } from "../../domain/Account.ts"
 import { Session } from "../../domain/Session.ts"
 import { User, type UserId } from "../../domain/User.ts"
 import { VerificationToken } from "../../domain/VerificationToken.ts"
@@ -192,12 +192,6 @@ export const linkOnlyAccount = (key: AccountKey, userId: UserId): Account => ({
   providerAccountId: key.providerAccountId,
   userId,
   type: "oauth",
-  accessToken: null,
-  refreshToken: null,
-  idToken: null,
-  expiresAt: null,
-  tokenType: null,
-  scope: null,
-  sessionState: null,
+  ...emptyTokenSet,
   needsReauth: false
 })
