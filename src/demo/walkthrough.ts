@@ -50,7 +50,7 @@ const walkthrough = Effect.gen(function*() {
   }))
   yield* say(`   the same link again: ${clicked._tag}\n`)
 
-  yield* say("2. Signed in, she links her account at the identity provider")
+  yield* say("2. Signed in, she links her account at the identity provider (a link flow)")
   const redirectUri = "http://localhost:3000/auth/callback/idp"
   const started = yield* startOAuthSignIn(idp, { redirectUri })
   yield* say(`   redirect to ${started.url.slice(0, 72)}…`)
@@ -62,7 +62,7 @@ const walkthrough = Effect.gen(function*() {
     redirectUri,
     params,
     checks: started.checks,
-    current: Option.some(emailed.user)
+    linkTo: Option.some(emailed.user)
   })
   yield* say(`   ${linked.decision}: the idp account now belongs to the same user (${linked.user.id === emailed.user.id})\n`)
 

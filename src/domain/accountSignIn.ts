@@ -18,8 +18,11 @@ export interface AccountSignInAttempt {
   readonly type: AccountType
   readonly profile: Profile
   readonly tokens: TokenSet
-  /** The user signed in on this browser, if any. */
-  readonly current: Option.Option<User>
+  /**
+   * The user of an explicit link flow, who started it and is still signed in (the HTTP layer checks both);
+   * none for a sign-in, which never links to whoever the browser is signed in as.
+   */
+  readonly linkTo: Option.Option<User>
   readonly credentials?: Readonly<Record<string, string>>
 }
 
@@ -29,7 +32,7 @@ export interface SignedIn {
   readonly profile: Profile
   readonly isNewUser: boolean
   readonly decision: LinkDecision["_tag"]
-  /** The new session, or null when the browser keeps its current one (linking while signed in). */
+  /** The new session, or null when the browser keeps its current one (a link flow). */
   readonly session: IssuedSession | null
 }
 
@@ -41,7 +44,7 @@ const fetchFacts = Effect.fnUntraced(function*(attempt: AccountSignInAttempt) {
     Option.match(email, { onNone: () => Effect.succeedNone, onSome: (address) => store.getUserByEmail(address) })
   ], { concurrency: 2 })
   return decideLink({
-    current: attempt.current,
+    linkTo: attempt.linkTo,
     accountOwner,
     emailOwner,
     emailVerified: attempt.profile.emailVerified,
@@ -132,8 +135,8 @@ const applyDecision = Effect.fnUntraced(function*(attempt: AccountSignInAttempt,
 })
 
 /**
- * Signs in (or links) with a provider account: fetch the facts, decide by the linking rules, ask the
- * signIn callback, apply, and start a session unless the browser keeps the one it has. A concurrent
+ * Signs in (or, in a link flow, links) with a provider account: fetch the facts, decide by the linking rules,
+ * ask the signIn callback, apply, and start a session unless it was a link flow. A concurrent
  * sign-in that changed the facts under us makes us decide once more on the new facts.
  */
 export const signInWithAccount = Effect.fn("signInWithAccount")(function*(attempt: AccountSignInAttempt) {
@@ -153,8 +156,8 @@ export const signInWithAccount = Effect.fn("signInWithAccount")(function*(attemp
       AccountAlreadyLinked: () => new OAuthAccountNotLinked({ reason: "AccountOfAnotherUser" })
     })
   )
-  const keepsSession = Option.isSome(attempt.current) && attempt.current.value.id === applied.user.id
-  const session = keepsSession
+  // A link flow keeps the browser's session: it is already the session of the user it linked to.
+  const session = Option.isSome(attempt.linkTo)
     ? null
     : yield* issueSession(applied.user, { account: applied.account, profile: attempt.profile, isNewUser: applied.isNewUser })
   yield* emitEvent("signIn", config.events.signIn, {

@@ -1,23 +1,22 @@
-import { Effect, type Option, Predicate } from "effect"
+import { Effect, Option, Predicate } from "effect"
 import { emptyTokenSet, type ProviderId } from "./Account.ts"
 import { signInWithAccount } from "./accountSignIn.ts"
 import { AuthConfig, findProvider } from "./AuthConfig.ts"
 import { CallbackFailed, callHook } from "./callHook.ts"
 import type { CredentialsProviderConfig } from "./Provider.ts"
 import { CredentialsSignin, ProviderNotConfigured } from "./SignInError.ts"
-import type { User } from "./User.ts"
 
 const optionalString = (value: unknown): string | null => (Predicate.isString(value) ? value : null)
 
 /**
  * Signs in with credentials checked by the application's `authorize`. The user it vouches for is kept
  * like any provider account (provider = the credentials provider, id = the id authorize returned), so
- * this works with database sessions too — Auth.js allows only JWT here.
+ * this works with database sessions too — Auth.js allows only JWT here. Credentials never link: a
+ * password typed into a browser that is signed in as someone else signs in as its own user.
  */
 export const credentialsSignIn = Effect.fn("credentialsSignIn")(function*(input: {
   readonly provider: ProviderId | string
   readonly credentials: Readonly<Record<string, string>>
-  readonly current: Option.Option<User>
 }) {
   const found = findProvider(yield* AuthConfig, input.provider)
   if (found === undefined || found.type !== "credentials") {
@@ -48,7 +47,7 @@ export const credentialsSignIn = Effect.fn("credentialsSignIn")(function*(input:
       image: optionalString(answer.image)
     },
     tokens: emptyTokenSet,
-    current: input.current,
+    linkTo: Option.none(),
     credentials: input.credentials
   })
 })

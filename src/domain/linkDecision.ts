@@ -4,8 +4,11 @@ import type { User } from "./User.ts"
 
 /** Everything the linking rules look at, fetched before deciding. */
 export interface LinkFacts {
-  /** The user signed in on this browser, if any. */
-  readonly current: Option.Option<User>
+  /**
+   * The user an explicit link flow (`POST /link/:provider`, started and finished by that user's own session)
+   * is linking for; none for every sign-in, whoever the browser is signed in as.
+   */
+  readonly linkTo: Option.Option<User>
   /** The user the provider account is already linked to, if any. */
   readonly accountOwner: Option.Option<User>
   /** The user holding the profile's e-mail address, if any. */
@@ -21,7 +24,7 @@ export type LinkDecision = Data.TaggedEnum<{
   SignInExisting: { readonly user: User }
   /** Nobody has this account or address: create the user, then link. */
   CreateAndLink: {}
-  /** Link the account to the signed-in user. */
+  /** Link the account to the user who asked for it in a link flow. */
   LinkToCurrent: { readonly user: User }
   /** A trusted provider proved the address of an existing user who had proved it too: link to them. */
   LinkToEmailOwner: { readonly user: User }
@@ -38,9 +41,14 @@ export const LinkDecision = Data.taggedEnum<LinkDecision>()
  * The account-linking rules. Pure, so every row of the table is tested without Effect.
  *
  * Why each rule:
+ * - Linking happens only when a user asked for it (a link flow), never because a browser happens to be
+ *   signed in: a browser can be signed in as someone else without its owner knowing (login CSRF — a magic
+ *   link or OAuth callback of the attacker's opened in the victim's browser), and a sign-in that linked to
+ *   whoever is signed in would hand the victim's identity to the attacker's user for good. A sign-in
+ *   decides as if signed out.
  * - A linked account signs in as its owner; linking it to a second user would let one person's
- *   provider account open two users, so when someone else is signed in, refuse.
- * - Signed in and the account is new: the person proved they own both, so link to them.
+ *   provider account open two users, so a link flow for someone else is refused.
+ * - A link flow and the account is new: the person proved they own both, so link to them.
  * - Signed out, new account, address held by an existing user: an address alone proves nothing unless a
  *   provider we trust says it verified it; otherwise anyone who registers the victim's address at a
  *   lax provider would take over the victim's user.
@@ -52,12 +60,12 @@ export const LinkDecision = Data.taggedEnum<LinkDecision>()
 export const decideLink = (facts: LinkFacts): LinkDecision => {
   if (Option.isSome(facts.accountOwner)) {
     const owner = facts.accountOwner.value
-    if (Option.isSome(facts.current) && facts.current.value.id !== owner.id) {
+    if (Option.isSome(facts.linkTo) && facts.linkTo.value.id !== owner.id) {
       return LinkDecision.Refuse({ reason: "AccountOfAnotherUser" })
     }
     return LinkDecision.SignInExisting({ user: owner })
   }
-  if (Option.isSome(facts.current)) return LinkDecision.LinkToCurrent({ user: facts.current.value })
+  if (Option.isSome(facts.linkTo)) return LinkDecision.LinkToCurrent({ user: facts.linkTo.value })
   if (Option.isSome(facts.emailOwner)) {
     if (!facts.providerTrustsEmail || !facts.emailVerified) return LinkDecision.Refuse({ reason: "EmailOfAnotherUser" })
     const holder = facts.emailOwner.value

@@ -37,7 +37,8 @@ export const completeOAuthSignIn = Effect.fn("completeOAuthSignIn")(function*(in
   readonly redirectUri: string
   readonly params: Readonly<Record<string, string>>
   readonly checks: AuthorizationChecks
-  readonly current: Option.Option<User>
+  /** The user of a link flow (see AccountSignInAttempt.linkTo); none for a sign-in. */
+  readonly linkTo: Option.Option<User>
 }) {
   const provider = yield* findOAuthProvider(input.provider)
   const client = yield* ProviderClient
@@ -46,5 +47,5 @@ export const completeOAuthSignIn = Effect.fn("completeOAuthSignIn")(function*(in
     params: input.params,
     checks: input.checks
   })
-  return yield* signInWithAccount({ provider, type: provider.type, profile, tokens, current: input.current })
+  return yield* signInWithAccount({ provider, type: provider.type, profile, tokens, linkTo: input.linkTo })
 })

@@ -13,3 +13,9 @@ export class OAuthChecksMissing extends Schema.TaggedError<OAuthChecksMissing>()
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   message: Schema.String
 }) {}
+
+/**
+ * A link flow came back in another session than the one that started it (another user, or the same user
+ * signed in anew): it may be an attacker's flow, carried in with his code, so it links nothing.
+ */
+export class LinkFlowForeign extends Schema.TaggedError<LinkFlowForeign>()("LinkFlowForeign", {}) {}

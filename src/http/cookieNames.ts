@@ -10,7 +10,10 @@ export interface CookieNames {
 
 /**
  * Auth.js's names by default (prefix "authjs"), so sessions and habits carry over: `__Secure-` on https,
- * and `__Host-` for the CSRF cookie, which browsers then refuse to accept from a subdomain.
+ * and `__Host-` for the CSRF and OAuth flow cookies, which browsers then refuse to accept from a subdomain
+ * (a sibling subdomain can set a `__Secure-` cookie for the parent domain, and so plant a flow of its own
+ * with its code in a victim's browser). Auth.js names its flow cookies `__Secure-`; a flow lasts minutes, so
+ * the new name strands nothing.
  */
 export const cookieNames = (options: ResolvedHttpOptions, secure: boolean): CookieNames => {
   const p = secure ? "__Secure-" : ""
@@ -19,6 +22,6 @@ export const cookieNames = (options: ResolvedHttpOptions, secure: boolean): Cook
     session: `${p}${prefix}.session-token`,
     callbackUrl: `${p}${prefix}.callback-url`,
     csrf: `${secure ? "__Host-" : ""}${prefix}.csrf-token`,
-    oauth: `${p}${prefix}.oauth-checks`
+    oauth: `${secure ? "__Host-" : ""}${prefix}.oauth-checks`
   }
 }

@@ -6,8 +6,17 @@ import type { RequestContext } from "./requestContext.ts"
 
 /**
  * Double-submit CSRF, as Auth.js does it (same cookie shape "token|hash", same 64-hex token, so its
- * client works unchanged) but with the hash an HMAC under the KeyStore's `csrf` key rather than
- * sha256(token + secret): a cookie planted by a sibling subdomain cannot carry a token we would accept.
+ * client works unchanged), with the hash an HMAC under the KeyStore's `csrf` key.
+ *
+ * What that does and does not stop. Anyone can get a valid pair from `GET /csrf` in their own browser, so a
+ * pair alone proves nothing about whose browser sends it: an attacker who plants his cookie in a victim's
+ * browser (a sibling subdomain on plain http, where the `__Host-` prefix does not apply) knows its token.
+ * Two things close that:
+ * - the Origin / Fetch Metadata check (`sameOriginRequest`), which a cross-site page cannot forge — the
+ *   protection for signed-out requests (sign-in) rests on it;
+ * - once a browser is signed in, the HMAC also covers its session (a JWT's `jti`, a database session's
+ *   hash): a pair minted in another browser, or before this sign-in, does not verify, so a planted or
+ *   stolen pair cannot act on the victim's session (sign out, link, unlink, update).
  */
 export interface CsrfState {
   /** The token for forms and for `GET /csrf`. */
@@ -16,7 +25,9 @@ export interface CsrfState {
   readonly setCookie: string | null
 }
 
-const tagOf = (secret: Uint8Array, token: string) => createHmac("sha256", secret).update(token).digest("hex")
+// The session binding joins the token after a separator no token contains (tokens are hex).
+const tagOf = (secret: Uint8Array, token: string, binding: string | null) =>
+  createHmac("sha256", secret).update(binding === null ? token : `${token}|${binding}`).digest("hex")
 
 // Compares secrets in constant time: a timing difference would tell an attacker how much of a guess was right.
 const equalSecrets = (a: string, b: string): boolean => {
@@ -27,18 +38,21 @@ const equalSecrets = (a: string, b: string): boolean => {
 
 const tokenPattern = /^[0-9a-f]{64}$/
 
-/** Reads the browser's CSRF cookie; keeps its token when its tag verifies, else mints a new one. */
-export const csrfState = Effect.fnUntraced(function*(cookie: string | undefined) {
+/**
+ * Reads the browser's CSRF cookie; keeps its token when its tag verifies for this browser's session (or for
+ * no session when signed out), else mints a new one bound to it.
+ */
+export const csrfState = Effect.fnUntraced(function*(cookie: string | undefined, binding: string | null) {
   const keys = yield* KeyStore.use((store) => store.verificationKeys("csrf"))
   const secrets = keys.flatMap((key) => (key._tag === "SecretKey" ? [Redacted.value(key.secret)] : []))
   if (cookie !== undefined) {
     const [token, tag] = cookie.split("|")
-    if (token !== undefined && tag !== undefined && tokenPattern.test(token) && secrets.some((s) => equalSecrets(tagOf(s, token), tag))) {
+    if (token !== undefined && tag !== undefined && tokenPattern.test(token) && secrets.some((s) => equalSecrets(tagOf(s, token, binding), tag))) {
       return { token, setCookie: null } satisfies CsrfState
     }
   }
   const token = randomBytes(32).toString("hex")
-  const state: CsrfState = { token, setCookie: `${token}|${tagOf(secrets[0]!, token)}` }
+  const state: CsrfState = { token, setCookie: `${token}|${tagOf(secrets[0]!, token, binding)}` }
   return state
 })
 

@@ -1,19 +1,28 @@
 import { Effect } from "effect"
 import { csrfState, csrfTokenMatches, sameOriginRequest } from "./csrf.ts"
 import { MissingCSRF } from "./HttpError.ts"
+import { requestSession } from "./requestSession.ts"
 import type { RouteInput } from "./routeInput.ts"
+import { sessionBinding } from "./sessionBinding.ts"
+
+const stateOf = Effect.fnUntraced(function*(input: RouteInput) {
+  const binding = yield* sessionBinding(yield* requestSession(input))
+  return yield* csrfState(input.request.cookies[input.names.csrf], binding)
+})
 
 /** The CSRF token for a page or `GET /csrf`, setting the cookie when the browser has no valid one. */
 export const issueCsrfToken = Effect.fnUntraced(function*(input: RouteInput) {
-  const state = yield* csrfState(input.request.cookies[input.names.csrf])
+  const state = yield* stateOf(input)
   if (state.setCookie !== null) input.jar.set(input.names.csrf, state.setCookie)
   return state.token
 })
 
-/** Every state-changing POST passes here: a matching double-submit token, from our own origin. */
+/**
+ * Every state-changing POST passes here: from our own origin, with a double-submit token that matches the
+ * cookie and was minted for this browser's session (see csrf.ts).
+ */
 export const requireCsrf = Effect.fnUntraced(function*(input: RouteInput, submitted: string | undefined) {
-  const state = yield* csrfState(input.request.cookies[input.names.csrf])
-  if (!sameOriginRequest(input.request, input.context) || !csrfTokenMatches(state, submitted)) {
-    return yield* new MissingCSRF()
-  }
+  if (!sameOriginRequest(input.request, input.context)) return yield* new MissingCSRF()
+  const state = yield* stateOf(input)
+  if (!csrfTokenMatches(state, submitted)) return yield* new MissingCSRF()
 })

@@ -1,12 +1,13 @@
 import { Effect, Option } from "effect"
 import type { User } from "../domain/User.ts"
 import { UserStore } from "../ports/UserStore.ts"
-import { type CurrentSession, currentSession } from "./sessionCookie.ts"
+import { requestSession } from "./requestSession.ts"
 import type { RouteInput } from "./routeInput.ts"
+import type { CurrentSession } from "./sessionCookie.ts"
 
 /** The signed-in user as a stored user (JWT sessions hold only claims, so the user is looked up). */
 export const currentUser = Effect.fnUntraced(function*(input: RouteInput) {
-  const current: CurrentSession = yield* currentSession(input.request, input.names, input.jar)
+  const current: CurrentSession = yield* requestSession(input)
   if (current.read._tag !== "Active") return { current, user: Option.none<User>() }
   const session = current.read.session
   const user = session._tag === "Database" ? Option.some(session.user) : yield* UserStore.use((store) => store.getUser(session.userId))

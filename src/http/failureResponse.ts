@@ -55,6 +55,7 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
       case "ProviderCheckFailed":
       case "ProviderResponseInvalid":
       case "OAuthChecksMissing":
+      case "LinkFlowForeign":
         yield* Effect.logInfo("authfx: OAuth callback refused", error._tag)
         return toSignIn(input, "OAuthCallbackError")
       case "ProviderUnavailable":

@@ -7,9 +7,10 @@ import type { RouteInput } from "./routeInput.ts"
 import { type CurrentSession, writeSession } from "./sessionCookie.ts"
 
 /**
- * After any successful sign-in: write the new session (ending the browser's previous one if it belonged to
- * someone else, so it cannot be resurrected from a copied cookie), then go to the callback URL — or to the
- * application's new-user page first, as Auth.js does.
+ * After any successful sign-in: write the new session, ending the browser's previous one — it may be an
+ * attacker's planted session, whose copy he kept, or the same user's, which a new sign-in replaces (a new
+ * session id at every sign-in) — then go to the callback URL, or to the application's new-user page first,
+ * as Auth.js does.
  */
 export const finishSignIn = Effect.fnUntraced(function*(
   input: RouteInput,
@@ -18,9 +19,7 @@ export const finishSignIn = Effect.fnUntraced(function*(
   callbackUrl: string
 ) {
   if (signedIn.session !== null) {
-    if (previous.credential !== null && previous.read._tag === "Active" && previous.read.session.userId !== signedIn.userId) {
-      yield* endSession(previous.credential)
-    }
+    if (previous.credential !== null && previous.read._tag === "Active") yield* endSession(previous.credential)
     yield* writeSession(signedIn.session, input.names, input.jar)
   }
   if (signedIn.isNewUser && input.config.pages.newUser !== undefined) {

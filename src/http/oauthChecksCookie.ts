@@ -14,15 +14,23 @@ const Checks = Schema.Struct({
   nonce: Schema.NullOr(Schema.String),
   redirectUri: Schema.String,
   callbackUrl: Schema.String,
-  /** "link": started from `POST /link/:provider`, so it needs the user who started it to still be signed in. */
-  intent: Schema.Literals(["signIn", "link"])
+  /**
+   * A sign-in, or a link started from `POST /link/:provider` by this user in this session (its binding, see
+   * sessionBinding.ts): the callback links only for that same session, so a flow carried into another
+   * browser — a planted cookie with the attacker's code — links nothing.
+   */
+  intent: Schema.Union([
+    Schema.Struct({ _tag: Schema.Literal("SignIn") }),
+    Schema.Struct({ _tag: Schema.Literal("Link"), userId: Schema.String, session: Schema.String })
+  ])
 })
 export type OAuthFlow = typeof Checks.Type
+export type OAuthIntent = OAuthFlow["intent"]
 
 /**
- * The state, PKCE verifier and nonce of a flow in progress, with where to go afterwards, sealed (encrypted)
- * into one short-lived cookie: nothing about the flow is kept on the server, and nothing in it can be read
- * or altered by the browser.
+ * The state, PKCE verifier and nonce of a flow in progress, with where to go afterwards and who started it,
+ * sealed (encrypted) into one short-lived cookie: nothing about the flow is kept on the server, and nothing in
+ * it can be read or altered by the browser. On https the cookie is `__Host-` (see cookieNames.ts).
  */
 export const sealOAuthFlow = Effect.fnUntraced(function*(input: RouteInput, flow: OAuthFlow) {
   const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)

@@ -26,7 +26,7 @@ import { json } from "./authResponse.ts"
 import { CookieJar } from "./cookieJar.ts"
 import { type CookieNames, cookieNames } from "./cookieNames.ts"
 import { failureResponse, type FailureStyle } from "./failureResponse.ts"
-import type { BadRequest, MissingCSRF, NotSignedIn, OAuthChecksMissing } from "./HttpError.ts"
+import type { BadRequest, LinkFlowForeign, MissingCSRF, NotSignedIn, OAuthChecksMissing } from "./HttpError.ts"
 import { HttpOptions, type ResolvedHttpOptions } from "./HttpOptions.ts"
 import type { BodyMalformed, BodyTooLarge } from "./requestBody.ts"
 import { type RequestContext, requestContext } from "./requestContext.ts"
@@ -49,6 +49,7 @@ export type RouteFailure =
   | MissingCSRF
   | NotSignedIn
   | OAuthChecksMissing
+  | LinkFlowForeign
   | BadRequest
   | BodyTooLarge
   | BodyMalformed

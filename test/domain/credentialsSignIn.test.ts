@@ -6,7 +6,7 @@ import { credentialsSignIn } from "../../src/domain/credentialsSignIn.ts"
 import type { CredentialsProviderConfig, CredentialsUser } from "../../src/domain/Provider.ts"
 import { readSession } from "../../src/domain/sessionLifecycle.ts"
 import { CredentialsSignin } from "../../src/domain/SignInError.ts"
-import type { Email, User } from "../../src/domain/User.ts"
+import type { Email } from "../../src/domain/User.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
 import { expectTag } from "../support/expectTag.ts"
 import { credentials, run, type Services } from "../support/memoryHarness.ts"
@@ -14,14 +14,14 @@ import { credentials, run, type Services } from "../support/memoryHarness.ts"
 
 
 const signIn = (username: string, password: string, provider: ProviderId | string = credentials) =>
-  credentialsSignIn({ provider, credentials: { username, password }, current: Option.none<User>() })
+  credentialsSignIn({ provider, credentials: { username, password } })
 
 /** A harness whose only provider is a credentials provider with this `authorize`. */
 const withAuthorize = (authorize: CredentialsProviderConfig["authorize"]): Partial<AuthOptions> => ({
   providers: [{ type: "credentials", id: "pin" as ProviderId, name: "PIN", fields: {}, trustEmail: false, authorize }]
 })
 const userByEmail = (email: string) => UserStore.use((store) => store.getUserByEmail(email as Email))
-const signInPin = credentialsSignIn({ provider: "pin", credentials: { pin: "1234" }, current: Option.none<User>() })
+const signInPin = credentialsSignIn({ provider: "pin", credentials: { pin: "1234" } })
 
 /** Fails the test unless `program` failed with an error (a defect is not a refusal). */
 const failureOf = <A, E>(program: Effect.Effect<A, E, Services>, options: Partial<AuthOptions>) =>

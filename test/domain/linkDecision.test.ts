@@ -19,27 +19,27 @@ const some = (u: User) => Option.some(u)
 
 type Row = readonly [
   string,
-  { current: Option.Option<User>; accountOwner: Option.Option<User>; emailOwner: Option.Option<User> },
+  { linkTo: Option.Option<User>; accountOwner: Option.Option<User>; emailOwner: Option.Option<User> },
   { verified: boolean; trusted: boolean },
   string
 ]
 
 // Every combination that matters, with the outcome each rule promises (README: "Account linking").
 const rows: ReadonlyArray<Row> = [
-  ["linked account, signed out → its user", { current: none, accountOwner: some(ada), emailOwner: none }, { verified: false, trusted: false }, "SignInExisting:ada"],
-  ["linked account, signed in as its user → same user", { current: some(ada), accountOwner: some(ada), emailOwner: some(ada) }, { verified: true, trusted: true }, "SignInExisting:ada"],
-  ["linked account, signed in as another user → refuse", { current: some(bob), accountOwner: some(ada), emailOwner: none }, { verified: true, trusted: true }, "Refuse:AccountOfAnotherUser"],
-  ["linked account owner wins over e-mail owner", { current: none, accountOwner: some(ada), emailOwner: some(bob) }, { verified: true, trusted: true }, "SignInExisting:ada"],
-  ["new account, signed in → link to the signed-in user", { current: some(bob), accountOwner: none, emailOwner: none }, { verified: false, trusted: false }, "LinkToCurrent:bob"],
-  ["new account, signed in, e-mail of another user → still the signed-in user", { current: some(bob), accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: true }, "LinkToCurrent:bob"],
-  ["new account, signed out, e-mail taken, unverified, untrusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: false, trusted: false }, "Refuse:EmailOfAnotherUser"],
-  ["new account, signed out, e-mail taken, verified, untrusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: false }, "Refuse:EmailOfAnotherUser"],
-  ["new account, signed out, e-mail taken, unverified, trusted → refuse", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: false, trusted: true }, "Refuse:EmailOfAnotherUser"],
-  ["new account, signed out, e-mail taken, verified, trusted → link to its owner", { current: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: true }, "LinkToEmailOwner:ada"],
-  ["new account, signed out, e-mail only claimed by a user, verified, trusted → the prover reclaims it", { current: none, accountOwner: none, emailOwner: some(claimant) }, { verified: true, trusted: true }, "ReclaimAddress:claimant"],
-  ["new account, signed out, e-mail only claimed by a user, unverified → refuse", { current: none, accountOwner: none, emailOwner: some(claimant) }, { verified: false, trusted: true }, "Refuse:EmailOfAnotherUser"],
-  ["new account, signed out, new e-mail → create", { current: none, accountOwner: none, emailOwner: none }, { verified: false, trusted: false }, "CreateAndLink"],
-  ["new account, signed out, new e-mail, trusted → create", { current: none, accountOwner: none, emailOwner: none }, { verified: true, trusted: true }, "CreateAndLink"]
+  ["linked account, a sign-in → its user", { linkTo: none, accountOwner: some(ada), emailOwner: none }, { verified: false, trusted: false }, "SignInExisting:ada"],
+  ["linked account, a link flow of its own user → same user", { linkTo: some(ada), accountOwner: some(ada), emailOwner: some(ada) }, { verified: true, trusted: true }, "SignInExisting:ada"],
+  ["linked account, a link flow of another user → refuse", { linkTo: some(bob), accountOwner: some(ada), emailOwner: none }, { verified: true, trusted: true }, "Refuse:AccountOfAnotherUser"],
+  ["linked account owner wins over e-mail owner", { linkTo: none, accountOwner: some(ada), emailOwner: some(bob) }, { verified: true, trusted: true }, "SignInExisting:ada"],
+  ["new account, a link flow → link to the user who asked", { linkTo: some(bob), accountOwner: none, emailOwner: none }, { verified: false, trusted: false }, "LinkToCurrent:bob"],
+  ["new account, a link flow, e-mail of another user → still the user who asked", { linkTo: some(bob), accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: true }, "LinkToCurrent:bob"],
+  ["new account, a sign-in, e-mail taken, unverified, untrusted → refuse", { linkTo: none, accountOwner: none, emailOwner: some(ada) }, { verified: false, trusted: false }, "Refuse:EmailOfAnotherUser"],
+  ["new account, a sign-in, e-mail taken, verified, untrusted → refuse", { linkTo: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: false }, "Refuse:EmailOfAnotherUser"],
+  ["new account, a sign-in, e-mail taken, unverified, trusted → refuse", { linkTo: none, accountOwner: none, emailOwner: some(ada) }, { verified: false, trusted: true }, "Refuse:EmailOfAnotherUser"],
+  ["new account, a sign-in, e-mail taken, verified, trusted → link to its owner", { linkTo: none, accountOwner: none, emailOwner: some(ada) }, { verified: true, trusted: true }, "LinkToEmailOwner:ada"],
+  ["new account, a sign-in, e-mail only claimed by a user, verified, trusted → the prover reclaims it", { linkTo: none, accountOwner: none, emailOwner: some(claimant) }, { verified: true, trusted: true }, "ReclaimAddress:claimant"],
+  ["new account, a sign-in, e-mail only claimed by a user, unverified → refuse", { linkTo: none, accountOwner: none, emailOwner: some(claimant) }, { verified: false, trusted: true }, "Refuse:EmailOfAnotherUser"],
+  ["new account, a sign-in, new e-mail → create", { linkTo: none, accountOwner: none, emailOwner: none }, { verified: false, trusted: false }, "CreateAndLink"],
+  ["new account, a sign-in, new e-mail, trusted → create", { linkTo: none, accountOwner: none, emailOwner: none }, { verified: true, trusted: true }, "CreateAndLink"]
 ]
 
 describe("decideLink", () => {

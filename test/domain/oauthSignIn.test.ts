@@ -27,8 +27,8 @@ const approve = (url: string, who: Profile) => ScriptedProvider.use((idp) => idp
 const complete = (
   provider: ProviderId,
   flow: { readonly params: Readonly<Record<string, string>>; readonly checks: AuthorizationChecks },
-  current: Option.Option<User> = none
-) => completeOAuthSignIn({ provider, redirectUri: redirectUri(provider), params: flow.params, checks: flow.checks, current })
+  linkTo: Option.Option<User> = none
+) => completeOAuthSignIn({ provider, redirectUri: redirectUri(provider), params: flow.params, checks: flow.checks, linkTo })
 /** A flow the provider approved, not yet completed. */
 const approved = Effect.fnUntraced(function*(provider: ProviderId, who: Profile) {
   const started = yield* begin(provider)

@@ -84,16 +84,16 @@ export type Services = Layer.Success<ReturnType<typeof memoryHarness>>
 export const run = <A, E, R extends Services>(program: Effect.Effect<A, E, R>, options?: Partial<AuthOptions>) =>
   TestClock.setTime(start).pipe(Effect.andThen(Effect.provide(program, memoryHarness(options))))
 
-/** The whole OAuth round trip, with the scripted provider approving as `profile`. */
+/** The whole OAuth round trip, with the scripted provider approving as `profile`; a link flow for `linkTo`. */
 export const oauthSignIn = Effect.fnUntraced(function*(
   provider: ProviderId,
   profile: Profile,
-  current: Option.Option<User> = Option.none()
+  linkTo: Option.Option<User> = Option.none()
 ) {
   const redirectUri = `http://localhost:3000/auth/callback/${provider}`
   const started = yield* startOAuthSignIn(provider, { redirectUri })
   const params = yield* MemoryProviderClient.ScriptedProvider.use((idp) => idp.approve(started.url, profile))
-  return yield* completeOAuthSignIn({ provider, redirectUri, params, checks: started.checks, current })
+  return yield* completeOAuthSignIn({ provider, redirectUri, params, checks: started.checks, linkTo })
 })
 
 /** Requests a magic link and reads the token back out of the mail the memory Mailer kept. */

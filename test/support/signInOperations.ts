@@ -18,7 +18,7 @@ export type Operation =
     readonly accountId: string
     readonly email: string | null
     readonly verified: boolean
-    /** Index into the users seen so far, or null for a signed-out browser. */
+    /** Index into the users seen so far: a link flow of that user; null for a sign-in. */
     readonly as: number | null
   }
   | { readonly kind: "email"; readonly email: string }
@@ -101,8 +101,7 @@ export const runOperations = (operations: ReadonlyArray<Operation>, check: (step
         account = keyOf("credentials", op.who === "ada" ? "app-ada" : "app-bob")
         const result = yield* Effect.result(credentialsSignIn({
           provider: "credentials",
-          credentials: { username: op.who, password: op.who === "ada" ? "correct horse" : "battery staple" },
-          current: Option.none()
+          credentials: { username: op.who, password: op.who === "ada" ? "correct horse" : "battery staple" }
         }))
         if (result._tag === "Success") signedInAs = result.success.user.id
       } else if (op.kind === "unlink") {

@@ -10,13 +10,14 @@ import { requireCsrf } from "../csrfGuard.ts"
 import { currentUser } from "../currentUser.ts"
 import { NotSignedIn } from "../HttpError.ts"
 import { readBody } from "../requestBody.ts"
+import { sessionBinding } from "../sessionBinding.ts"
 import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
 import { startOAuthRedirect } from "./signInRoutes.ts"
 
 const signedInUser = Effect.fnUntraced(function*(input: RouteInput) {
-  const { user } = yield* currentUser(input)
+  const { current, user } = yield* currentUser(input)
   if (Option.isNone(user)) return yield* new NotSignedIn()
-  return user.value
+  return { user: user.value, current }
 })
 
 /**
@@ -28,7 +29,7 @@ export const accountRoutes = (basePath: BasePath) =>
   Layer.mergeAll(
     authRoute("GET", `${basePath}/accounts`, "api", (input) =>
       Effect.gen(function*() {
-        const user = yield* signedInUser(input)
+        const { user } = yield* signedInUser(input)
         const accounts = yield* UserStore.use((store) => store.listAccounts(user.id))
         return json(accounts.map((account) => ({
           provider: account.provider,
@@ -42,17 +43,19 @@ export const accountRoutes = (basePath: BasePath) =>
         const { provider } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         yield* requireCsrf(input, body.fields["csrfToken"])
-        yield* signedInUser(input)
+        const { user, current } = yield* signedInUser(input)
         const config = yield* findOAuthProvider(provider ?? "")
         const callbackUrl = yield* callbackTarget(input, body.fields["callbackUrl"])
-        return yield* startOAuthRedirect(input, config.id, callbackUrl, "link")
+        const session = yield* sessionBinding(current)
+        if (session === null) return yield* new NotSignedIn()
+        return yield* startOAuthRedirect(input, config.id, callbackUrl, { _tag: "Link", userId: user.id, session })
       })),
     authRoute("POST", `${basePath}/unlink/:provider`, "api", (input) =>
       Effect.gen(function*() {
         const { provider } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         yield* requireCsrf(input, body.fields["csrfToken"])
-        const user = yield* signedInUser(input)
+        const { user } = yield* signedInUser(input)
         const removed = yield* unlinkProvider(user.id, (provider ?? "") as ProviderId)
         return json({ unlinked: { provider: removed.provider, providerAccountId: removed.providerAccountId } })
       }))

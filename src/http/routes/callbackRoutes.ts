@@ -4,15 +4,18 @@ import { credentialsSignIn } from "../../domain/credentialsSignIn.ts"
 import { completeEmailSignIn } from "../../domain/emailSignIn.ts"
 import { completeOAuthSignIn } from "../../domain/oauthSignIn.ts"
 import { ProviderNotConfigured, Verification } from "../../domain/SignInError.ts"
+import type { User } from "../../domain/User.ts"
 import { redirect } from "../authResponse.ts"
 import { callbackTarget } from "../callbackTarget.ts"
 import { requireCsrf } from "../csrfGuard.ts"
 import { currentUser } from "../currentUser.ts"
 import { finishSignIn } from "../finishSignIn.ts"
-import { BadRequest } from "../HttpError.ts"
+import { BadRequest, LinkFlowForeign } from "../HttpError.ts"
 import { checksOf, openOAuthFlow } from "../oauthChecksCookie.ts"
 import { readBody } from "../requestBody.ts"
+import { requestSession } from "../requestSession.ts"
 import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
+import { sessionBinding } from "../sessionBinding.ts"
 
 /** Fields of the credentials form that are ours, not the application's. */
 const reserved = new Set(["csrfToken", "callbackUrl"])
@@ -22,7 +25,7 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
     const { provider: id } = yield* HttpRouter.params
     const provider = input.config.providers.find((p) => p.id === id)
     if (provider === undefined) return yield* new ProviderNotConfigured({ provider: id ?? "" })
-    const { current, user } = yield* currentUser(input)
+    const current = yield* requestSession(input)
     switch (provider.type) {
       case "email": {
         const query = input.context.url.searchParams
@@ -40,15 +43,21 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
           ? Object.fromEntries(input.context.url.searchParams)
           : (yield* readBody(input.request, input.options.maxBodyBytes)).fields
         const flow = yield* openOAuthFlow(input, provider.id)
-        if (flow.intent === "link" && Option.isNone(user)) {
-          return redirect(input.request, `${input.context.apiUrl}/signin?error=SessionRequired`)
+        let linkTo = Option.none<User>()
+        if (flow.intent._tag === "Link") {
+          // Checked before the code is spent: a foreign flow must not even reach the provider.
+          const { user } = yield* currentUser(input)
+          if (Option.isNone(user)) return redirect(input.request, `${input.context.apiUrl}/signin?error=SessionRequired`)
+          const session = yield* sessionBinding(current)
+          if (user.value.id !== flow.intent.userId || session !== flow.intent.session) return yield* new LinkFlowForeign()
+          linkTo = user
         }
         const signedIn = yield* completeOAuthSignIn({
           provider: provider.id,
           redirectUri: flow.redirectUri,
           params,
           checks: checksOf(flow),
-          current: user
+          linkTo
         })
         return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, flow.callbackUrl)
       }
@@ -58,7 +67,7 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
         yield* requireCsrf(input, body.fields["csrfToken"])
         const callbackUrl = yield* callbackTarget(input, body.fields["callbackUrl"])
         const credentials = Object.fromEntries(Object.entries(body.fields).filter(([name]) => !reserved.has(name)))
-        const signedIn = yield* credentialsSignIn({ provider: provider.id, credentials, current: user })
+        const signedIn = yield* credentialsSignIn({ provider: provider.id, credentials })
         return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
       }
     }
@@ -67,7 +76,8 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
 /**
  * `GET|POST /callback/:provider`: the end of every sign-in — the OAuth/OIDC redirect back (query, or form
  * body for form_post), the magic link, or the credentials form (CSRF) — then the session cookie and the
- * callback URL, or an `?error=` redirect.
+ * callback URL, or an `?error=` redirect. Only a link flow, back in the session that started it, links; any
+ * other sign-in decides as if the browser were signed out and replaces its session.
  */
 export const callbackRoutes = (basePath: BasePath) =>
   Layer.mergeAll(

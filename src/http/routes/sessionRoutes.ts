@@ -4,7 +4,8 @@ import { json } from "../authResponse.ts"
 import { requireCsrf } from "../csrfGuard.ts"
 import { readBody } from "../requestBody.ts"
 import { authRoute, type BasePath } from "../routeInput.ts"
-import { currentSession, writeSession } from "../sessionCookie.ts"
+import { requestSession } from "../requestSession.ts"
+import { writeSession } from "../sessionCookie.ts"
 
 /**
  * `GET /session` → the session JSON or `null`, renewing the cookie when it is due (not on every read, as
@@ -14,7 +15,7 @@ import { currentSession, writeSession } from "../sessionCookie.ts"
 export const sessionRoutes = (basePath: BasePath) =>
   Layer.mergeAll(
     authRoute("GET", `${basePath}/session`, "api", (input) =>
-      Effect.map(currentSession(input.request, input.names, input.jar), ({ read }) =>
+      Effect.map(requestSession(input), ({ read }) =>
         json(read._tag === "Active" ? read.view : null))),
     authRoute("POST", `${basePath}/session`, "api", (input) =>
       Effect.gen(function*() {
@@ -24,7 +25,7 @@ export const sessionRoutes = (basePath: BasePath) =>
           Effect.catchTag("MissingCSRF", () => Effect.succeed(false))
         )
         if (!passed) return json(null, 400)
-        const { read, credential } = yield* currentSession(input.request, input.names, input.jar)
+        const { read, credential } = yield* requestSession(input)
         if (read._tag !== "Active" || credential === null) return json(null)
         const data = typeof body.json === "object" && body.json !== null ? (body.json as { readonly data?: unknown }).data : undefined
         const updated = yield* updateSession(credential, data)

@@ -5,7 +5,7 @@ import { startOAuthSignIn } from "../../domain/oauthSignIn.ts"
 import { htmlPage, redirect } from "../authResponse.ts"
 import { callbackTarget } from "../callbackTarget.ts"
 import { issueCsrfToken, requireCsrf } from "../csrfGuard.ts"
-import { sealOAuthFlow } from "../oauthChecksCookie.ts"
+import { type OAuthIntent, sealOAuthFlow } from "../oauthChecksCookie.ts"
 import { signInPage } from "../pages/signInPage.ts"
 import { readBody } from "../requestBody.ts"
 import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
@@ -23,12 +23,12 @@ const providerViews = (input: RouteInput) =>
     ...(provider.type === "credentials" ? { fields: provider.fields } : {})
   }))
 
-/** Sends the browser to the provider, keeping the flow's checks in a sealed cookie. */
+/** Sends the browser to the provider, keeping the flow's checks (and who started a link) in a sealed cookie. */
 export const startOAuthRedirect = Effect.fnUntraced(function*(
   input: RouteInput,
   provider: string,
   callbackUrl: string,
-  intent: "signIn" | "link"
+  intent: OAuthIntent
 ) {
   const redirectUri = `${input.context.apiUrl}/callback/${provider}`
   // The query of this POST carries extra authorization parameters (Auth.js's `authorizationParams`).
@@ -79,7 +79,7 @@ export const signInRoutes = (basePath: BasePath) =>
         switch (provider.type) {
           case "oauth":
           case "oidc":
-            return yield* startOAuthRedirect(input, provider.id, callbackUrl, "signIn")
+            return yield* startOAuthRedirect(input, provider.id, callbackUrl, { _tag: "SignIn" })
           case "email": {
             yield* requestEmailSignIn({
               provider: provider.id,

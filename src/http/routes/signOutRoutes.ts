@@ -6,7 +6,7 @@ import { issueCsrfToken, requireCsrf } from "../csrfGuard.ts"
 import { signOutPage } from "../pages/signOutPage.ts"
 import { readBody } from "../requestBody.ts"
 import { authRoute, type BasePath } from "../routeInput.ts"
-import { currentSession } from "../sessionCookie.ts"
+import { requestSession } from "../requestSession.ts"
 
 /**
  * `GET /signout` → a confirming page; `POST /signout` (CSRF) → the session ends for good — database: the
@@ -32,7 +32,7 @@ export const signOutRoutes = (basePath: BasePath) =>
       Effect.gen(function*() {
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         yield* requireCsrf(input, body.fields["csrfToken"])
-        const { credential } = yield* currentSession(input.request, input.names, input.jar)
+        const { credential } = yield* requestSession(input)
         if (credential !== null) yield* endSession(credential)
         input.jar.expireSession(input.names.session)
         return redirect(input.request, yield* callbackTarget(input, body.fields["callbackUrl"]))

@@ -38,8 +38,9 @@ const everyCookie = async (auth: Auth): Promise<ReadonlyArray<SetCookie>> => {
   const id = `cookie-${++serial}`
   const params = await auth.approve(start.headers.get("location")!, profile(id, `${id}@example.com`, true))
   keep(await b.get(`/auth/callback/github?${new URLSearchParams(params)}`))
-  keep(await b.post("/auth/callback/credentials", { csrfToken, username: "ada", password: "correct horse", callbackUrl: "/x" }))
-  keep(await b.post("/auth/signout", { csrfToken }))
+  // A signed-in browser's CSRF token is bound to its session (csrf.ts): each POST asks for the current one.
+  keep(await b.post("/auth/callback/credentials", { csrfToken: await b.csrfToken(), username: "ada", password: "correct horse", callbackUrl: "/x" }))
+  keep(await b.post("/auth/signout", { csrfToken: await b.csrfToken() }))
   return seen
 }
 
@@ -54,8 +55,8 @@ describe("on https (url https://app.example.com/auth)", () => {
   it("uses Auth.js's prefixed names", () => {
     expect(namesOf(cookies)).toEqual([
       "__Host-authjs.csrf-token",
+      "__Host-authjs.oauth-checks",
       "__Secure-authjs.callback-url",
-      "__Secure-authjs.oauth-checks",
       "__Secure-authjs.session-token"
     ])
   })
@@ -110,7 +111,7 @@ describe("with cookies.domain .example.com", () => {
 
   it("keeps the CSRF (__Host-), callback-url and OAuth cookies on the host", () => {
     const others = cookies.filter((c) => c.name !== "__Secure-authjs.session-token")
-    expect(namesOf(others)).toEqual(["__Host-authjs.csrf-token", "__Secure-authjs.callback-url", "__Secure-authjs.oauth-checks"])
+    expect(namesOf(others)).toEqual(["__Host-authjs.csrf-token", "__Host-authjs.oauth-checks", "__Secure-authjs.callback-url"])
     for (const cookie of others) expect(cookie.attributes.has("domain"), cookie.raw).toBe(false)
   })
 })
@@ -138,8 +139,8 @@ describe("on http", () => {
     const secure = await everyCookie(await start({ http: { url: "http://localhost:3000/auth", cookies: { secure: true } } }))
     expect(namesOf(secure)).toEqual([
       "__Host-authjs.csrf-token",
+      "__Host-authjs.oauth-checks",
       "__Secure-authjs.callback-url",
-      "__Secure-authjs.oauth-checks",
       "__Secure-authjs.session-token"
     ])
     for (const cookie of secure) expect(cookie.attributes.get("secure"), cookie.raw).toBe("")
@@ -151,8 +152,8 @@ describe("a custom cookies.prefix", () => {
     const cookies = await everyCookie(await start({ http: { url: "https://app.example.com/auth", cookies: { prefix: "myapp" } } }))
     expect(namesOf(cookies)).toEqual([
       "__Host-myapp.csrf-token",
+      "__Host-myapp.oauth-checks",
       "__Secure-myapp.callback-url",
-      "__Secure-myapp.oauth-checks",
       "__Secure-myapp.session-token"
     ])
   })

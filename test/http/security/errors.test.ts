@@ -115,13 +115,25 @@ describe("OAuthAccountNotLinked", () => {
     await expectNoSession(t, b, response)
   })
 
-  it("a provider account already linked to another user, while signed in → OAuthAccountNotLinked", async () => {
+  it("linking a provider account that belongs to another user → OAuthAccountNotLinked", async () => {
     const taken = profile(unique(), `${unique()}@example.com`, true)
     await t.oauthSignIn(t.browser(), "github", taken)
     const b = t.browser()
     await t.credentialsSignIn(b)
-    expectRedirect(await t.oauthSignIn(b, "github", taken), signInError("OAuthAccountNotLinked"))
+    const start = await b.post("/auth/link/github", { csrfToken: await b.csrfToken() })
+    const params = await t.approve(start.headers.get("location")!, taken)
+    expectRedirect(await b.get(`/auth/callback/github?${new URLSearchParams(params)}`), signInError("OAuthAccountNotLinked"))
     expect(await t.session(b)).toMatchObject({ user: { name: "Ada" } })
+  })
+
+  it("signing in (not linking) with it while signed in as someone else signs in as its owner", async () => {
+    const email = `${unique()}@example.com`
+    const taken = profile(unique(), email, true)
+    await t.oauthSignIn(t.browser(), "github", taken)
+    const b = t.browser()
+    await t.credentialsSignIn(b)
+    expect((await t.oauthSignIn(b, "github", taken)).status).toBe(302)
+    expect(await t.session(b)).toMatchObject({ user: { email } })
   })
 })
 
