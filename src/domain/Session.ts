@@ -1,4 +1,6 @@
 import { type Redacted, Schema } from "effect"
+import { type Account, ProviderId } from "./Account.ts"
+import type { Profile } from "./Profile.ts"
 import { type User, UserId } from "./User.ts"
 
 /**
@@ -8,7 +10,12 @@ import { type User, UserId } from "./User.ts"
 export const Session = Schema.Struct({
   tokenHash: Schema.NonEmptyString,
   userId: UserId,
-  expires: Schema.Date
+  expires: Schema.Date,
+  /**
+   * The provider the session was signed in with, so that unlinking it ends the sessions it started; null
+   * for sessions from before authfx recorded it (and rows written by Auth.js).
+   */
+  via: Schema.NullOr(ProviderId)
 })
 export type Session = typeof Session.Type
 
@@ -17,7 +24,8 @@ export type Session = typeof Session.Type
  * it, so revoking the `jti` ends every copy of the cookie that was ever issued for that session.
  * `iat` and `exp` are seconds since the epoch (RFC 7519 NumericDate). `iat` keeps milliseconds as a
  * fraction (NumericDate allows it), so "revoke everything issued until now" can tell a token issued a
- * moment later in the same second from one issued before.
+ * moment later in the same second from one issued before. `via` names the provider the session was signed
+ * in with (see `Session.via`); like the registered claims, callbacks cannot change it.
  */
 export const JwtClaims = Schema.StructWithRest(
   Schema.Struct({
@@ -25,6 +33,7 @@ export const JwtClaims = Schema.StructWithRest(
     jti: Schema.NonEmptyString,
     iat: Schema.Finite,
     exp: Schema.Int,
+    via: Schema.optionalKey(Schema.NullOr(Schema.String)),
     name: Schema.optionalKey(Schema.NullOr(Schema.String)),
     email: Schema.optionalKey(Schema.NullOr(Schema.String)),
     picture: Schema.optionalKey(Schema.NullOr(Schema.String))
@@ -38,6 +47,15 @@ export interface SessionView {
   readonly user: { readonly name: string | null; readonly email: string | null; readonly image: string | null }
   readonly expires: string
   readonly [extra: string]: unknown
+}
+
+/** What a new session is told about the sign-in that makes it (the jwt callback sees all of it). */
+export interface SignInContext {
+  readonly account: Account | null
+  readonly profile: Profile | null
+  readonly isNewUser: boolean
+  /** The provider signed in with: sessions remember it (`Session.via`, the JWT `via` claim). */
+  readonly via: ProviderId
 }
 
 /** A session just issued or renewed, for the HTTP layer to put in a cookie. */
@@ -76,6 +94,10 @@ export type SessionRead =
   }
 
 export const noSession = (clear: boolean): SessionRead => ({ _tag: "NoSession", clear })
+
+/** The provider an active session was signed in with, when it is known. */
+export const sessionVia = (session: ActiveSession): string | null =>
+  session._tag === "Database" ? session.session.via : session.claims.via ?? null
 
 /** What a browser will present next time for a session just issued. */
 export const credentialOf = (issued: IssuedSession): SessionCredential =>

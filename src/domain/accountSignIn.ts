@@ -159,7 +159,12 @@ export const signInWithAccount = Effect.fn("signInWithAccount")(function*(attemp
   // A link flow keeps the browser's session: it is already the session of the user it linked to.
   const session = Option.isSome(attempt.linkTo)
     ? null
-    : yield* issueSession(applied.user, { account: applied.account, profile: attempt.profile, isNewUser: applied.isNewUser })
+    : yield* issueSession(applied.user, {
+      account: applied.account,
+      profile: attempt.profile,
+      isNewUser: applied.isNewUser,
+      via: attempt.provider.id
+    })
   yield* emitEvent("signIn", config.events.signIn, {
     user: applied.user,
     account: applied.account,

@@ -1,5 +1,6 @@
 import { Clock, Effect, Option, type Redacted } from "effect"
 import { UserStore } from "../ports/UserStore.ts"
+import type { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { hashToken, randomSecret } from "./secretToken.ts"
 import { type IssuedSession, noSession, type SessionRead } from "./Session.ts"
@@ -7,13 +8,13 @@ import { shapeSessionView } from "./sessionView.ts"
 import type { User } from "./User.ts"
 
 /** Starts a database session: a 256-bit random token for the cookie, only its hash for the store. */
-export const createDatabaseSession = Effect.fnUntraced(function*(user: User) {
+export const createDatabaseSession = Effect.fnUntraced(function*(user: User, via: ProviderId) {
   const config = yield* AuthConfig
   const store = yield* UserStore
   const now = yield* Clock.currentTimeMillis
   const token = yield* randomSecret(32)
   const expires = new Date(now + config.session.maxAge * 1000)
-  yield* store.createSession({ tokenHash: yield* hashToken(token), userId: user.id, expires })
+  yield* store.createSession({ tokenHash: yield* hashToken(token), userId: user.id, expires, via })
   const issued: IssuedSession = { _tag: "Database", token, expires }
   return issued
 })

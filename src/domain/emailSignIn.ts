@@ -152,7 +152,7 @@ export const completeEmailSignIn = Effect.fn("completeEmailSignIn")(function*(in
       user = yield* markVerified(store, raced.value, now)
     }
   }
-  const session = yield* issueSession(user, { account: null, profile: null, isNewUser })
+  const session = yield* issueSession(user, { account: null, profile: null, isNewUser, via: provider.id })
   yield* emitEvent("signIn", config.events.signIn, {
     user,
     account: emailAccount(provider, identifier, user),

@@ -1,34 +1,37 @@
-import { Clock, Effect } from "effect"
-import { UserStore } from "../ports/UserStore.ts"
-import type { Account } from "./Account.ts"
+import { Clock, Effect, Schema } from "effect"
+import { type TokenIdentity, UserStore } from "../ports/UserStore.ts"
+import { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { callHook } from "./callHook.ts"
-import type { Profile } from "./Profile.ts"
 import { randomId } from "./secretToken.ts"
-import { type IssuedSession, type JwtClaims, noSession, type SessionRead } from "./Session.ts"
+import { type IssuedSession, type JwtClaims, noSession, type SessionRead, type SignInContext } from "./Session.ts"
 import { AccessDenied } from "./SignInError.ts"
 import { shapeSessionView } from "./sessionView.ts"
 import type { User, UserId } from "./User.ts"
 
-/** The registered claims are ours: a callback may add claims but not move a token's identity or lifetime. */
-const keepRegistered = (claims: JwtClaims, from: JwtClaims): JwtClaims => ({
-  ...claims,
-  sub: from.sub,
-  jti: from.jti,
-  iat: from.iat,
-  exp: from.exp
-})
+/**
+ * The registered claims are ours: a callback may add claims but not move a token's identity, lifetime or
+ * origin (`via`, which decides which sessions an unlink ends).
+ */
+const keepRegistered = (claims: JwtClaims, from: JwtClaims): JwtClaims => {
+  // Spread first, so that claims the callback left alone keep their order (sameClaims compares JSON).
+  const kept = { ...claims, sub: from.sub, jti: from.jti, iat: from.iat, exp: from.exp }
+  if (from.via !== undefined) return { ...kept, via: from.via }
+  const { via: _added, ...rest } = kept
+  return rest
+}
 
 /** The claims of a new JWT session, shaped by the jwt callback. The token code signs or encrypts them. */
 export const createJwtSession = Effect.fnUntraced(function*(
   user: User,
-  context: { readonly account: Account | null; readonly profile: Profile | null; readonly isNewUser: boolean }
+  context: SignInContext
 ) {
   const config = yield* AuthConfig
   const now = yield* Clock.currentTimeMillis
   const iat = now / 1000
   const base: JwtClaims = {
     sub: user.id,
+    via: context.via,
     name: user.name,
     email: user.email,
     picture: user.image,
@@ -72,10 +75,11 @@ export const judgeJwtTime = (
   claims.exp * 1000 <= now ? "expired" : now - issuedAtMillis(claims) >= updateAge * 1000 ? "renewalDue" : "current"
 
 /** Who a JWT session token is, for the revocation check. */
-export const tokenIdentity = (claims: JwtClaims) => ({
+export const tokenIdentity = (claims: JwtClaims): TokenIdentity => ({
   jti: claims.jti,
   userId: claims.sub as UserId,
-  issuedAt: new Date(issuedAtMillis(claims))
+  issuedAt: new Date(issuedAtMillis(claims)),
+  via: typeof claims.via === "string" && Schema.is(ProviderId)(claims.via) ? claims.via : null
 })
 
 /**

@@ -1,24 +1,20 @@
 import { Clock, Effect, Option } from "effect"
 import { UserStore } from "../ports/UserStore.ts"
-import type { Account } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { emitEvent } from "./callHook.ts"
 import { createDatabaseSession, readDatabaseSession } from "./databaseSession.ts"
 import { createJwtSession, readJwtSession, revokeJwtSession } from "./jwtSession.ts"
-import type { Profile } from "./Profile.ts"
 import { hashToken } from "./secretToken.ts"
-import type { SessionCredential } from "./Session.ts"
+import type { SessionCredential, SignInContext } from "./Session.ts"
 import type { User, UserId } from "./User.ts"
+import type { ProviderId } from "./Account.ts"
 
 /** Starts a session for a user who just signed in, in the configured strategy. */
-export const issueSession = Effect.fn("issueSession")(function*(
-  user: User,
-  context: { readonly account: Account | null; readonly profile: Profile | null; readonly isNewUser: boolean }
-) {
+export const issueSession = Effect.fn("issueSession")(function*(user: User, context: SignInContext) {
   const config = yield* AuthConfig
   return config.session.strategy === "jwt"
     ? yield* createJwtSession(user, context)
-    : yield* createDatabaseSession(user)
+    : yield* createDatabaseSession(user, context.via)
 })
 
 /**
@@ -54,6 +50,19 @@ export const endSession = Effect.fn("endSession")(function*(credential: SessionC
   }
   const deleted = yield* store.deleteSession(yield* hashToken(credential.token))
   yield* emitEvent("signOut", config.events.signOut, { session: Option.getOrNull(deleted), token: null })
+})
+
+/**
+ * Ends every session of the user that was signed in with `via` (an account being unlinked): its database
+ * sessions are deleted and its JWTs issued until now revoked — both, whatever the strategy, as
+ * `endAllSessions` does. Sessions of the user's other sign-in methods stay.
+ */
+export const endSessionsVia = Effect.fn("endSessionsVia")(function*(userId: UserId, via: ProviderId) {
+  const config = yield* AuthConfig
+  const store = yield* UserStore
+  const now = yield* Clock.currentTimeMillis
+  yield* store.deleteUserSessions(userId, { via })
+  yield* store.revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000), { via })
 })
 
 /**

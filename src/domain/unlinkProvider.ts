@@ -5,12 +5,14 @@ import type { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { emitEvent } from "./callHook.ts"
 import { decideUnlink } from "./linkDecision.ts"
+import { endSessionsVia } from "./sessionLifecycle.ts"
 import type { UserId } from "./User.ts"
 
 /**
  * Unlinks the signed-in user's account at `provider`, unless it is their last way to sign in. The
  * rule is decided here (for a clear answer) and enforced again atomically by the store (so two
- * concurrent unlinks cannot both pass). The provider is then asked to revoke our tokens, best effort.
+ * concurrent unlinks cannot both pass). The sessions signed in with that account end with it — whoever
+ * held the account keeps no way into the user — and the provider is asked to revoke our tokens, best effort.
  */
 export const unlinkProvider = Effect.fn("unlinkProvider")(function*(userId: UserId, provider: ProviderId) {
   const config = yield* AuthConfig
@@ -33,6 +35,7 @@ export const unlinkProvider = Effect.fn("unlinkProvider")(function*(userId: User
   )
   if (Option.isNone(removed)) return yield* new AccountNotFound({ provider })
   const account = removed.value
+  yield* endSessionsVia(userId, account.provider)
   if (target.type === "oauth" || target.type === "oidc") {
     const token = account.refreshToken ?? account.accessToken
     if (token !== null) {

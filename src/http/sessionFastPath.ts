@@ -64,7 +64,7 @@ export const makeSessionFastPath = Effect.gen(function*() {
   const eligible = options.fastSessionPath && config.session.strategy === "jwt" && options.url !== null &&
     config.callbacks.jwt === undefined && config.callbacks.session === undefined && config.events.session === undefined
   const storeIsSync = eligible &&
-    runs(UserStore.use((store) => store.isTokenRevoked({ jti: "probe", userId: "probe" as UserId, issuedAt: new Date(0) })))
+    runs(UserStore.use((store) => store.isTokenRevoked({ jti: "probe", userId: "probe" as UserId, issuedAt: new Date(0), via: null })))
   if (!eligible || !storeIsSync || options.url === null) return null
 
   // Cold tokens too, when the codec opens synchronously (the default dir + A256GCM key): probed likewise.

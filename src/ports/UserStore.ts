@@ -55,6 +55,13 @@ export interface TokenIdentity {
   readonly userId: UserId
   /** When the token was issued, to compare against a user-wide revocation. */
   readonly issuedAt: Date
+  /** The provider the session was signed in with (its `via` claim), or null when the token has none. */
+  readonly via: ProviderId | null
+}
+
+/** Narrows a user-wide operation to the sessions signed in with one provider. */
+export interface ViaOption {
+  readonly via?: ProviderId
 }
 
 /**
@@ -75,7 +82,8 @@ export interface TokenIdentity {
  * - `consumeVerificationToken` returns the token and deletes it in one step: of any number of
  *   concurrent consumers exactly one gets it.
  * - A revoked token id stays revoked until the given time; `revokeUserTokens` revokes every token of
- *   the user issued at or before the given time.
+ *   the user issued at or before the given time — with `via`, only the tokens that carry that `via`.
+ * - `deleteUserSessions` with `via` deletes only the user's sessions signed in with that provider.
  * - `claimTokenRefresh` grants a claim to one holder at a time; a lapsed claim can be taken over;
  *   `completeTokenRefresh` stores the outcome and releases the claim only for its holder.
  * - Infrastructure failure is `UserStoreUnavailable`, never a defect.
@@ -131,8 +139,8 @@ export class UserStore extends Context.Service<UserStore, {
     expires: Date
   ) => Effect.Effect<Option.Option<Session>, UserStoreUnavailable>
   readonly deleteSession: (tokenHash: string) => Effect.Effect<Option.Option<Session>, UserStoreUnavailable>
-  /** Deletes every session of the user; returns how many there were. */
-  readonly deleteUserSessions: (userId: UserId) => Effect.Effect<number, UserStoreUnavailable>
+  /** Deletes every session of the user (only those signed in with `via`, when given); returns how many. */
+  readonly deleteUserSessions: (userId: UserId, options?: ViaOption) => Effect.Effect<number, UserStoreUnavailable>
 
   readonly createVerificationToken: (token: VerificationToken) => Effect.Effect<void, UserStoreUnavailable>
   readonly consumeVerificationToken: (
@@ -144,7 +152,8 @@ export class UserStore extends Context.Service<UserStore, {
   readonly revokeUserTokens: (
     userId: UserId,
     issuedAtOrBefore: Date,
-    until: Date
+    until: Date,
+    options?: ViaOption
   ) => Effect.Effect<void, UserStoreUnavailable>
   readonly isTokenRevoked: (token: TokenIdentity) => Effect.Effect<boolean, UserStoreUnavailable>
 }>()("authfx/UserStore") {}

@@ -7,7 +7,7 @@ import { credentialOf, type IssuedSession, type JwtClaims, type SessionRead } fr
 import { endAllSessions, endSession, issueSession, readSession, updateSession } from "../../src/domain/sessionLifecycle.ts"
 import type { Email } from "../../src/domain/User.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
-import { run, start } from "../support/memoryHarness.ts"
+import { emailProvider, run, start } from "../support/memoryHarness.ts"
 
 const database: Partial<AuthOptions> = { session: { strategy: "database" } }
 
@@ -22,7 +22,7 @@ const makeUser = (name: string) =>
 /** Creates a user and a session for them, returning the cookie's credential. */
 const signedIn = Effect.fnUntraced(function*(name: string) {
   const user = yield* makeUser(name)
-  const issued = yield* issueSession(user, { account: null, profile: null, isNewUser: false })
+  const issued = yield* issueSession(user, { account: null, profile: null, isNewUser: false, via: emailProvider })
   return { user, issued, credential: credentialOf(issued) }
 })
 const active = (read: SessionRead) => {
@@ -93,7 +93,7 @@ describe("database sessions", () => {
   it.effect("endAllSessions removes all of a user's sessions and nobody else's", () =>
     run(Effect.gen(function*() {
       const ada = yield* signedIn("Ada")
-      const adaElsewhere = credentialOf(yield* issueSession(ada.user, { account: null, profile: null, isNewUser: false }))
+      const adaElsewhere = credentialOf(yield* issueSession(ada.user, { account: null, profile: null, isNewUser: false, via: emailProvider }))
       const bob = yield* signedIn("Bob")
       yield* endAllSessions(ada.user.id)
       assert.deepStrictEqual(yield* readSession(ada.credential), noSession)
@@ -185,13 +185,13 @@ describe("JWT sessions", () => {
       const ada = yield* signedIn("Ada")
       const bob = yield* signedIn("Bob")
       yield* TestClock.adjust("1 hour")
-      const adaLater = credentialOf(yield* issueSession(ada.user, { account: null, profile: null, isNewUser: false }))
+      const adaLater = credentialOf(yield* issueSession(ada.user, { account: null, profile: null, isNewUser: false, via: emailProvider }))
       yield* endAllSessions(ada.user.id)
       assert.deepStrictEqual(yield* readSession(ada.credential), noSession)
       assert.deepStrictEqual(yield* readSession(adaLater), noSession)
       assert.strictEqual(active(yield* readSession(bob.credential)).session.userId, bob.user.id)
       yield* TestClock.adjust("2 seconds")
-      const fresh = credentialOf(yield* issueSession(ada.user, { account: null, profile: null, isNewUser: false }))
+      const fresh = credentialOf(yield* issueSession(ada.user, { account: null, profile: null, isNewUser: false, via: emailProvider }))
       assert.strictEqual(active(yield* readSession(fresh)).session.userId, ada.user.id)
     })))
   // "Change password, sign out everywhere, keep me signed in here" issues a token within the same second
@@ -202,7 +202,7 @@ describe("JWT sessions", () => {
       yield* TestClock.adjust(400)
       yield* endAllSessions(user.id)
       yield* TestClock.adjust(100)
-      const fresh = credentialOf(yield* issueSession(user, { account: null, profile: null, isNewUser: false }))
+      const fresh = credentialOf(yield* issueSession(user, { account: null, profile: null, isNewUser: false, via: emailProvider }))
       assert.strictEqual(active(yield* readSession(fresh)).session.userId, user.id)
     })))
 })

@@ -6,6 +6,9 @@ import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { unlinkProvider } from "../../src/domain/unlinkProvider.ts"
 import type { UserId } from "../../src/domain/User.ts"
 import { UserStore } from "../../src/ports/UserStore.ts"
+import { TestClock } from "effect/testing"
+import { credentialOf } from "../../src/domain/Session.ts"
+import { readSession } from "../../src/domain/sessionLifecycle.ts"
 import { github, google, oauthSignIn, profile, run, testProviders } from "../support/memoryHarness.ts"
 
 
@@ -71,4 +74,23 @@ describe("unlinking a provider", () => {
       assert.strictEqual((yield* Effect.flip(unlinkProvider(bob.id, google)))._tag, "AccountNotFound")
       assert.deepStrictEqual(yield* providersOf(ada.id), ["github", "google"])
     })))
+
+  for (const strategy of ["jwt", "database"] as const) {
+    it.effect(`the sessions signed in with the unlinked account end, the others stay (${strategy})`, () =>
+      run(Effect.gen(function*() {
+        const { ada } = yield* adaWithTwoAccounts
+        // A session signed in with each account; another TestClock tick, so revocation by time can tell.
+        const viaGoogle = yield* oauthSignIn(google, profile("g-ada", "ada@work.example", true))
+        const viaGithub = yield* oauthSignIn(github, profile("gh-ada", "ada@example.com", true))
+        yield* TestClock.adjust("1 second")
+        yield* unlinkProvider(ada.id, google)
+        const read = (signedIn: typeof viaGoogle) => Effect.map(readSession(credentialOf(signedIn.session!)), (r) => r._tag)
+        assert.strictEqual(yield* read(viaGoogle), "NoSession")
+        assert.strictEqual(yield* read(viaGithub), "Active")
+        // Google linked again: its new sessions are not caught by the earlier unlink.
+        yield* oauthSignIn(google, profile("g-ada", "ada@work.example", true), Option.some(ada))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* read(yield* oauthSignIn(google, profile("g-ada", "ada@work.example", true))), "Active")
+      }), { session: { strategy } }))
+  }
 })

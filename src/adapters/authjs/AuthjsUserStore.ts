@@ -179,11 +179,14 @@ export const make = (adapter: Adapter, options: Options = {}) =>
     const isTokenRevoked = (token: TokenIdentity) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const [byId, byUser] = yield* Effect.all([
+        const none = { before: 0, until: 0 }
+        const [byId, byUser, byVia] = yield* Effect.all([
           revokedTokens.read(keys.revokedToken(token.jti)),
-          revokedUsers.read(keys.revokedUser(token.userId))
-        ], { concurrency: 2 })
-        return byId.until > now || (byUser.until > now && token.issuedAt.getTime() <= byUser.before)
+          revokedUsers.read(keys.revokedUser(token.userId)),
+          token.via === null ? Effect.succeed(none) : revokedUsers.read(keys.revokedUserVia(token.userId, token.via))
+        ], { concurrency: 3 })
+        const covers = (entry: typeof none) => entry.until > now && token.issuedAt.getTime() <= entry.before
+        return byId.until > now || covers(byUser) || covers(byVia)
       })
 
     return UserStore.of({
@@ -204,9 +207,9 @@ export const make = (adapter: Adapter, options: Options = {}) =>
               ? { result: undefined }
               : { result: undefined, next: { until: latest }, ttlSeconds: ttlUntil(latest, now) }
           })),
-      revokeUserTokens: (userId, issuedAtOrBefore, until) =>
+      revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          revokedUsers.update(keys.revokedUser(userId), (record) => {
+          revokedUsers.update(options?.via === undefined ? keys.revokedUser(userId) : keys.revokedUserVia(userId, options.via), (record) => {
             const next = {
               before: Math.max(record.before, issuedAtOrBefore.getTime()),
               until: Math.max(record.until, until.getTime())

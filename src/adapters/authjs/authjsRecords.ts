@@ -121,7 +121,9 @@ const SessionFromAuthjs = AuthjsSession.pipe(
       decode: (session): typeof Session.Encoded => ({
         tokenHash: session.sessionToken,
         userId: session.userId,
-        expires: session.expires
+        expires: session.expires,
+        // Auth.js keeps no such thing; the bridge's session index does (sessionOperations.ts).
+        via: null
       }),
       encode: (session) => ({ sessionToken: session.tokenHash, userId: session.userId, expires: session.expires })
     })

@@ -40,8 +40,14 @@ export type StoredAccount = typeof StoredAccount.Type
 export const AccountsRecord = Schema.Struct({ accounts: Schema.Array(StoredAccount) })
 export type AccountsRecord = typeof AccountsRecord.Type
 
-/** The token hashes of the user's sessions: Auth.js has no way to list them either. */
-export const SessionsRecord = Schema.Struct({ tokens: Schema.Array(Schema.String) })
+/**
+ * The token hashes of the user's sessions: Auth.js has no way to list them either; and for each the provider it
+ * was signed in with (`via`), which Auth.js's session has no place for. Records written before `via` lack it.
+ */
+export const SessionsRecord = Schema.Struct({
+  tokens: Schema.Array(Schema.String),
+  via: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+})
 export type SessionsRecord = typeof SessionsRecord.Type
 
 export const RevokedToken = Schema.Struct({ until: Millis })
@@ -51,7 +57,8 @@ export const keys = {
   accounts: (userId: UserId) => `accounts:${encodeURIComponent(userId)}`,
   sessions: (userId: UserId) => `sessions:${encodeURIComponent(userId)}`,
   revokedToken: (jti: string) => `revoked-jti:${encodeURIComponent(jti)}`,
-  revokedUser: (userId: UserId) => `revoked-user:${encodeURIComponent(userId)}`
+  revokedUser: (userId: UserId) => `revoked-user:${encodeURIComponent(userId)}`,
+  revokedUserVia: (userId: UserId, via: string) => `revoked-user-via:${encodeURIComponent(userId)}:${encodeURIComponent(via)}`
 } as const
 
 export const emptyAccounts: AccountsRecord = { accounts: [] }

@@ -1,13 +1,20 @@
-import { Effect, Option } from "effect"
+import { Effect, Option, Schema } from "effect"
+import { ProviderId } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import type { UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
-import { type SessionAndUser, UserNotFound, type UserStore, UserStoreUnavailable } from "../../ports/UserStore.ts"
+import {
+  type SessionAndUser,
+  UserNotFound,
+  type UserStore,
+  UserStoreUnavailable,
+  type ViaOption
+} from "../../ports/UserStore.ts"
 import { unavailable } from "./adapterCalls.ts"
 import { makeStripedLocks } from "./stripedLocks.ts"
 import { decodeSession, decodeUser, decodeVerificationToken } from "./authjsRecords.ts"
 import type { Bridge } from "./bridge.ts"
-import { keys } from "./ledgerRecords.ts"
+import { keys, type SessionsRecord } from "./ledgerRecords.ts"
 
 type Operations = Pick<
   UserStore["Service"],
@@ -20,6 +27,8 @@ type Operations = Pick<
   | "consumeVerificationToken"
 >
 
+const isProviderId = Schema.is(ProviderId)
+
 /** Past this many indexed sessions, creating one first drops the index entries whose sessions are gone. */
 const pruneAbove = 64
 
@@ -31,7 +40,8 @@ const pruneAbove = 64
 export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): Operations => {
   const { adapter, call, plain, sessions } = bridge
 
-  const sessionAndUser = (tokenHash: string) =>
+  /** The session as the adapter has it, without what only the index knows. */
+  const adapterSession = (tokenHash: string) =>
     Effect.flatMap(
       plain("getSessionAndUser", () => adapter.getSessionAndUser(tokenHash)),
       (found): Effect.Effect<Option.Option<SessionAndUser>, UserStoreUnavailable> =>
@@ -40,17 +50,32 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
           : Effect.asSome(Effect.all({ session: decodeSession(found.session), user: decodeUser(found.user) }))
     )
 
+  const viaOf = (record: SessionsRecord, token: string): ProviderId | null => {
+    const via = record.via?.[token]
+    return via !== undefined && isProviderId(via) ? via : null
+  }
+
+  /** With the provider it was signed in with, from the index (Auth.js's session has no place for it). */
+  const sessionAndUser = (tokenHash: string) =>
+    Effect.flatMap(adapterSession(tokenHash), (found) =>
+      Option.isNone(found)
+        ? Effect.succeed(found)
+        : Effect.map(sessions.read(keys.sessions(found.value.session.userId)), (record) =>
+          Option.some({ ...found.value, session: { ...found.value.session, via: viaOf(record, tokenHash) } })))
+
+  const without = (record: SessionsRecord, gone: ReadonlyArray<string>): SessionsRecord => {
+    const via = Object.fromEntries(Object.entries(record.via ?? {}).filter(([token]) => !gone.includes(token)))
+    return { tokens: record.tokens.filter((token) => !gone.includes(token)), via }
+  }
+
   const unindex = (userId: UserId, gone: ReadonlyArray<string>) =>
-    sessions.update(keys.sessions(userId), (record) => ({
-      result: undefined,
-      next: { tokens: record.tokens.filter((token) => !gone.includes(token)) }
-    }))
+    sessions.update(keys.sessions(userId), (record) => ({ result: undefined, next: without(record, gone) }))
 
   /** The indexed hashes whose sessions no longer exist (expired and deleted, or deleted behind the bridge). */
   const goneOf = (userId: UserId, tokens: ReadonlyArray<string>) =>
     Effect.map(
       Effect.forEach(tokens, (token) =>
-        Effect.map(sessionAndUser(token), (found) =>
+        Effect.map(adapterSession(token), (found) =>
           Option.isSome(found) && found.value.session.userId === userId ? null : token), { concurrency: 8 }),
       (verdicts) => verdicts.filter((token): token is string => token !== null)
     )
@@ -63,10 +88,16 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
       const gone = indexed.tokens.length >= pruneAbove ? yield* goneOf(session.userId, indexed.tokens) : []
       // Indexed before it exists: a crash in between leaves an index entry for nothing, never a session the
       // index does not know (which "sign out everywhere" would miss).
-      yield* sessions.update(key, (record) => ({
-        result: undefined,
-        next: { tokens: [...record.tokens.filter((t) => t !== session.tokenHash && !gone.includes(t)), session.tokenHash] }
-      }))
+      yield* sessions.update(key, (record) => {
+        const kept = without(record, [...gone, session.tokenHash])
+        return {
+          result: undefined,
+          next: {
+            tokens: [...kept.tokens, session.tokenHash],
+            via: session.via === null ? kept.via ?? {} : { ...kept.via, [session.tokenHash]: session.via }
+          }
+        }
+      })
       yield* call("createSession", () =>
         adapter.createSession({ sessionToken: session.tokenHash, userId: session.userId, expires: session.expires })).pipe(
           Effect.catch((error) =>
@@ -105,9 +136,12 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
       return Option.some(found.value.session)
     })
 
-  const deleteUserSessions = (userId: UserId) =>
+  const deleteUserSessions = (userId: UserId, options?: ViaOption) =>
     Effect.gen(function*() {
-      const { tokens } = yield* sessions.read(keys.sessions(userId))
+      const record = yield* sessions.read(keys.sessions(userId))
+      const tokens = options?.via === undefined
+        ? record.tokens
+        : record.tokens.filter((token) => viaOf(record, token) === options.via)
       const gone = yield* goneOf(userId, tokens)
       const live = tokens.filter((token) => !gone.includes(token))
       yield* Effect.forEach(live, (token) => plain("deleteSession", () => adapter.deleteSession(token)), {

@@ -172,11 +172,12 @@ export const toAuthjsAdapter = (source: AdapterSource): Adapter => {
           run((store) => Effect.map(store.getAccount(key), (found) => Option.getOrNull(Option.map(found, toAdapterAccount))))
       }),
 
+    // Auth.js does not say which provider a session was signed in with: its sessions have no `via`.
     createSession: async (session) => {
       const tokenHash = await hashSessionToken(session.sessionToken)
       const userId = UserId.make(session.userId)
       return run((store) =>
-        Effect.map(store.createSession({ tokenHash, userId, expires: session.expires }), (created) =>
+        Effect.map(store.createSession({ tokenHash, userId, expires: session.expires, via: null }), (created) =>
           toAdapterSession(created, session.sessionToken))
       )
     },

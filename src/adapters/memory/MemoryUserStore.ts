@@ -15,6 +15,7 @@ import {
 
 const accountId = (key: AccountKey) => `${key.provider}\u0000${key.providerAccountId}`
 const tokenId = (identifier: string, tokenHash: string) => `${identifier}\u0000${tokenHash}`
+const viaId = (userId: UserId, via: string) => `${userId}\u0000${via}`
 
 /** Expired verification tokens and revocations are swept this often (in writes), so memory stays bounded. */
 const sweepEvery = 256
@@ -31,7 +32,7 @@ export const make = Effect.sync(() => {
   const sessions = new Map<string, Session>()
   const verificationTokens = new Map<string, VerificationToken>()
   const revokedJtis = new Map<string, number>()
-  const revokedUsers = new Map<UserId, { readonly before: number; readonly until: number }>()
+  const revokedUsers = new Map<string, { readonly before: number; readonly until: number }>()
   const refreshClaims = new Map<string, RefreshClaim>()
   let writes = 0
 
@@ -39,7 +40,7 @@ export const make = Effect.sync(() => {
     if (++writes % sweepEvery !== 0) return
     for (const [id, token] of verificationTokens) if (token.expires.getTime() <= now) verificationTokens.delete(id)
     for (const [jti, until] of revokedJtis) if (until <= now) revokedJtis.delete(jti)
-    for (const [userId, entry] of revokedUsers) if (entry.until <= now) revokedUsers.delete(userId)
+    for (const [scope, entry] of revokedUsers) if (entry.until <= now) revokedUsers.delete(scope)
   }
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
@@ -185,11 +186,11 @@ export const make = Effect.sync(() => {
         sessions.delete(tokenHash)
         return Option.fromNullishOr(session)
       }),
-    deleteUserSessions: (userId) =>
+    deleteUserSessions: (userId, options) =>
       Effect.sync(() => {
         let count = 0
         for (const [hash, session] of sessions) {
-          if (session.userId === userId) {
+          if (session.userId === userId && (options?.via === undefined || session.via === options.via)) {
             sessions.delete(hash)
             count++
           }
@@ -215,11 +216,13 @@ export const make = Effect.sync(() => {
         sweep(now)
         revokedJtis.set(jti, Math.max(revokedJtis.get(jti) ?? 0, until.getTime()))
       }),
-    revokeUserTokens: (userId, issuedAtOrBefore, until) =>
+    revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
       withNow((now) => {
         sweep(now)
-        const previous = revokedUsers.get(userId)
-        revokedUsers.set(userId, {
+        // A user-wide entry is keyed by the user id, one narrowed to a provider by user id and provider.
+        const scope = options?.via === undefined ? userId : viaId(userId, options.via)
+        const previous = revokedUsers.get(scope)
+        revokedUsers.set(scope, {
           before: Math.max(previous?.before ?? 0, issuedAtOrBefore.getTime()),
           until: Math.max(previous?.until ?? 0, until.getTime())
         })
@@ -228,8 +231,10 @@ export const make = Effect.sync(() => {
       withNow((now) => {
         const jtiUntil = revokedJtis.get(token.jti)
         if (jtiUntil !== undefined && jtiUntil > now) return true
-        const user = revokedUsers.get(token.userId)
-        return user !== undefined && user.until > now && token.issuedAt.getTime() <= user.before
+        const covers = (entry: { readonly before: number; readonly until: number } | undefined) =>
+          entry !== undefined && entry.until > now && token.issuedAt.getTime() <= entry.before
+        return covers(revokedUsers.get(token.userId)) ||
+          (token.via !== null && covers(revokedUsers.get(viaId(token.userId, token.via))))
       })
   })
 })

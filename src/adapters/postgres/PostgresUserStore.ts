@@ -55,7 +55,7 @@ export const make = (client: Client): UserStore["Service"] => {
   const accountColumns = sql`
     provider, "providerAccountId", "userId", type, access_token, refresh_token, id_token, expires_at,
     token_type, scope, session_state, needs_reauth`
-  const sessionColumns = sql`"sessionToken", "userId", expires`
+  const sessionColumns = sql`"sessionToken", "userId", expires, via`
   const tokenColumns = sql`identifier, token, expires`
 
   const tokenValues = (tokens: TokenSet) => sql`
@@ -75,7 +75,8 @@ export const make = (client: Client): UserStore["Service"] => {
       client.run((db) =>
         db`
           WITH tokens AS (DELETE FROM verification_token WHERE expires <= ${at}),
-            users AS (DELETE FROM authfx_revoked_users WHERE until <= ${at})
+            users AS (DELETE FROM authfx_revoked_users WHERE until <= ${at}),
+            providers AS (DELETE FROM authfx_revoked_user_providers WHERE until <= ${at})
           DELETE FROM authfx_revoked_tokens WHERE until <= ${at}`
       )).pipe(Effect.ignore)
   })
@@ -231,8 +232,8 @@ export const make = (client: Client): UserStore["Service"] => {
       rowsOr(
         (db) =>
           db`
-            INSERT INTO sessions ("userId", expires, "sessionToken")
-            SELECT u.id, ${session.expires}::timestamptz, ${session.tokenHash}::text
+            INSERT INTO sessions ("userId", expires, "sessionToken", via)
+            SELECT u.id, ${session.expires}::timestamptz, ${session.tokenHash}::text, ${session.via}::text
             FROM users u WHERE u.id = ${dbId(session.userId)}::bigint
             RETURNING ${sessionColumns}`,
         (error) => isForeignKeyViolation(error, constraints.sessionUser) ? new UserNotFound() : null
@@ -241,7 +242,7 @@ export const make = (client: Client): UserStore["Service"] => {
       Effect.flatMap(
         rows((db) =>
           db`
-            SELECT s."sessionToken", s."userId", s.expires, u.id AS user_id, u.name AS user_name,
+            SELECT s."sessionToken", s."userId", s.expires, s.via, u.id AS user_id, u.name AS user_name,
               u.email AS user_email, u."emailVerified" AS "user_emailVerified", u.image AS user_image
             FROM sessions s JOIN users u ON u.id = s."userId"
             WHERE s."sessionToken" = ${tokenHash}`
@@ -261,9 +262,13 @@ export const make = (client: Client): UserStore["Service"] => {
         rows((db) => db`DELETE FROM sessions WHERE "sessionToken" = ${tokenHash} RETURNING ${sessionColumns}`),
         (found) => optional(found, toSession)
       ),
-    deleteUserSessions: (userId) =>
+    deleteUserSessions: (userId, options) =>
       Effect.map(
-        rows((db) => db`DELETE FROM sessions WHERE "userId" = ${dbId(userId)}::bigint RETURNING 1 AS deleted`),
+        rows((db) =>
+          options?.via === undefined
+            ? db`DELETE FROM sessions WHERE "userId" = ${dbId(userId)}::bigint RETURNING 1 AS deleted`
+            : db`DELETE FROM sessions WHERE "userId" = ${dbId(userId)}::bigint AND via = ${options.via} RETURNING 1 AS deleted`
+        ),
         (found) => found.length
       ),
 
@@ -291,13 +296,20 @@ export const make = (client: Client): UserStore["Service"] => {
           INSERT INTO authfx_revoked_tokens (jti, until) VALUES (${jti}, ${until})
           ON CONFLICT (jti) DO UPDATE SET until = GREATEST(authfx_revoked_tokens.until, EXCLUDED.until)`
       ).pipe(Effect.andThen(sweep)),
-    revokeUserTokens: (userId, issuedAtOrBefore, until) =>
+    revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
       rows((db) =>
-        db`
+        options?.via === undefined
+          ? db`
           INSERT INTO authfx_revoked_users (user_id, issued_before, until) VALUES (${userId}, ${issuedAtOrBefore}, ${until})
           ON CONFLICT (user_id) DO UPDATE SET
             issued_before = GREATEST(authfx_revoked_users.issued_before, EXCLUDED.issued_before),
             until = GREATEST(authfx_revoked_users.until, EXCLUDED.until)`
+          : db`
+          INSERT INTO authfx_revoked_user_providers (user_id, provider, issued_before, until)
+          VALUES (${userId}, ${options.via}, ${issuedAtOrBefore}, ${until})
+          ON CONFLICT (user_id, provider) DO UPDATE SET
+            issued_before = GREATEST(authfx_revoked_user_providers.issued_before, EXCLUDED.issued_before),
+            until = GREATEST(authfx_revoked_user_providers.until, EXCLUDED.until)`
       ).pipe(Effect.andThen(sweep)),
     isTokenRevoked: (token) =>
       Effect.flatMap(now, (at) =>
@@ -307,6 +319,11 @@ export const make = (client: Client): UserStore["Service"] => {
               OR EXISTS (
                 SELECT 1 FROM authfx_revoked_users
                 WHERE user_id = ${token.userId} AND until > ${at} AND issued_before >= ${token.issuedAt}
+              )
+              OR EXISTS (
+                SELECT 1 FROM authfx_revoked_user_providers
+                WHERE user_id = ${token.userId} AND provider = ${token.via} AND until > ${at}
+                  AND issued_before >= ${token.issuedAt}
               ) AS revoked`
         )).pipe(Effect.map((found) => found[0]?.["revoked"] === true))
   })

@@ -88,7 +88,7 @@ export const toAccount = (row: Row) =>
   })
 
 export const toSession = (row: Row) =>
-  decodeSession({ tokenHash: row["sessionToken"], userId: idText(row["userId"]), expires: row["expires"] })
+  decodeSession({ tokenHash: row["sessionToken"], userId: idText(row["userId"]), expires: row["expires"], via: row["via"] })
 
 export const toVerificationToken = (row: Row) =>
   decodeToken({ identifier: row["identifier"], tokenHash: row["token"], expires: row["expires"] })

@@ -53,7 +53,9 @@ export const make = Effect.gen(function*() {
       Effect.suspend(() =>
         ++writes % sweepEvery !== 0 ? db.query(write) : db.transaction((sql) => {
           write(sql)
-          for (const sweep of [statements.sweepTokens, statements.sweepJtis, statements.sweepUsers]) sql.run(sweep, { now })
+          for (const sweep of [statements.sweepTokens, statements.sweepJtis, statements.sweepUsers, statements.sweepUserVias]) {
+            sql.run(sweep, { now })
+          }
         })
       ).pipe(Effect.mapError(unavailable(operation))))
 
@@ -207,7 +209,8 @@ export const make = Effect.gen(function*() {
           sql.get(statements.upsertSession, {
             token_hash: session.tokenHash,
             user_id: session.userId,
-            expires: session.expires.getTime()
+            expires: session.expires.getTime(),
+            via: session.via
           }) ?? {}
         )
       ).pipe(Effect.mapError((failure) =>
@@ -228,8 +231,12 @@ export const make = Effect.gen(function*() {
       db.query((sql) => optionOf(sql.get(statements.deleteSession, { token_hash: tokenHash }), sessionOf)).pipe(
         Effect.mapError(unavailable("delete a session"))
       ),
-    deleteUserSessions: (userId) =>
-      db.query((sql) => sql.run(statements.deleteUserSessions, { user_id: userId })).pipe(
+    deleteUserSessions: (userId, options) =>
+      db.query((sql) =>
+        options?.via === undefined
+          ? sql.run(statements.deleteUserSessions, { user_id: userId })
+          : sql.run(statements.deleteUserSessionsVia, { user_id: userId, via: options.via })
+      ).pipe(
         Effect.mapError(unavailable("delete a user's sessions"))
       ),
 
@@ -251,13 +258,11 @@ export const make = Effect.gen(function*() {
       writeSweeping("revoke a token", (sql) => {
         sql.run(statements.revokeJti, { jti, until: until.getTime() })
       }),
-    revokeUserTokens: (userId, issuedAtOrBefore, until) =>
+    revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
       writeSweeping("revoke a user's tokens", (sql) => {
-        sql.run(statements.revokeUser, {
-          user_id: userId,
-          issued_at_or_before: issuedAtOrBefore.getTime(),
-          until: until.getTime()
-        })
+        const params = { user_id: userId, issued_at_or_before: issuedAtOrBefore.getTime(), until: until.getTime() }
+        if (options?.via === undefined) sql.run(statements.revokeUser, params)
+        else sql.run(statements.revokeUserVia, { ...params, via: options.via })
       }),
     isTokenRevoked: (token) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -266,6 +271,7 @@ export const make = Effect.gen(function*() {
             sql.get(statements.isRevoked, {
               jti: token.jti,
               user_id: token.userId,
+              via: token.via,
               issued_at: token.issuedAt.getTime(),
               now
             }) ?? {},

@@ -84,5 +84,20 @@ export const migrations: ReadonlyArray<string> = [
   ) STRICT;
   -- The contract's "exactly one current key per purpose", held by the database for every process.
   CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
+  `,
+  `
+  -- The provider a session was signed in with, so that unlinking it ends exactly the sessions it started.
+  -- NULL for sessions from before this column.
+  ALTER TABLE sessions ADD COLUMN via TEXT;
+
+  -- "Sign out the sessions of this provider": every JWT of the user with that via, issued at or before
+  -- issued_at_or_before, is revoked until then. No foreign key, as for revoked_user_tokens.
+  CREATE TABLE revoked_user_via_tokens (
+    user_id TEXT NOT NULL,
+    via TEXT NOT NULL,
+    issued_at_or_before INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (user_id, via)
+  ) STRICT;
   `
 ]

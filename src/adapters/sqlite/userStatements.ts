@@ -50,15 +50,16 @@ export const statements = {
     RETURNING ${accountColumns}`,
 
   // A token hash is SHA-256 of 256 random bits, so a conflict is a retried write: it replaces, as in memory.
-  upsertSession: `INSERT INTO sessions (${sessionColumns}) VALUES (:token_hash, :user_id, :expires)
-    ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires = excluded.expires
+  upsertSession: `INSERT INTO sessions (${sessionColumns}) VALUES (:token_hash, :user_id, :expires, :via)
+    ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires = excluded.expires, via = excluded.via
     RETURNING ${sessionColumns}`,
-  sessionAndUser: `SELECT s.token_hash, s.user_id, s.expires, u.id, u.name, u.email, u.email_verified, u.image
+  sessionAndUser: `SELECT s.token_hash, s.user_id, s.expires, s.via, u.id, u.name, u.email, u.email_verified, u.image
     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :token_hash`,
   updateSessionExpiry: `UPDATE sessions SET expires = :expires WHERE token_hash = :token_hash
     RETURNING ${sessionColumns}`,
   deleteSession: `DELETE FROM sessions WHERE token_hash = :token_hash RETURNING ${sessionColumns}`,
   deleteUserSessions: "DELETE FROM sessions WHERE user_id = :user_id",
+  deleteUserSessionsVia: "DELETE FROM sessions WHERE user_id = :user_id AND via = :via",
 
   upsertToken: `INSERT INTO verification_tokens (${tokenColumns}) VALUES (:identifier, :token_hash, :expires)
     ON CONFLICT (identifier, token_hash) DO UPDATE SET expires = excluded.expires`,
@@ -72,12 +73,20 @@ export const statements = {
     ON CONFLICT (user_id) DO UPDATE SET
       issued_at_or_before = max(issued_at_or_before, excluded.issued_at_or_before),
       until = max(until, excluded.until)`,
+  revokeUserVia: `INSERT INTO revoked_user_via_tokens (user_id, via, issued_at_or_before, until)
+    VALUES (:user_id, :via, :issued_at_or_before, :until)
+    ON CONFLICT (user_id, via) DO UPDATE SET
+      issued_at_or_before = max(issued_at_or_before, excluded.issued_at_or_before),
+      until = max(until, excluded.until)`,
   isRevoked: `SELECT
       EXISTS (SELECT 1 FROM revoked_token_ids WHERE jti = :jti AND until > :now)
       OR EXISTS (SELECT 1 FROM revoked_user_tokens
-        WHERE user_id = :user_id AND until > :now AND issued_at_or_before >= :issued_at) AS revoked`,
+        WHERE user_id = :user_id AND until > :now AND issued_at_or_before >= :issued_at)
+      OR EXISTS (SELECT 1 FROM revoked_user_via_tokens
+        WHERE user_id = :user_id AND via = :via AND until > :now AND issued_at_or_before >= :issued_at) AS revoked`,
 
   sweepTokens: "DELETE FROM verification_tokens WHERE expires <= :now",
   sweepJtis: "DELETE FROM revoked_token_ids WHERE until <= :now",
-  sweepUsers: "DELETE FROM revoked_user_tokens WHERE until <= :now"
+  sweepUsers: "DELETE FROM revoked_user_tokens WHERE until <= :now",
+  sweepUserVias: "DELETE FROM revoked_user_via_tokens WHERE until <= :now"
 } as const

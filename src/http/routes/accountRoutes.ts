@@ -11,6 +11,7 @@ import { currentUser } from "../currentUser.ts"
 import { NotSignedIn } from "../HttpError.ts"
 import { readBody } from "../requestBody.ts"
 import { sessionBinding } from "../sessionBinding.ts"
+import { sessionVia } from "../../domain/Session.ts"
 import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
 import { startOAuthRedirect } from "./signInRoutes.ts"
 
@@ -55,8 +56,11 @@ export const accountRoutes = (basePath: BasePath) =>
         const { provider } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         yield* requireCsrf(input, body.fields["csrfToken"])
-        const { user } = yield* signedInUser(input)
+        const { user, current } = yield* signedInUser(input)
         const removed = yield* unlinkProvider(user.id, (provider ?? "") as ProviderId)
-        return json({ unlinked: { provider: removed.provider, providerAccountId: removed.providerAccountId } })
+        // The unlink ended every session signed in with that account; this one too, if it was one of them.
+        const sessionEnded = current.read._tag === "Active" && sessionVia(current.read.session) === removed.provider
+        if (sessionEnded) input.jar.expireSession(input.names.session)
+        return json({ unlinked: { provider: removed.provider, providerAccountId: removed.providerAccountId }, sessionEnded })
       }))
   )

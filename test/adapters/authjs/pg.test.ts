@@ -70,13 +70,13 @@ describe("@auth/pg-adapter: what the database must add", () => {
         getUserByAccount: store.getUserByAccount(key),
         linkAccount: store.linkAccount(newAccount(userId)),
         getAccount: store.getAccount(key),
-        createSession: store.createSession({ tokenHash: "s", userId, expires: later }),
+        createSession: store.createSession({ tokenHash: "s", userId, expires: later, via: null }),
         consumeVerificationToken: store.consumeVerificationToken("a@example.com", "h"),
         // The ledger alone knows these: a user it has no accounts or sessions for, and revocations.
         listAccounts: store.listAccounts(userId),
         deleteUserSessions: store.deleteUserSessions(userId),
         revokeTokenId: store.revokeTokenId("jti", later),
-        isTokenRevoked: store.isTokenRevoked({ jti: "jti", userId, issuedAt: new Date() })
+        isTokenRevoked: store.isTokenRevoked({ jti: "jti", userId, issuedAt: new Date(), via: null })
       }
       for (const [name, operation] of Object.entries(operations)) outcomes[name] = outcomeOf(yield* Effect.exit(operation))
       expect(outcomes).toEqual({

@@ -70,7 +70,7 @@ describe("PostgresUserStore when backends are terminated", () => {
       const calls: ReadonlyArray<() => Effect.Effect<unknown, { readonly _tag: string }>> = [
         () => store.getUser(user.id),
         () => store.createSession(newSession(user.id, new Date(Date.now() + hour))),
-        () => store.isTokenRevoked({ jti: uuid(), userId: user.id, issuedAt: new Date() })
+        () => store.isTokenRevoked({ jti: uuid(), userId: user.id, issuedAt: new Date(), via: null })
       ]
       const load = Effect.forEach(Array.from({ length: 200 }, (_, i) => i), (i) => Effect.exit(calls[i % calls.length]!()), {
         concurrency: 10

@@ -60,7 +60,12 @@ export const newAccount = (userId: UserId, provider: ProviderId = github, fields
   ...fields
 })
 
-export const newSession = (userId: UserId, expires: Date): Session => ({ tokenHash: `sess-${uuid()}`, userId, expires })
+export const newSession = (userId: UserId, expires: Date, via: ProviderId | null = github): Session => ({
+  tokenHash: `sess-${uuid()}`,
+  userId,
+  expires,
+  via
+})
 
 const reveal = (value: Redacted.Redacted<string> | null): string | null => value === null ? null : Redacted.value(value)
 
@@ -91,7 +96,8 @@ export const userFields = (user: User) => ({
 export const sessionFields = (session: Session) => ({
   tokenHash: session.tokenHash,
   userId: session.userId,
-  expires: session.expires
+  expires: session.expires,
+  via: session.via
 })
 
 export const tokenFields = (token: VerificationToken) => ({

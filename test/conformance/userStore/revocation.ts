@@ -3,16 +3,30 @@ import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import type { UserId } from "../../../src/domain/User.ts"
 import { type TokenIdentity, UserStore } from "../../../src/ports/UserStore.ts"
-import { century, type ConformanceIt, createUser, day, hour, missingUserId, now, second, uuid } from "./fixtures.ts"
+import type { ProviderId } from "../../../src/domain/Account.ts"
+import {
+  century,
+  type ConformanceIt,
+  createUser,
+  day,
+  github,
+  google,
+  hour,
+  missingUserId,
+  now,
+  second,
+  uuid
+} from "./fixtures.ts"
 
 /** Registers the "revocation" block. */
 export const describeRevocation = (it: ConformanceIt): void => {
   describe("revocation", () => {
-    const identity = (userId: UserId, issuedAt: Date, jti: string = `jti-${uuid()}`): TokenIdentity => ({
-      jti,
-      userId,
-      issuedAt
-    })
+    const identity = (
+      userId: UserId,
+      issuedAt: Date,
+      jti: string = `jti-${uuid()}`,
+      via: ProviderId | null = null
+    ): TokenIdentity => ({ jti, userId, issuedAt, via })
 
     it.effect("a token id revoked until a future time is revoked; other ids are not", () =>
       Effect.gen(function*() {
@@ -48,6 +62,25 @@ export const describeRevocation = (it: ConformanceIt): void => {
         assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t))), true)
         assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t + second))), false)
         assert.strictEqual(yield* store.isTokenRevoked(identity(other.id, new Date(t - second))), false)
+        assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t - second), undefined, github)), true)
+      }))
+
+    it.effect("revokeUserTokens with via revokes only the user's tokens that carry that via", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const t = yield* now
+        const user = yield* createUser()
+        const other = yield* createUser()
+        yield* store.revokeUserTokens(user.id, new Date(t), new Date(t + century), { via: github })
+        assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t - second), undefined, github)), true)
+        assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t), undefined, github)), true)
+        assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t + second), undefined, github)), false)
+        assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t - second), undefined, google)), false)
+        assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t - second))), false)
+        assert.strictEqual(yield* store.isTokenRevoked(identity(other.id, new Date(t - second), undefined, github)), false)
+        // A later, user-wide revocation still covers every token of the user.
+        yield* store.revokeUserTokens(user.id, new Date(t), new Date(t + century))
+        assert.strictEqual(yield* store.isTokenRevoked(identity(user.id, new Date(t - second), undefined, google)), true)
       }))
   })
 }

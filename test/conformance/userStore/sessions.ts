@@ -10,6 +10,8 @@ import {
   createUser,
   day,
   expectNone,
+  github,
+  google,
   expectSome,
   hour,
   missingUserId,
@@ -97,6 +99,37 @@ export const describeSessions = (it: ConformanceIt): void => {
         assert.isTrue(Option.isSome(yield* store.getSessionAndUser(theirs.tokenHash)), "another user's session stays")
         assert.isTrue(Option.isSome(yield* store.getUser(user.id)), "the user stays")
         assert.strictEqual(yield* store.deleteUserSessions(user.id), 0)
+      }))
+
+    it.effect("a session keeps the provider it was signed in with (or none)", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const user = yield* createUser()
+        const expires = new Date((yield* now) + day)
+        for (const via of [google, null]) {
+          const session = newSession(user.id, expires, via)
+          expect(sessionFields(yield* store.createSession(session))).toEqual(session)
+          const found = expectSome(yield* store.getSessionAndUser(session.tokenHash), "the session")
+          expect(found.session.via).toEqual(via)
+        }
+      }))
+
+    it.effect("deleteUserSessions with via deletes only the user's sessions signed in with that provider", () =>
+      Effect.gen(function*() {
+        const store = yield* UserStore
+        const expires = new Date((yield* now) + day)
+        const user = yield* createUser()
+        const other = yield* createUser()
+        const viaGithub = yield* Effect.forEach([1, 2], () => store.createSession(newSession(user.id, expires, github)))
+        const viaGoogle = yield* store.createSession(newSession(user.id, expires, google))
+        const unknown = yield* store.createSession(newSession(user.id, expires, null))
+        const theirs = yield* store.createSession(newSession(other.id, expires, github))
+        assert.strictEqual(yield* store.deleteUserSessions(user.id, { via: github }), 2)
+        for (const session of viaGithub) expectNone(yield* store.getSessionAndUser(session.tokenHash), "deleted session")
+        for (const kept of [viaGoogle, unknown, theirs]) {
+          assert.isTrue(Option.isSome(yield* store.getSessionAndUser(kept.tokenHash)), "a session of another provider or user stays")
+        }
+        assert.strictEqual(yield* store.deleteUserSessions(user.id, { via: github }), 0)
       }))
   })
 }

@@ -68,7 +68,7 @@ export const describeUnavailable = (
           consumeVerificationToken: store.consumeVerificationToken(newEmail(), `hash-${uuid()}`),
           revokeTokenId: store.revokeTokenId(`jti-${uuid()}`, new Date(t + hour)),
           revokeUserTokens: store.revokeUserTokens(userId, new Date(t), new Date(t + hour)),
-          isTokenRevoked: store.isTokenRevoked({ jti: `jti-${uuid()}`, userId, issuedAt: new Date(t) })
+          isTokenRevoked: store.isTokenRevoked({ jti: `jti-${uuid()}`, userId, issuedAt: new Date(t), via: null })
         }
         const outcomes: Record<string, string> = {}
         for (const [operation, effect] of Object.entries(operations)) {

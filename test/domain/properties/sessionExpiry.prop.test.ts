@@ -6,7 +6,7 @@ import type { SessionStrategy } from "../../../src/domain/AuthConfig.ts"
 import { credentialOf } from "../../../src/domain/Session.ts"
 import { issueSession, readSession } from "../../../src/domain/sessionLifecycle.ts"
 import { UserStore } from "../../../src/ports/UserStore.ts"
-import { runCase } from "../../support/memoryHarness.ts"
+import { emailProvider, runCase } from "../../support/memoryHarness.ts"
 
 
 const scenario = fc.record({
@@ -28,7 +28,7 @@ const followBrowser = (input: typeof scenario extends fc.Arbitrary<infer A> ? A 
     Effect.gen(function*() {
       const store = yield* UserStore
       const user = yield* store.createUser({ name: "p", email: null, emailVerified: null, image: null })
-      let issued = yield* issueSession(user, { account: null, profile: null, isNewUser: false })
+      let issued = yield* issueSession(user, { account: null, profile: null, isNewUser: false, via: emailProvider })
       let expires = issued.expires.getTime()
       for (const wait of input.waits) {
         yield* TestClock.adjust(Math.floor(wait * input.maxAge * 1000))

@@ -95,7 +95,7 @@ describe("unlinking the IdP: POST /auth/unlink/idp", () => {
 
     const unlinked = await hal.post("/auth/unlink/idp", { csrfToken: await hal.csrfToken() })
     expect(unlinked.status).toBe(200)
-    expect(await unlinked.json()).toEqual({ unlinked: { provider: "idp", providerAccountId: "hal-at-idp" } })
+    expect(await unlinked.json()).toEqual({ unlinked: { provider: "idp", providerAccountId: "hal-at-idp" }, sessionEnded: false })
     expect(await t.account("hal-at-idp")).toBeUndefined()
     expect((await t.accounts(hal)).body).not.toEqual(expect.arrayContaining([listed("idp", "hal-at-idp")]))
     // RFC 7009 at the provider: the refresh token, and with it the grant's access token, are dead.

@@ -169,7 +169,7 @@ describe("POST /auth/unlink/:provider", () => {
 
     const unlinked = await b.post("/auth/unlink/github", { csrfToken: await b.csrfToken() })
     expect(unlinked.status).toBe(200)
-    expect(await unlinked.json()).toStrictEqual({ unlinked: { provider: "github", providerAccountId: "gh-ada" } })
+    expect(await unlinked.json()).toStrictEqual({ unlinked: { provider: "github", providerAccountId: "gh-ada" }, sessionEnded: false })
     expect(await accountsOf(b)).toStrictEqual([credentialsAccount])
     // The GitHub account no longer leads to Ada: signing in with it makes a new user.
     const other = t.browser()

@@ -58,14 +58,17 @@ const world = async (b: Browser) => {
   }
 }
 
-/** Signs `b` in with github, then links google to the same user, so github can be unlinked. */
+/**
+ * Signs `b` in with google, then links github to the same user, so github can be unlinked (and the session,
+ * signed in with google, outlives the unlink).
+ */
 const githubAndGoogle = async (b: Browser) => {
   const id = nextId()
-  await t.oauthSignIn(b, "github", profile(`gh-${id}`, `${id}@example.com`, true))
-  const start = await b.post("/auth/link/google", { csrfToken: await b.csrfToken() })
+  await t.oauthSignIn(b, "google", profile(`go-${id}`, `${id}@example.com`, true))
+  const start = await b.post("/auth/link/github", { csrfToken: await b.csrfToken() })
   expect(start.status).toBe(302)
-  const params = await t.approve(start.headers.get("location")!, profile(`go-${id}`, `${id}@example.com`, true))
-  await b.get(`/auth/callback/google?${new URLSearchParams(params)}`)
+  const params = await t.approve(start.headers.get("location")!, profile(`gh-${id}`, `${id}@example.com`, true))
+  await b.get(`/auth/callback/github?${new URLSearchParams(params)}`)
   const accounts = (await (await b.get("/auth/accounts")).json()) as ReadonlyArray<{ readonly provider: string }>
   expect(accounts.map((a) => a.provider).sort()).toEqual(["github", "google"])
 }
