@@ -12,7 +12,8 @@ import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts
 import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
 import { authRoutes } from "../http/authRoutes.ts"
-import { type AuthHttpOptions, HttpOptions, resolveHttpOptions } from "../http/HttpOptions.ts"
+import { resolveAppHttpOptions } from "../http/emailLinkBase.ts"
+import { type AuthHttpOptions, HttpOptions } from "../http/HttpOptions.ts"
 import { makeSessionFastPath } from "../http/sessionFastPath.ts"
 import { VerifiedTokens } from "../http/VerifiedTokens.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
@@ -77,7 +78,8 @@ export const authAppLayer = (options: AuthfxOptions) => {
   const codec = JoseTokenCodec.layer(
     options.authjsSecrets === undefined ? {} : { authjs: { secrets: secrets(options.authjsSecrets) } }
   )
-  return Layer.mergeAll(VerifiedTokens.layer, HttpOptions.layer(options.http)).pipe(
+  const http = Layer.effect(HttpOptions, resolveAppHttpOptions(options.http, domainOptions.providers))
+  return Layer.mergeAll(VerifiedTokens.layer, http).pipe(
     Layer.provideMerge(codec),
     Layer.provideMerge(coreLayer(domainOptions)),
     Layer.provideMerge(ports)
@@ -112,7 +114,7 @@ export interface AuthfxApp {
  * `getSession`, all on the same services (one user store, one token cache).
  */
 export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => {
-  const http = await Effect.runPromise(resolveHttpOptions(options.http))
+  const http = await Effect.runPromise(resolveAppHttpOptions(options.http, options.providers ?? []))
   const scope = Effect.runSync(Scope.make())
   const built = await Effect.runPromise(
     Effect.gen(function*() {
