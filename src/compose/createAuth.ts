@@ -51,15 +51,9 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
 const secrets = (value: Secret | ReadonlyArray<Secret>) =>
   (Array.isArray(value) ? value : [value]).map((s: Secret) => (typeof s === "string" ? Redacted.make(s) : s))
 
-// Plain http is accepted only for an issuer on this machine (a development or test IdP).
-const loopbackOnly = (providers: ReadonlyArray<OAuthProviderOptions>) =>
-  providers.every((p) => p.issuer === undefined || p.issuer.startsWith("https:") ||
-    /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(p.issuer))
-
+// Whether a provider may be spoken to over plain http is the adapter's decision, per provider.
 const defaultProviderClient = (oauth: ReadonlyArray<OAuthProviderOptions>) =>
-  oauth.length === 0
-    ? MemoryProviderClient.layer([])
-    : OpenIdProviderClient.layer(oauth, { allowInsecureRequests: loopbackOnly(oauth) })
+  oauth.length === 0 ? MemoryProviderClient.layer([]) : OpenIdProviderClient.layer(oauth)
 
 /** Every service the routes need, over the chosen adapters. Build it once: it holds the stores. */
 export const authAppLayer = (options: AuthfxOptions) => {
