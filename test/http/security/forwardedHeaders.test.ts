@@ -2,7 +2,7 @@ import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { HttpRouter } from "effect/http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { createServer } from "node:http"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { authHttpApp } from "../../../src/compose/authHttpApp.ts"
 import { createAuth } from "../../../src/compose/createAuth.ts"
 import { resolveHttpOptions } from "../../../src/http/HttpOptions.ts"
@@ -16,19 +16,20 @@ import { profile, testProviders } from "../../support/memoryHarness.ts"
  * Links that go into e-mail never come from these headers at all, only from the configured URL.
  */
 
-type Auth = Awaited<ReturnType<typeof startAuth>>
-const started: Array<Auth> = []
-const start = async (overrides: Parameters<typeof startAuth>[0]) => {
-  const auth = await startAuth(overrides)
-  started.push(auth)
-  return auth
-}
-afterAll(async () => {
-  for (const auth of started) await auth.auth.dispose()
-})
-
 /** Without an e-mail provider, trustHost without a URL is allowed: no link ever goes into a mail. */
 const noEmail = testProviders.filter((provider) => provider.type !== "email")
+
+let oneProxy: Awaited<ReturnType<typeof startAuth>>
+let twoProxies: typeof oneProxy
+let configured: typeof oneProxy
+beforeAll(async () => {
+  oneProxy = await startAuth({ providers: noEmail, http: { trustHost: true } })
+  twoProxies = await startAuth({ providers: noEmail, http: { trustHost: true, trustedProxies: 2 } })
+  configured = await startAuth({ http: { url: "https://app.example.com/auth", trustHost: true } })
+})
+afterAll(async () => {
+  await Promise.all([oneProxy, twoProxies, configured].map((started) => started?.auth.dispose()))
+})
 
 let serial = 0
 const unique = () => `proxy-${++serial}`
@@ -44,7 +45,7 @@ describe("the proxy chain is read from the right (trustHost, no url)", () => {
   const spoofed = { "x-forwarded-host": "evil.example, app.example.com", "x-forwarded-proto": "http, https" }
 
   it("the OAuth redirect_uri and the redirect after the callback use the entry our proxy added", async () => {
-    const t = await start({ providers: noEmail, http: { trustHost: true } })
+    const t = oneProxy
     const b = behind(t.browser(), spoofed, "https://app.example.com")
     const started = await b.post("/auth/signin/github", { csrfToken: await b.csrfToken(), callbackUrl: "/after" })
     expect(started.status).toBe(302)
@@ -59,7 +60,7 @@ describe("the proxy chain is read from the right (trustHost, no url)", () => {
   })
 
   it("a credentials sign-in redirects to the trusted origin, and a POST naming the spoofed origin is refused", async () => {
-    const t = await start({ providers: noEmail, http: { trustHost: true } })
+    const t = oneProxy
     const b = behind(t.browser(), spoofed, "https://app.example.com")
     const csrfToken = await b.csrfToken()
     const signedIn = await b.post("/auth/callback/credentials", { csrfToken, username: "ada", password: "correct horse", callbackUrl: "/dashboard" })
@@ -78,7 +79,7 @@ describe("the proxy chain is read from the right (trustHost, no url)", () => {
   })
 
   it("trustedProxies: 2 takes the second entry from the right; a shorter header, its leftmost", async () => {
-    const t = await start({ providers: noEmail, http: { trustHost: true, trustedProxies: 2 } })
+    const t = twoProxies
     const two = behind(
       t.browser(),
       { "x-forwarded-host": "evil.example, app.example.com, internal.lan:8080", "x-forwarded-proto": "http, https, http" },
@@ -96,7 +97,7 @@ describe("the proxy chain is read from the right (trustHost, no url)", () => {
   })
 
   it("an empty entry where our proxy's should be is a bad request, not a fall back to a client-sent entry", async () => {
-    const t = await start({ providers: noEmail, http: { trustHost: true } })
+    const t = oneProxy
     const response = await t.browser().get("/auth/csrf", { "x-forwarded-host": "evil.example, " })
     expect(response.status).toBe(400)
   })
@@ -120,7 +121,7 @@ describe("http.trustedProxies", () => {
 
 describe("links that go into e-mail are built from the configured URL", () => {
   it("POST /signin/email behind a proxy chain naming evil.example mails a link to AUTH_URL's origin", async () => {
-    const t = await start({ http: { url: "https://app.example.com/auth", trustHost: true } })
+    const t = configured
     const b = behind(t.browser(), { "x-forwarded-host": "evil.example, app.example.com", "x-forwarded-proto": "https" }, "https://app.example.com")
     const to = `${unique()}@example.com`
     const sent = await b.post("/auth/signin/email", { csrfToken: await b.csrfToken(), email: to, callbackUrl: "/inbox" })
