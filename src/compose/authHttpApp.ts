@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { authRoutes } from "../http/authRoutes.ts"
-import { resolveHttpOptions } from "../http/HttpOptions.ts"
+import { resolveAppHttpOptions } from "../http/emailLinkBase.ts"
 import { type AuthfxOptions, authAppLayer } from "./createAuth.ts"
 
 /**
@@ -12,6 +12,6 @@ export const authHttpApp = (options: AuthfxOptions) =>
   Layer.unwrap(
     // Route handlers look their services up per request: the services are built once with the server and
     // provided to each request (Layer.provide would only give them to building the routes).
-    Effect.map(resolveHttpOptions(options.http), (http) =>
+    Effect.map(resolveAppHttpOptions(options.http, options.providers ?? []), (http) =>
       authRoutes(http.basePath).pipe(HttpRouter.provideRequest(authAppLayer(options))))
   )

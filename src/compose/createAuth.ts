@@ -12,7 +12,8 @@ import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts
 import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
 import { authRoutes } from "../http/authRoutes.ts"
-import { type AuthHttpOptions, HttpOptions, resolveHttpOptions } from "../http/HttpOptions.ts"
+import { resolveAppHttpOptions } from "../http/emailLinkBase.ts"
+import { type AuthHttpOptions, HttpOptions } from "../http/HttpOptions.ts"
 import { makeSessionFastPath } from "../http/sessionFastPath.ts"
 import { VerifiedTokens } from "../http/VerifiedTokens.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
@@ -50,15 +51,9 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
 const secrets = (value: Secret | ReadonlyArray<Secret>) =>
   (Array.isArray(value) ? value : [value]).map((s: Secret) => (typeof s === "string" ? Redacted.make(s) : s))
 
-// Plain http is accepted only for an issuer on this machine (a development or test IdP).
-const loopbackOnly = (providers: ReadonlyArray<OAuthProviderOptions>) =>
-  providers.every((p) => p.issuer === undefined || p.issuer.startsWith("https:") ||
-    /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(p.issuer))
-
+// Whether a provider may be spoken to over plain http is the adapter's decision, per provider.
 const defaultProviderClient = (oauth: ReadonlyArray<OAuthProviderOptions>) =>
-  oauth.length === 0
-    ? MemoryProviderClient.layer([])
-    : OpenIdProviderClient.layer(oauth, { allowInsecureRequests: loopbackOnly(oauth) })
+  oauth.length === 0 ? MemoryProviderClient.layer([]) : OpenIdProviderClient.layer(oauth)
 
 /** Every service the routes need, over the chosen adapters. Build it once: it holds the stores. */
 export const authAppLayer = (options: AuthfxOptions) => {
@@ -77,7 +72,8 @@ export const authAppLayer = (options: AuthfxOptions) => {
   const codec = JoseTokenCodec.layer(
     options.authjsSecrets === undefined ? {} : { authjs: { secrets: secrets(options.authjsSecrets) } }
   )
-  return Layer.mergeAll(VerifiedTokens.layer, HttpOptions.layer(options.http)).pipe(
+  const http = Layer.effect(HttpOptions, resolveAppHttpOptions(options.http, domainOptions.providers))
+  return Layer.mergeAll(VerifiedTokens.layer, http).pipe(
     Layer.provideMerge(codec),
     Layer.provideMerge(coreLayer(domainOptions)),
     Layer.provideMerge(ports)
@@ -112,7 +108,7 @@ export interface AuthfxApp {
  * `getSession`, all on the same services (one user store, one token cache).
  */
 export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => {
-  const http = await Effect.runPromise(resolveHttpOptions(options.http))
+  const http = await Effect.runPromise(resolveAppHttpOptions(options.http, options.providers ?? []))
   const scope = Effect.runSync(Scope.make())
   const built = await Effect.runPromise(
     Effect.gen(function*() {

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Schema } from "effect"
 import type { Theme } from "./pages/Theme.ts"
 
 export interface AuthHttpOptions {
@@ -8,6 +8,12 @@ export interface AuthHttpOptions {
   readonly url?: string
   /** Trust Host / X-Forwarded-Host / X-Forwarded-Proto for the public origin (AUTH_TRUST_HOST). */
   readonly trustHost?: boolean
+  /**
+   * How many reverse proxies of ours stand in front of authfx, each appending to X-Forwarded-*: the entry
+   * counted this many from the right is the one our outermost proxy added (see forwardedChain.ts). A whole
+   * number of at least 1; default 1 with `trustHost`.
+   */
+  readonly trustedProxies?: number
   readonly cookies?: {
     /** Cookie names are `<prefix>.session-token` …; "authjs" keeps Auth.js's names, so its sessions carry over. */
     readonly prefix?: string
@@ -31,6 +37,8 @@ export interface ResolvedHttpOptions {
   readonly basePath: "" | `/${string}`
   readonly url: URL | null
   readonly trustHost: boolean
+  /** 0 when no proxy is declared (no `trustHost`, no `trustedProxies`): no forwarded header is read then. */
+  readonly trustedProxies: number
   readonly cookiePrefix: string
   readonly cookieDomain: string | null
   readonly secureCookies: boolean | null
@@ -71,10 +79,17 @@ export const resolveHttpOptions = Effect.fnUntraced(function*(options: AuthHttpO
       message: "set url (AUTH_URL, e.g. https://example.com/auth) or trustHost (AUTH_TRUST_HOST=true behind a proxy you control)"
     })
   }
+  const trustedProxies = options.trustedProxies ?? (trustHost ? 1 : 0)
+  if (options.trustedProxies !== undefined && !(Number.isSafeInteger(trustedProxies) && trustedProxies >= 1)) {
+    return yield* new HttpOptionsInvalid({
+      message: "trustedProxies must be a whole number of at least 1: the reverse proxies in front of authfx that append to X-Forwarded-*"
+    })
+  }
   const resolved: ResolvedHttpOptions = {
     basePath: basePath === "/" ? "" : (basePath as `/${string}`),
     url,
     trustHost,
+    trustedProxies,
     cookiePrefix: prefix,
     cookieDomain: options.cookies?.domain ?? null,
     secureCookies: options.cookies?.secure ?? null,
@@ -85,7 +100,5 @@ export const resolveHttpOptions = Effect.fnUntraced(function*(options: AuthHttpO
   return resolved
 })
 
-export class HttpOptions extends Context.Service<HttpOptions, ResolvedHttpOptions>()("authfx/http/HttpOptions") {
-  static readonly layer = (options: AuthHttpOptions): Layer.Layer<HttpOptions, HttpOptionsInvalid> =>
-    Layer.effect(HttpOptions, resolveHttpOptions(options))
-}
+/** The resolved options; its layer is built from resolveAppHttpOptions (emailLinkBase.ts), which checks them against the providers. */
+export class HttpOptions extends Context.Service<HttpOptions, ResolvedHttpOptions>()("authfx/http/HttpOptions") {}

@@ -1,4 +1,5 @@
 import type { HttpServerRequest } from "effect/http"
+import { forwardedEntry } from "./forwardedChain.ts"
 import type { ResolvedHttpOptions } from "./HttpOptions.ts"
 
 /** What every handler needs to know about where it is answering: computed once per request. */
@@ -13,8 +14,6 @@ export interface RequestContext {
   readonly url: URL
 }
 
-const firstHeader = (value: string | undefined): string | undefined => value?.split(",")[0]?.trim()
-
 // Host header values we accept: a hostname or bracketed IPv6, optional port. Anything else (paths,
 // credentials, spaces) is an attack on the links we build, not a host.
 const hostPattern = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
@@ -28,9 +27,12 @@ export const requestContext = (request: HttpServerRequest.HttpServerRequest, opt
     const headers = request.headers
     // A web Request without a Host header still carries its URL (originalUrl is absolute there).
     const fromUrl = URL.canParse(request.originalUrl) ? new URL(request.originalUrl).host : undefined
-    const host = firstHeader(headers["x-forwarded-host"]) ?? firstHeader(headers["host"]) ?? fromUrl
+    // Behind proxies that append, the leftmost entries are the client's: take the one our proxy added. An
+    // empty or malformed entry there refuses the request rather than falling back to another entry.
+    const forwarded = (name: string) => forwardedEntry(headers[name], options.trustedProxies)
+    const host = forwarded("x-forwarded-host") ?? headers["host"]?.trim() ?? fromUrl
     if (host === undefined || !hostPattern.test(host)) return null
-    const forwardedProto = firstHeader(headers["x-forwarded-proto"])
+    const forwardedProto = forwarded("x-forwarded-proto")?.toLowerCase()
     const proto = forwardedProto === "https" || forwardedProto === "http"
       ? forwardedProto
       : request.protocol ?? (request.originalUrl.startsWith("https:") ? "https" : "http")

@@ -85,7 +85,7 @@ const emailProvider: ProviderConfig = {
 const notingProviderClient = (idps: ReadonlyArray<OAuthProviderOptions>, failures: Array<CallbackFailure>) =>
   Layer.effect(
     ProviderClient,
-    Effect.map(OpenIdProviderClient.make(idps, { allowInsecureRequests: true }), (real) =>
+    Effect.map(OpenIdProviderClient.make(idps), (real) =>
       ProviderClient.of({
         ...real,
         callback: (provider, input) =>

@@ -1,4 +1,5 @@
 import * as client from "openid-client"
+import { InsecureRequestRefused } from "./insecureRequests.ts"
 
 /**
  * What went wrong in a call to openid-client, reduced to the facts the port's errors are chosen by.
@@ -13,7 +14,8 @@ export type Failure =
   /** RFC 6750 §3 WWW-Authenticate challenge: the credentials (client or access token) were refused. */
   | { readonly _tag: "Challenge"; readonly status: number }
   | { readonly _tag: "IdToken"; readonly claim: string | undefined }
-  | { readonly _tag: "Insecure" }
+  /** A plain-http request refused: by openid-client (`reason` undefined) or by insecureRequests.ts. */
+  | { readonly _tag: "Insecure"; readonly reason: string | undefined }
   | { readonly _tag: "Invalid"; readonly reason: string }
 
 /** RFC 6749 error codes are printable ASCII; anything else is not worth repeating in a log. */
@@ -67,7 +69,7 @@ const fromClientError = (error: client.ClientError): Failure => {
       return { _tag: "Timeout" }
     case "OAUTH_HTTP_REQUEST_FORBIDDEN":
     case "OAUTH_REQUEST_PROTOCOL_FORBIDDEN":
-      return { _tag: "Insecure" }
+      return { _tag: "Insecure", reason: undefined }
     case "OAUTH_RESPONSE_IS_NOT_CONFORM": {
       const status = statusOf(inner) ?? 0
       return unavailableStatus(status)
@@ -103,7 +105,11 @@ const fromClientError = (error: client.ClientError): Failure => {
 }
 
 export const failureOf = (error: unknown): Failure => {
-  for (const cause of causes(error)) if (isAbort(cause)) return { _tag: "Timeout" }
+  for (const cause of causes(error)) {
+    if (isAbort(cause)) return { _tag: "Timeout" }
+    // Thrown by us, inside openid-client's fetch or after discovery; its message names no secret.
+    if (cause instanceof InsecureRequestRefused) return { _tag: "Insecure", reason: cause.message }
+  }
   if (error instanceof client.ResponseBodyError) {
     return unavailableStatus(error.status) || error.error === "server_error" || error.error === "temporarily_unavailable"
       ? { _tag: "ServerError", status: error.status }
@@ -141,7 +147,7 @@ export const describeFailure = (failure: Failure, timeoutMillis: number): string
     case "IdToken":
       return `the ID token failed its checks${failure.claim === undefined ? "" : ` ("${failure.claim}")`}`
     case "Insecure":
-      return "the provider's URL is not https: (allowInsecureRequests is for tests only)"
+      return failure.reason ?? "the provider's URL is not https (plain http only when all its endpoints are on this machine or https)"
     case "Invalid":
       return failure.reason
   }

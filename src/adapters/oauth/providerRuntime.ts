@@ -2,14 +2,17 @@ import { Effect, Redacted } from "effect"
 import * as client from "openid-client"
 import type { ProviderUnavailable } from "../../ports/ProviderClient.ts"
 import { boundedFetch } from "./boundedFetch.ts"
+import { decideInsecureRequests, InsecureRequestRefused, metadataEndpoints, refusePlainHttp } from "./insecureRequests.ts"
 import { unavailableError } from "./portErrors.ts"
 import type { ResolvedProvider } from "./resolveOptions.ts"
 
+/**
+ * Plain http is not an option here: each provider gets it exactly when all its endpoints are https or on
+ * this machine (insecureRequests.ts), and never for a request to another machine.
+ */
 export interface TransportOptions {
   /** Every request to every provider goes through it (default: the global fetch). */
   readonly fetch?: typeof fetch
-  /** Lets openid-client talk to http:// providers. For tests against a provider on 127.0.0.1 only. */
-  readonly allowInsecureRequests?: boolean
 }
 
 /** One configured provider at run time: its options and its openid-client Configuration, once there is one. */
@@ -34,12 +37,11 @@ export const makeRuntime = (
   clientAuth: client.ClientAuth,
   transport: TransportOptions
 ): ProviderRuntime => {
-  const customFetch = boundedFetch(
+  const customFetch = refusePlainHttp(boundedFetch(
     transport.fetch ?? globalThis.fetch,
     resolved.timeoutMillis,
     resolved.options.conformTokenResponse
-  )
-  const insecure = transport.allowInsecureRequests === true
+  ))
   const timeoutSeconds = resolved.timeoutMillis / 1000
   const metadata = clientMetadata(resolved)
   const { server } = resolved
@@ -53,12 +55,22 @@ export const makeRuntime = (
 
   const create = async (): Promise<client.Configuration> => {
     if (server._tag === "Discovery") {
-      return client.discovery(server.issuer, resolved.options.clientId, metadata, clientAuth, {
+      // resolveOptions refused an issuer at plain http elsewhere; a loopback one needs plain http to be asked.
+      const loopbackIssuer = decideInsecureRequests({ issuer: server.issuer })._tag === "LoopbackHttp"
+      const configuration = await client.discovery(server.issuer, resolved.options.clientId, metadata, clientAuth, {
         [client.customFetch]: customFetch,
         timeout: timeoutSeconds,
         algorithm: resolved.options.type === "oidc" ? "oidc" : "oauth2",
-        execute: insecure ? [client.allowInsecureRequests, checkSignatures] : [checkSignatures]
+        execute: loopbackIssuer ? [client.allowInsecureRequests, checkSignatures] : [checkSignatures]
       })
+      // The document names the endpoints the secrets go to: held to the rule before any of them is asked.
+      const decision = decideInsecureRequests({
+        issuer: server.issuer,
+        ...metadataEndpoints(configuration.serverMetadata() as Readonly<Record<string, unknown>>)
+      })
+      if (decision._tag === "Refused") throw new InsecureRequestRefused(`the discovered ${decision.message}`)
+      if (decision._tag === "LoopbackHttp") client.allowInsecureRequests(configuration)
+      return configuration
     }
     const { endpoints } = server
     const configuration = new client.Configuration(
@@ -77,7 +89,8 @@ export const makeRuntime = (
     )
     configuration[client.customFetch] = customFetch
     configuration.timeout = timeoutSeconds
-    if (insecure) client.allowInsecureRequests(configuration)
+    // resolveOptions refused plain http elsewhere: what is left is https, or loopback http that needs this.
+    if (decideInsecureRequests({ ...endpoints })._tag === "LoopbackHttp") client.allowInsecureRequests(configuration)
     checkSignatures(configuration)
     return configuration
   }

@@ -1,5 +1,6 @@
 import { Result, Schema } from "effect"
 import { ProviderId } from "../../domain/Account.ts"
+import { decideInsecureRequests } from "./insecureRequests.ts"
 import { defaultProfile } from "./profileClaims.ts"
 import type {
   ClientAuthMethod,
@@ -90,10 +91,16 @@ export const resolveOptions = (
     if (clientAuth === "private_key_jwt" && options.issuer === undefined) {
       return invalid("private_key_jwt without discovery needs the issuer, the audience of its assertions")
     }
+    // Plain http to another machine is refused here, before any request; the issuer is not requested then.
+    const transport = decideInsecureRequests({ authorization, token, userinfo, revocation, jwks })
+    if (transport._tag === "Refused") return invalid(`endpoints.${transport.message}`)
     server = { _tag: "Static", issuer: options.issuer, endpoints: options.endpoints }
   } else if (options.issuer !== undefined) {
     const issuer = httpUrl(options.issuer)
     if (issuer === undefined || issuer.search !== "") return invalid("issuer is not an http(s) URL without a query")
+    // The discovered endpoints are held to the same rule when the document arrives (providerRuntime.ts).
+    const transport = decideInsecureRequests({ issuer })
+    if (transport._tag === "Refused") return invalid(transport.message)
     server = { _tag: "Discovery", issuer }
   } else {
     return invalid("either issuer (for discovery) or endpoints is needed")

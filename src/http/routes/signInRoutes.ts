@@ -5,6 +5,7 @@ import { startOAuthSignIn } from "../../domain/oauthSignIn.ts"
 import { htmlPage, redirect } from "../authResponse.ts"
 import { callbackTarget } from "../callbackTarget.ts"
 import { issueCsrfToken, requireCsrf } from "../csrfGuard.ts"
+import { emailLinkBase } from "../emailLinkBase.ts"
 import { type OAuthIntent, sealOAuthFlow } from "../oauthChecksCookie.ts"
 import { signInPage } from "../pages/signInPage.ts"
 import { readBody } from "../requestBody.ts"
@@ -81,12 +82,15 @@ export const signInRoutes = (basePath: BasePath) =>
           case "oidc":
             return yield* startOAuthRedirect(input, provider.id, callbackUrl, { _tag: "SignIn" })
           case "email": {
+            // The link and the host named in the mail come from the configured URL, never from the request.
+            const base = emailLinkBase(input.options)
+            if (base === null) return yield* Effect.die("an e-mail provider without a configured URL passed the start-up check")
             yield* requestEmailSignIn({
               provider: provider.id,
               email: body.fields["email"] ?? "",
-              host: input.context.url.host,
+              host: base.host,
               link: (token, identifier) => {
-                const link = new URL(`${input.context.apiUrl}/callback/${provider.id}`)
+                const link = new URL(`${base.apiUrl}/callback/${provider.id}`)
                 link.searchParams.set("callbackUrl", callbackUrl)
                 link.searchParams.set("token", Redacted.value(token))
                 link.searchParams.set("email", identifier)

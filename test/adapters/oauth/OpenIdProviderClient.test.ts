@@ -70,7 +70,7 @@ const basic = (overrides: Partial<OAuthProviderOptions> = {}): OAuthProviderOpti
 
 const clientOf = (
   providers: ReadonlyArray<OAuthProviderOptions>,
-  transport: OpenIdProviderClient.LayerOptions = { allowInsecureRequests: true }
+  transport: OpenIdProviderClient.LayerOptions = {}
 ) => OpenIdProviderClient.make(providers, transport)
 
 /** authorize, then the person at the provider (approves by default), then the callback's parameters. */
@@ -299,7 +299,7 @@ describe("OpenIdProviderClient against oidc-provider", () => {
           calls++
           return fetch(input, init)
         }
-        const client = yield* clientOf([basic()], { allowInsecureRequests: true, fetch: countingFetch })
+        const client = yield* clientOf([basic()], { fetch: countingFetch })
         const before = peer.hits("/.well-known/openid-configuration")
         yield* Effect.all(Array.from({ length: 8 }, () => client.authorize(idp, { redirectUri })), { concurrency: "unbounded" })
         expect(peer.hits("/.well-known/openid-configuration")).toBe(before + 1)
@@ -643,11 +643,13 @@ describe("OpenIdProviderClient against oidc-provider", () => {
         }
       }))
 
-    it.live("an http issuer without allowInsecureRequests is refused", () =>
+    it.live("a loopback http issuer needs no flag; the same issuer at an address elsewhere is refused before any request", () =>
       Effect.gen(function*() {
-        const client = yield* clientOf([basic()], { allowInsecureRequests: false })
-        const error = yield* Effect.flip(client.authorize(idp, { redirectUri }))
-        expect(expectTag(error, "ProviderUnavailable").message).toContain("https")
+        // The peer is on 127.0.0.1 over plain http, allowed without any flag (every endpoint is loopback);
+        // named by a non-loopback address, the same provider is refused when the client is made.
+        const refused = yield* Effect.flip(clientOf([basic({ issuer: peer.issuer.replace("127.0.0.1", "198.51.100.7") })]))
+        expect(expectTag(refused, "InvalidProviderOptions").message).toContain("issuer (http://198.51.100.7")
+        expect((yield* signedIn(yield* clientOf([basic()]))).accessToken).not.toBeNull()
       }))
   })
 })

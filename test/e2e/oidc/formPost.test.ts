@@ -46,7 +46,7 @@ beforeAll(async () => {
     secret: oidcTestSecret,
     http: { url: `${site}/auth` },
     providers: [providerConfig(idp)],
-    providerClient: OpenIdProviderClient.layer([idp], { allowInsecureRequests: true })
+    providerClient: OpenIdProviderClient.layer([idp])
   })
 })
 afterAll(async () => {

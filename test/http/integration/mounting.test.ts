@@ -99,7 +99,8 @@ describe("(a) node:http — http.createServer(auth.listener)", () => {
   beforeAll(async () => {
     // The listener is all the server does. With trustHost the origin comes from the Host header the
     // client sent (127.0.0.1:<port>), so the server need not be listening before authfx is built.
-    auth = await createAuth({ ...base, http: { trustHost: true } })
+    // No e-mail provider here: its links need a configured URL, which trustHost alone does not give.
+    auth = await createAuth({ ...base, providers: testProviders.filter((p) => p.type !== "email"), http: { trustHost: true } })
     server = await listen(createServer(auth.listener))
     // A plain node:http application server beside it that only asks getSession, the way the demo does.
     app = await listen(createServer((req: IncomingMessage, res: ServerResponse) => {
