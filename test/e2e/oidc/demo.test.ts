@@ -152,39 +152,15 @@ describe.each(["jwt", "database"] as const)("the demo with OIDC_ISSUER, SESSION_
   let origin: string
 
   beforeAll(async () => {
-    const port = await freePort()
-    origin = `http://127.0.0.1:${port}`
-    const clientId = `authfx-demo-${strategy}`
-    peer.addClient({ clientId, clientSecret: clientSecretValue, auth: "client_secret_basic", redirectUris: [`${origin}/auth/callback/idp`] })
-    // The demo announces itself on the console; the test has no use for it.
-    const log = vi.spyOn(console, "log").mockImplementation(() => {})
-    try {
-      const started = await startDemo({
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        AUTH_URL: `${origin}/auth`,
-        AUTH_SECRET: randomBytes(33).toString("base64"),
-        OIDC_ISSUER: peer.issuer,
-        OIDC_CLIENT_ID: clientId,
-        OIDC_CLIENT_SECRET: clientSecretValue,
-        AUTHFX_DB_FILE: join(dir, `demo-${strategy}.sqlite`),
-        SESSION_STRATEGY: strategy
-      })
-      if (started === undefined) throw new Error("the demo did not start")
-      demo = started
-    } finally {
-      log.mockRestore()
-    }
+    const started = await startIdpDemo(strategy, { SESSION_STRATEGY: strategy })
+    demo = started.demo
+    origin = started.origin
   })
   afterAll(async () => {
     await demo?.stop()
   })
 
-  const browser = () => {
-    const b = makeNodeBrowser(origin)
-    browsers.push(b)
-    return b
-  }
+  const browser = () => browserAt(origin)
 
   it("GET /auth/providers lists the OIDC provider as idp", async () => {
     const response = await browser().get("/auth/providers")
