@@ -16,8 +16,8 @@ const becomesAscii = /[\u037E\u1FEF\u212A]/
  * mailboxes one, because a provider that verifies the first then signs into the user of the second.
  *
  * - NFC (canonical equivalence only: é typed precomposed or as e + ◌́ is one address). Never NFKC, the
- *   compatibility folding Auth.js-era code used: it made `ⓐlice`, `ａlice` (fullwidth) and `ﬁona` into
- *   `alice` and `fiona`, mailboxes that belong to whoever registered them.
+ *   compatibility folding this function once applied: it made `ⓐlice`, `ａlice` (fullwidth) and `ﬁona`
+ *   into `alice` and `fiona`, though those mailboxes belong to whoever registered them.
  * - Lower-casing of A–Z only, in the local part and the domain; every other character is kept exactly.
  *   Every mainstream provider ignores ASCII case in the local part and Auth.js lower-cases, so a user who
  *   types `Ada@Example.com` keeps landing in the user of `ada@example.com`. Case beyond ASCII (É/é, ẞ/ß,

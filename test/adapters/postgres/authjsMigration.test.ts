@@ -220,16 +220,18 @@ describe("migrating an Auth.js database", () => {
         "e\u0301mile@example.com",
         "J\u030Cos\u00E9@example.com",
         "\u0130REM@example.com",
-        "irem@example.com"
+        "irem@example.com",
+        "\t\u3000Bob@Example.com\u00A0\uFEFF",
+        "\u2003\n"
       ]
       const c = yield* authjsDatabase("authjs_lookalikes", async (sql) => {
         for (const email of stored) await sql`INSERT INTO users (email) VALUES (${email})`
       })
       yield* migrateOn(c)
-      const after = yield* Effect.promise(() => c.sql<Array<{ email: string }>>`SELECT email FROM users ORDER BY id`)
+      const after = yield* Effect.promise(() => c.sql<Array<{ email: string | null }>>`SELECT email FROM users ORDER BY id`)
       // An address normalizeEmail refuses (KELVIN SIGN) is left as it was: no lookup ever finds it.
       expect(after.map((row) => row.email)).toEqual(
-        stored.map((email) => Option.getOrElse(normalizeEmail(email), () => email))
+        stored.map((email) => email.trim() === "" ? null : Option.getOrElse(normalizeEmail(email), () => email))
       )
       expect(after.map((row) => row.email)).toEqual([
         "ada@example.com",
@@ -243,7 +245,9 @@ describe("migrating an Auth.js database", () => {
         "\u00E9mile@example.com",
         "\u01F0os\u00E9@example.com",
         "\u0130rem@example.com",
-        "irem@example.com"
+        "irem@example.com",
+        "bob@example.com",
+        null
       ])
       const store = PostgresUserStore.make(c)
       const kate = Option.getOrThrow(yield* store.getUserByEmail(Email.make("kate@example.com")))

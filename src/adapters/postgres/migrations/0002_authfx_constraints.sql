@@ -61,23 +61,27 @@ EXCEPTION WHEN feature_not_supported OR dependent_objects_still_exist THEN
   RAISE NOTICE 'authfx migration 0002: users.name and users.email keep their type (a view depends on them)';
 END $$;
 
--- The key of an address, as SQL text run with EXECUTE: normalize() and Unicode escapes exist only in a UTF8
--- database, and a statement that merely mentions them fails to parse in any other. Addresses holding one of
--- the three code points NFC maps onto ASCII (GREEK QUESTION MARK, GREEK VARIA, KELVIN SIGN) are refused by
--- normalizeEmail, so no lookup finds them: they are left as they are rather than folded onto an ASCII address.
+-- The key of an address, as SQL text run with EXECUTE: Unicode escapes make a statement fail to parse in a
+-- database that is not UTF8, and normalize() fails there when it runs. Trimmed of what JavaScript's trim()
+-- removes (in UTF8; ASCII white space otherwise). Addresses holding one of the three code points NFC maps
+-- onto ASCII (GREEK QUESTION MARK, GREEK VARIA, KELVIN SIGN) are refused by normalizeEmail, so no lookup
+-- finds them: they are left as they are rather than folded onto an ASCII address.
 DO $$
 DECLARE
   utf8 CONSTANT boolean := current_setting('server_encoding') = 'UTF8';
+  trimmed CONSTANT text := CASE WHEN utf8
+    THEN $sql$btrim(email, U&'\0009\000A\000B\000C\000D\0020\00A0\1680\2000\2001\2002\2003\2004\2005\2006\2007\2008\2009\200A\2028\2029\202F\205F\3000\FEFF')$sql$
+    ELSE $sql$btrim(email, E' \t\n\r\f\013')$sql$ END;
   lowered CONSTANT text := $sql$translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')$sql$;
   normal CONSTANT text := CASE WHEN utf8
-    THEN format('normalize(%s, NFC)', format(lowered, 'normalize(btrim(email), NFC)'))
-    ELSE format(lowered, 'btrim(email)') END;
+    THEN format('normalize(%s, NFC)', format(lowered, format('normalize(%s, NFC)', trimmed)))
+    ELSE format(lowered, trimmed) END;
   refused CONSTANT text := CASE WHEN utf8 THEN $sql$email ~ U&'[\037E\1FEF\212A]'$sql$ ELSE 'false' END;
   keyed CONSTANT text := format('CASE WHEN %s THEN email ELSE %s END', refused, normal);
   clashes bigint;
   changed bigint;
 BEGIN
-  UPDATE users SET email = NULL WHERE btrim(email) = '';
+  EXECUTE format('UPDATE users SET email = NULL WHERE %s = %L', trimmed, '');
   GET DIAGNOSTICS changed = ROW_COUNT;
   IF changed > 0 THEN
     RAISE NOTICE 'authfx migration 0002: % users had an empty e-mail address; it is now NULL', changed;
