@@ -3,7 +3,7 @@ import { demoOptions } from "../../src/demo/demoOptions.ts"
 import { MissingSecret } from "../../src/compose/secretFromEnv.ts"
 
 const idpEnv = {
-  AUTH_SECRET: "kP3v9QmZ8rW2xT6yN4bH7jL1cF5dG0sA2eR8uI3oY6w=",
+  AUTH_SECRET: "ZKHFolM6FJFnYEnD+dCDDy02LAikPEtgLCWIly7UAeBu",
   OIDC_ISSUER: "https://idp.example",
   OIDC_CLIENT_ID: "authfx-demo",
   AUTHFX_DB_FILE: ":memory:"
