@@ -38,8 +38,9 @@ const idpFor = (env: Env): OAuthProviderOptions | null => {
     id: "idp",
     name: env["OIDC_NAME"] ?? "Identity provider",
     type: "oidc",
-    // The demo's IdP is the operator's own: its verified addresses may sign into the users holding them.
-    trustEmail: true,
+    // Linking by address is safe only with an IdP that verifies addresses and never lets one change without
+    // verifying it again; the demo cannot know that of OIDC_ISSUER, so the operator has to say it.
+    trustEmail: env["OIDC_TRUST_EMAIL"] === "true" || env["OIDC_TRUST_EMAIL"] === "1",
     issuer,
     clientId,
     ...(secret === undefined || secret === "" ? {} : { clientSecret: Redacted.make(secret) }),

@@ -33,6 +33,12 @@ export interface EmailProviderConfig {
   readonly maxAge: number
   /** From address of the magic-link mail. */
   readonly from: string
+  /**
+   * When true, opening the link only shows a page that names the address, with one button; the token is
+   * spent by that button's POST (CSRF-checked). Mail scanners that follow links then spend nothing, and a
+   * link someone planted shows whose account it opens. Off by default, as in Auth.js (the link signs in).
+   */
+  readonly confirmByPost?: boolean
 }
 
 /** The user an `authorize` function vouches for. */

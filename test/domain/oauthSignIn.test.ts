@@ -133,6 +133,25 @@ describe("OAuth sign-in: account linking", () => {
       assert.isNull(after.email)
     })))
 
+  // Unicode folding is not how mail systems find a mailbox: a trusted provider that verified a look-alike
+  // address proved nothing about the ASCII one.
+  it.effect("a trusted provider verifying \\u212Aate@ or ⓐlice@ does not sign into kate@ or alice@", () =>
+    run(Effect.gen(function*() {
+      const kate = (yield* followLink(yield* requestLink("kate@example.com"))).user
+      const alice = (yield* followLink(yield* requestLink("alice@example.com"))).user
+      const kelvin = yield* oauthSignIn(google, profile("g-kelvin", "\u212Aate@example.com", true))
+      const circled = yield* oauthSignIn(google, profile("g-circled", "\u24D0lice@example.com", true))
+      for (const [signedIn, victim] of [[kelvin, kate], [circled, alice]] as const) {
+        assert.strictEqual(signedIn.decision, "CreateAndLink")
+        assert.isTrue(signedIn.isNewUser)
+        assert.notStrictEqual(signedIn.user.id, victim.id)
+        assert.strictEqual((yield* UserStore.use((s) => s.listAccounts(victim.id))).length, 0)
+      }
+      // KELVIN SIGN is refused as an address (NFC would make it K); the circled a is an address of its own.
+      assert.isNull(kelvin.user.email)
+      assert.strictEqual(circled.user.email, "\u24D0lice@example.com")
+    })))
+
   it.effect("a trusted provider with an unverified address is refused", () =>
     run(Effect.gen(function*() {
       yield* oauthSignIn(github, ada)

@@ -1,5 +1,6 @@
 import { Effect, Option } from "effect"
 import type { AccountKey } from "../../domain/Account.ts"
+import { lowerCaseAscii } from "../../domain/normalizeEmail.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
 import type { UserStoreUnavailable } from "../../ports/UserStore.ts"
 import type { Calls, CompleteAdapter } from "./adapterCalls.ts"
@@ -18,9 +19,13 @@ export interface Bridge extends Calls {
   readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
 }
 
-/** Auth.js normalises addresses to lower case; a database with a case-insensitive collation matches so too. */
+/**
+ * Whether an address the adapter holds is the one asked for, up to ASCII case as in `normalizeEmail`
+ * (Auth.js stored provider addresses as given). A collation that ignores more (MariaDB's utf8mb4_general_ci
+ * finds `élodie@` for `Élodie@` and `elodie@`) must not make two mailboxes one user.
+ */
 export const sameAddress = (a: string | null, b: string | null): boolean =>
-  a !== null && b !== null && a.toLowerCase() === b.toLowerCase()
+  a !== null && b !== null && lowerCaseAscii(a) === lowerCaseAscii(b)
 
 const optionalUser = (found: unknown) =>
   found === null || found === undefined ? Effect.succeedNone : Effect.asSome(decodeUser(found))

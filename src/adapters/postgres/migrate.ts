@@ -37,6 +37,19 @@ const fileName = /^(\d{4})_[a-z0-9_]+\.sql$/
 
 const checksum = (text: string) => createHash("sha256").update(text).digest("hex")
 
+/**
+ * Earlier texts of a migration that a database may have applied, by checksum. A migration is corrected in
+ * place only when the schema it leaves is the same; a database that applied the earlier text keeps it (and
+ * its recorded checksum). Any other change is a new migration.
+ */
+const earlierChecksums: Readonly<Record<string, ReadonlyArray<string>>> = {
+  // Normalised e-mail addresses with NFKC and Unicode lower case, merging look-alike mailboxes.
+  "0002_authfx_constraints.sql": ["82ec94ab9e014d353f0ee89d8a22e006a1958c09b7ba2221145f2b04bd6e77fa"]
+}
+
+const appliedAs = (file: Migration, recorded: string) =>
+  recorded === file.checksum || (earlierChecksums[file.name] ?? []).includes(recorded)
+
 /** The migration files, in version order. */
 export const migrations: Effect.Effect<ReadonlyArray<Migration>, MigrationFailed> = Effect.tryPromise({
   try: async () => {
@@ -92,7 +105,7 @@ const apply = (sql: postgres.Sql, schema: string | null, files: ReadonlyArray<Mi
     for (const file of files) {
       const recorded = done.get(file.version)
       if (recorded !== undefined) {
-        if (recorded !== file.checksum) return { _tag: "Changed", name: file.name }
+        if (!appliedAs(file, recorded)) return { _tag: "Changed", name: file.name }
         continue
       }
       progress.running = file.name

@@ -9,6 +9,7 @@ import { redirect } from "../authResponse.ts"
 import { callbackTarget } from "../callbackTarget.ts"
 import { requireCsrf } from "../csrfGuard.ts"
 import { currentUser } from "../currentUser.ts"
+import { confirmedEmailLink, emailConfirmationPage } from "../emailLinkConfirmation.ts"
 import { finishSignIn } from "../finishSignIn.ts"
 import { BadRequest, LinkFlowForeign } from "../HttpError.ts"
 import { checksOf, openOAuthFlow } from "../oauthChecksCookie.ts"
@@ -28,6 +29,13 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
     const current = yield* requestSession(input)
     switch (provider.type) {
       case "email": {
+        if (provider.confirmByPost === true) {
+          // The link only opens a page naming the address; its button's POST (CSRF) spends the token.
+          if (method === "GET") return yield* emailConfirmationPage(input, provider.id)
+          const confirmed = yield* confirmedEmailLink(input)
+          const signedIn = yield* completeEmailSignIn({ provider: provider.id, email: confirmed.email, token: confirmed.token })
+          return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, confirmed.callbackUrl)
+        }
         const query = input.context.url.searchParams
         const token = query.get("token")
         const email = query.get("email")

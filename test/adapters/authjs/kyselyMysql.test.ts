@@ -8,6 +8,7 @@ import { Effect, Layer, Option } from "effect"
 import { createStorage } from "unstorage"
 import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
 import * as AuthjsUserStore from "../../../src/adapters/authjs/AuthjsUserStore.ts"
+import { Email } from "../../../src/domain/User.ts"
 import { UserStore } from "../../../src/ports/UserStore.ts"
 import { suite } from "../../conformance/UserStore.ts"
 import { freePort } from "../postgres/testDatabase.ts"
@@ -65,6 +66,21 @@ describe("@auth/kysely-adapter on MariaDB: what it does not promise", () => {
         if (winners === 2) doubled++
       }
       expect(doubled).toBeGreaterThan(0)
+    })))
+})
+
+describe("@auth/kysely-adapter on MariaDB: a collation that ignores case and accents", () => {
+  // utf8mb4_general_ci (MariaDB's default) finds élodie@ for Élodie@ and for elodie@. authfx keeps non-ASCII
+  // case apart (normalizeEmail), so the bridge must not take the user of one for the other.
+  it.live("getUserByEmail answers only the user whose address equals the one asked for, up to ASCII case", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { db } = yield* kyselyDatabase("collation")
+      const store = yield* AuthjsUserStore.make(adapterOn(db)).pipe(Effect.provide(AuthjsLedger.memory))
+      const elodie = yield* store.createUser({ name: null, email: Email.make("\u00E9lodie@mail.example"), emailVerified: null, image: null })
+      const found = (address: string) => Effect.map(store.getUserByEmail(Email.make(address)), Option.map((user) => user.id))
+      expect(yield* found("\u00E9lodie@mail.example")).toEqual(Option.some(elodie.id))
+      expect(yield* found("\u00C9lodie@mail.example")).toEqual(Option.none())
+      expect(yield* found("elodie@mail.example")).toEqual(Option.none())
     })))
 })
 

@@ -10,6 +10,7 @@ import * as PostgresMigrations from "../../../src/adapters/postgres/migrate.ts"
 import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
 import { ProviderId } from "../../../src/domain/Account.ts"
+import { normalizeEmail } from "../../../src/domain/normalizeEmail.ts"
 import { Email } from "../../../src/domain/User.ts"
 import { client, databaseUrl, dropSchema, randomSchema } from "./testDatabase.ts"
 
@@ -199,6 +200,58 @@ describe("migrating an Auth.js database", () => {
       assert.isTrue(yield* store.deleteUser(ada.id))
       assert.isTrue(Option.isNone(yield* store.getAccount(github)))
       assert.isTrue(Option.isNone(yield* store.getSessionAndUser(sha256(rawSessionToken))))
+    }).pipe(Effect.scoped))
+
+  // Auth.js stored provider addresses as the provider spelled them. The migration must key each user the
+  // way normalizeEmail keys every lookup — and fold no look-alike onto another user's address: with NFKC
+  // it made \u212Aate@ into kate@ (here: a clash that stopped the migration; alone, a user who then
+  // receives kate@'s sign-ins).
+  it.live("normalises addresses exactly as normalizeEmail does: ASCII case, white space and NFC only", () =>
+    Effect.gen(function*() {
+      const stored = [
+        "  Ada@Example.COM ",
+        "kate@example.com",
+        "\u212Aate@example.com",
+        "\u24D0lice@example.com",
+        "\uFF41lice@example.com",
+        "alice@example.com",
+        "\u00C9LODIE@Example.com",
+        "\u00E9lodie@example.com",
+        "e\u0301mile@example.com",
+        "J\u030Cos\u00E9@example.com",
+        "\u0130REM@example.com",
+        "irem@example.com",
+        "\t\u3000Bob@Example.com\u00A0\uFEFF",
+        "\u2003\n"
+      ]
+      const c = yield* authjsDatabase("authjs_lookalikes", async (sql) => {
+        for (const email of stored) await sql`INSERT INTO users (email) VALUES (${email})`
+      })
+      yield* migrateOn(c)
+      const after = yield* Effect.promise(() => c.sql<Array<{ email: string | null }>>`SELECT email FROM users ORDER BY id`)
+      // An address normalizeEmail refuses (KELVIN SIGN) is left as it was: no lookup ever finds it.
+      expect(after.map((row) => row.email)).toEqual(
+        stored.map((email) => email.trim() === "" ? null : Option.getOrElse(normalizeEmail(email), () => email))
+      )
+      expect(after.map((row) => row.email)).toEqual([
+        "ada@example.com",
+        "kate@example.com",
+        "\u212Aate@example.com",
+        "\u24D0lice@example.com",
+        "\uFF41lice@example.com",
+        "alice@example.com",
+        "\u00C9lodie@example.com",
+        "\u00E9lodie@example.com",
+        "\u00E9mile@example.com",
+        "\u01F0os\u00E9@example.com",
+        "\u0130rem@example.com",
+        "irem@example.com",
+        "bob@example.com",
+        null
+      ])
+      const store = PostgresUserStore.make(c)
+      const kate = Option.getOrThrow(yield* store.getUserByEmail(Email.make("kate@example.com")))
+      assert.strictEqual(kate.id, "2")
     }).pipe(Effect.scoped))
 
   it.live("ends with the same schema as a fresh install", () =>

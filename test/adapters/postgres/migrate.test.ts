@@ -50,6 +50,23 @@ describe("migrate", () => {
       assert.include(error.message, "was edited after it was applied")
     }).pipe(Effect.scoped))
 
+  // 0002 once normalised addresses with NFKC; its text was corrected. Databases that applied the first text
+  // (their checksum says so) have the same schema and must keep starting.
+  it.live("a database that applied the earlier text of the corrected 0002 migrates on and keeps its record", () =>
+    Effect.gen(function*() {
+      const earlier = "82ec94ab9e014d353f0ee89d8a22e006a1958c09b7ba2221145f2b04bd6e77fa"
+      const current = yield* Effect.map(PostgresMigrations.migrations, (all) => all[1]!.checksum).pipe(Effect.orDie)
+      assert.notStrictEqual(current, earlier)
+      const schema = yield* scratchSchema("migrate_corrected")
+      yield* migrateWith(schema)
+      const recorded = (sql: string) =>
+        Effect.scoped(Effect.flatMap(client(schema, { max: 1 }), (c) => Effect.promise(() => c.sql.unsafe(sql))))
+      yield* recorded(`UPDATE authfx_migrations SET checksum = '${earlier}' WHERE version = 2`)
+      expect(yield* migrateWith(schema)).toEqual({ applied: [], version: files.length })
+      const rows = yield* recorded("SELECT checksum FROM authfx_migrations WHERE version = 2")
+      assert.strictEqual(rows[0]?.["checksum"], earlier)
+    }).pipe(Effect.scoped))
+
   it.live("a database that is down fails with MigrationFailed saying so", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Effect.scoped(Effect.flatMap(

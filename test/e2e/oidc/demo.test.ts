@@ -39,7 +39,11 @@ const browsers: Array<NodeBrowser> = []
 
 beforeAll(async () => {
   peer = await startOidcPeer({
-    accounts: [{ sub: "dana", claims: { email: "dana@idp.example", email_verified: true, name: "Dana Scully" } }]
+    accounts: [
+      { sub: "dana", claims: { email: "dana@idp.example", email_verified: true, name: "Dana Scully" } },
+      // An IdP account whose (verified) address is also the address of a user who signs in by e-mail.
+      { sub: "mallory", claims: { email: "erin@mail.example", email_verified: true, name: "Mallory" } }
+    ]
   })
   dir = mkdtempSync(join(tmpdir(), "authfx-e2e-demo-"))
 })
@@ -52,44 +56,111 @@ afterAll(async () => {
   expect(peer?.serverErrors).toEqual([])
 })
 
+/** The demo with OIDC_ISSUER, its log kept from the test's output (the magic links printed on it included). */
+const startIdpDemo = async (name: string, env: Readonly<Record<string, string>>) => {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const clientId = `authfx-demo-${name}`
+  peer.addClient({ clientId, clientSecret: clientSecretValue, auth: "client_secret_basic", redirectUris: [`${origin}/auth/callback/idp`] })
+  const log = vi.spyOn(console, "log").mockImplementation(() => {})
+  try {
+    const started = await startDemo({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      AUTH_URL: `${origin}/auth`,
+      AUTH_SECRET: randomBytes(33).toString("base64"),
+      OIDC_ISSUER: peer.issuer,
+      OIDC_CLIENT_ID: clientId,
+      OIDC_CLIENT_SECRET: clientSecretValue,
+      AUTHFX_DB_FILE: join(dir, `demo-${name}.sqlite`),
+      ...env
+    })
+    if (started === undefined) throw new Error("the demo did not start")
+    return { demo: started, origin }
+  } finally {
+    log.mockRestore()
+  }
+}
+
+const browserAt = (origin: string) => {
+  const b = makeNodeBrowser(origin)
+  browsers.push(b)
+  return b
+}
+
+/** A magic-link sign-in of `email` in `b`: without SMTP_HOST the demo prints the link on the console. */
+const emailSignIn = async (b: NodeBrowser, email: string) => {
+  const log = vi.spyOn(console, "log").mockImplementation(() => {})
+  try {
+    expect((await b.post("/auth/signin/email", { csrfToken: await b.csrfToken(), email })).status).toBe(302)
+    const printed = log.mock.calls.map((call) => String(call[0])).find((line) => line.includes(`sign-in link for ${email}`))
+    const link = printed?.split("\n").map((line) => line.trim()).find((line) => line.startsWith("http"))
+    if (link === undefined) throw new Error("the demo printed no sign-in link")
+    const url = new URL(link)
+    return await b.get(url.pathname + url.search)
+  } finally {
+    log.mockRestore()
+  }
+}
+
+/** Signs in through the IdP as `account` in `b`: the callback's answer. */
+const idpSignIn = async (b: NodeBrowser, account: string) => {
+  const start = await b.post("/auth/signin/idp", { csrfToken: await b.csrfToken(), callbackUrl: "/" })
+  const callback = await peer.signIn(start.headers.get("location") ?? "", { account })
+  return b.get(callback.url)
+}
+
+const sessionEmail = async (b: NodeBrowser) =>
+  ((await (await b.get("/auth/session")).json()) as { readonly user?: { readonly email?: string } } | null)?.user?.email ?? null
+
+describe("the demo's IdP and e-mail users (OIDC_TRUST_EMAIL)", () => {
+  // The IdP is whatever OIDC_ISSUER names; its accounts may carry any address it let them claim. Unless the
+  // operator says the IdP verifies addresses, an IdP account never becomes the user who proved one by e-mail.
+  it("without OIDC_TRUST_EMAIL, an IdP account with an e-mail user's address is refused and does not become that user", async () => {
+    const { demo, origin } = await startIdpDemo("untrusted", {})
+    try {
+      const erin = browserAt(origin)
+      expect((await emailSignIn(erin, "erin@mail.example")).status).toBe(302)
+      expect(await sessionEmail(erin)).toBe("erin@mail.example")
+
+      const mallory = browserAt(origin)
+      const back = await idpSignIn(mallory, "mallory")
+      expect(back.status).toBe(302)
+      expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe("OAuthAccountNotLinked")
+      expect(await sessionEmail(mallory)).toBeNull()
+    } finally {
+      await demo.stop()
+    }
+  })
+
+  it("with OIDC_TRUST_EMAIL=true, the IdP's verified address signs into the user holding it", async () => {
+    const { demo, origin } = await startIdpDemo("trusted", { OIDC_TRUST_EMAIL: "true" })
+    try {
+      const erin = browserAt(origin)
+      await emailSignIn(erin, "erin@mail.example")
+      const viaIdp = browserAt(origin)
+      expect((await idpSignIn(viaIdp, "mallory")).headers.get("location")).toBe(`${origin}/`)
+      expect(await sessionEmail(viaIdp)).toBe("erin@mail.example")
+    } finally {
+      await demo.stop()
+    }
+  })
+})
+
 describe.each(["jwt", "database"] as const)("the demo with OIDC_ISSUER, SESSION_STRATEGY=%s", (strategy) => {
   let demo: Demo
   let origin: string
 
   beforeAll(async () => {
-    const port = await freePort()
-    origin = `http://127.0.0.1:${port}`
-    const clientId = `authfx-demo-${strategy}`
-    peer.addClient({ clientId, clientSecret: clientSecretValue, auth: "client_secret_basic", redirectUris: [`${origin}/auth/callback/idp`] })
-    // The demo announces itself on the console; the test has no use for it.
-    const log = vi.spyOn(console, "log").mockImplementation(() => {})
-    try {
-      const started = await startDemo({
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        AUTH_URL: `${origin}/auth`,
-        AUTH_SECRET: randomBytes(33).toString("base64"),
-        OIDC_ISSUER: peer.issuer,
-        OIDC_CLIENT_ID: clientId,
-        OIDC_CLIENT_SECRET: clientSecretValue,
-        AUTHFX_DB_FILE: join(dir, `demo-${strategy}.sqlite`),
-        SESSION_STRATEGY: strategy
-      })
-      if (started === undefined) throw new Error("the demo did not start")
-      demo = started
-    } finally {
-      log.mockRestore()
-    }
+    const started = await startIdpDemo(strategy, { SESSION_STRATEGY: strategy })
+    demo = started.demo
+    origin = started.origin
   })
   afterAll(async () => {
     await demo?.stop()
   })
 
-  const browser = () => {
-    const b = makeNodeBrowser(origin)
-    browsers.push(b)
-    return b
-  }
+  const browser = () => browserAt(origin)
 
   it("GET /auth/providers lists the OIDC provider as idp", async () => {
     const response = await browser().get("/auth/providers")

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
+import { confirmSignInPage } from "../../../src/http/pages/confirmSignInPage.ts"
 import { errorPage } from "../../../src/http/pages/errorPage.ts"
 import { signInPage } from "../../../src/http/pages/signInPage.ts"
 import { signOutPage } from "../../../src/http/pages/signOutPage.ts"
@@ -48,6 +49,15 @@ const pages: ReadonlyArray<readonly [string, string]> = [
   ["signout", signOutPage({ theme: {}, csrfToken: "0f3a9c", callbackUrl, signOutUrl: `${base}/signout` })],
   ["verify-request", verifyRequestPage({ theme: {}, url: "https://app.example.com" })],
   ["verify-request-email", verifyRequestPage({ theme: branded, url: "https://app.example.com", email: "ada@example.com" })],
+  ["confirm-signin", confirmSignInPage({
+    theme: branded,
+    email: "ada@example.com",
+    url: base,
+    action: `${base}/callback/email`,
+    token: "tok",
+    callbackUrl,
+    csrfToken: "0f3a9c"
+  })],
   ...(["Configuration", "AccessDenied", "Verification", "default"] as const).map(
     (code) => [`error-${code}`, errorPage({ theme: {}, error: code, signInUrl: `${base}/signin` }).html] as const
   )

@@ -3,10 +3,15 @@
 -- owner per provider account, deleting a user deletes their accounts and sessions) rest on them.
 --
 -- Existing rows are checked before each constraint is added. The only rows changed are ones whose meaning
--- does not change: e-mail addresses are normalised the way Auth.js and authfx normalise them before every
--- lookup (NFKC, trimmed, lower case; '' becomes NULL), and sessions of users that no longer exist are
--- deleted (Auth.js never answers them either). Anything else that breaks a new rule stops the migration
--- with a message that says what, how many, and how to find the rows; nothing is applied until it passes.
+-- does not change: e-mail addresses are normalised the way authfx normalises every address it looks up
+-- (src/domain/normalizeEmail.ts: trimmed, NFC, A-Z lower-cased and nothing else; '' becomes NULL), and
+-- sessions of users that no longer exist are deleted (Auth.js never answers them either). Anything else
+-- that breaks a new rule stops the migration with a message that says what, how many, and how to find the
+-- rows; nothing is applied until it passes.
+--
+-- This text was corrected after release: it normalised with NFKC and full Unicode lower case, which made
+-- look-alike mailboxes one (KELVIN SIGN + ate became kate). migrate.ts accepts the earlier text's checksum,
+-- so a database that applied it migrates on; the README says what that earlier run did to addresses.
 
 -- Columns authfx reads, with the types it expects. A NextAuth v3 or hand-made schema is refused here with a
 -- message, rather than later with "column does not exist".
@@ -56,34 +61,47 @@ EXCEPTION WHEN feature_not_supported OR dependent_objects_still_exist THEN
   RAISE NOTICE 'authfx migration 0002: users.name and users.email keep their type (a view depends on them)';
 END $$;
 
+-- The key of an address, as SQL text run with EXECUTE: Unicode escapes make a statement fail to parse in a
+-- database that is not UTF8, and normalize() fails there when it runs. Trimmed of what JavaScript's trim()
+-- removes (in UTF8; ASCII white space otherwise). Addresses holding one of the three code points NFC maps
+-- onto ASCII (GREEK QUESTION MARK, GREEK VARIA, KELVIN SIGN) are refused by normalizeEmail, so no lookup
+-- finds them: they are left as they are rather than folded onto an ASCII address.
 DO $$
 DECLARE
+  utf8 CONSTANT boolean := current_setting('server_encoding') = 'UTF8';
+  trimmed CONSTANT text := CASE WHEN utf8
+    THEN $sql$btrim(email, U&'\0009\000A\000B\000C\000D\0020\00A0\1680\2000\2001\2002\2003\2004\2005\2006\2007\2008\2009\200A\2028\2029\202F\205F\3000\FEFF')$sql$
+    ELSE $sql$btrim(email, E' \t\n\r\f\013')$sql$ END;
+  lowered CONSTANT text := $sql$translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')$sql$;
+  normal CONSTANT text := CASE WHEN utf8
+    THEN format('normalize(%s, NFC)', format(lowered, format('normalize(%s, NFC)', trimmed)))
+    ELSE format(lowered, trimmed) END;
+  refused CONSTANT text := CASE WHEN utf8 THEN $sql$email ~ U&'[\037E\1FEF\212A]'$sql$ ELSE 'false' END;
+  keyed CONSTANT text := format('CASE WHEN %s THEN email ELSE %s END', refused, normal);
   clashes bigint;
   changed bigint;
 BEGIN
-  UPDATE users SET email = NULL WHERE btrim(email) = '';
+  EXECUTE format('UPDATE users SET email = NULL WHERE %s = %L', trimmed, '');
   GET DIAGNOSTICS changed = ROW_COUNT;
   IF changed > 0 THEN
     RAISE NOTICE 'authfx migration 0002: % users had an empty e-mail address; it is now NULL', changed;
   END IF;
 
-  SELECT count(*) INTO clashes FROM (
-    SELECT 1 FROM users WHERE email IS NOT NULL
-    GROUP BY CASE WHEN current_setting('server_encoding') = 'UTF8'
-      THEN lower(btrim(normalize(email, NFKC))) ELSE lower(btrim(email)) END
-    HAVING count(*) > 1) shared;
+  EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM users WHERE email IS NOT NULL GROUP BY %s HAVING count(*) > 1) shared', keyed)
+    INTO clashes;
   IF clashes > 0 THEN
-    RAISE EXCEPTION 'authfx migration 0002: % e-mail addresses are each held by more than one user (ignoring case). authfx keeps one user per address: merge or delete the duplicate users, then migrate again.', clashes
-      USING HINT = 'Find them with: SELECT lower(btrim(email)) AS address, array_agg(id) AS users FROM users WHERE email IS NOT NULL GROUP BY 1 HAVING count(*) > 1;';
+    RAISE EXCEPTION 'authfx migration 0002: % e-mail addresses are each held by more than one user (ignoring ASCII case). authfx keeps one user per address: merge or delete the duplicate users, then migrate again.', clashes
+      USING HINT = format('Find them with: SELECT %s AS address, array_agg(id) AS users FROM users WHERE email IS NOT NULL GROUP BY 1 HAVING count(*) > 1;', keyed);
   END IF;
 
-  UPDATE users SET email = CASE WHEN current_setting('server_encoding') = 'UTF8'
-      THEN lower(btrim(normalize(email, NFKC))) ELSE lower(btrim(email)) END
-  WHERE email IS DISTINCT FROM CASE WHEN current_setting('server_encoding') = 'UTF8'
-      THEN lower(btrim(normalize(email, NFKC))) ELSE lower(btrim(email)) END;
+  EXECUTE format('UPDATE users SET email = %1$s WHERE email IS DISTINCT FROM %1$s', keyed);
   GET DIAGNOSTICS changed = ROW_COUNT;
   IF changed > 0 THEN
-    RAISE NOTICE 'authfx migration 0002: normalised the e-mail address of % users (lower case, trimmed, NFKC)', changed;
+    RAISE NOTICE 'authfx migration 0002: normalised the e-mail address of % users (trimmed, NFC, A-Z lower-cased)', changed;
+  END IF;
+  EXECUTE format('SELECT count(*) FROM users WHERE %s', refused) INTO changed;
+  IF changed > 0 THEN
+    RAISE NOTICE 'authfx migration 0002: % users have an address with a character NFC turns into ASCII (KELVIN SIGN, ...); authfx refuses such addresses, so these users sign in only through their accounts', changed;
   END IF;
 
   -- A hand-made UNIQUE (email) on Auth.js's table got this default name too; keep it then.
