@@ -54,9 +54,9 @@ const freshTokens = (): Plain => ({
   idToken: `id-${crypto.randomUUID()}`
 })
 
-/** A user with a GitHub account, linked through createAuth's store as the domain links one. */
-const linkWithTokens = (auth: AuthfxApp, tokens: Plain = freshTokens()) =>
-  auth.runtime.runPromise(Effect.gen(function*() {
+/** A user with a GitHub account, linked through the store in context as the domain links one. */
+const linkProgram = (tokens: Plain) =>
+  Effect.gen(function*() {
     const store = yield* UserStore
     const user = yield* store.createUser({
       name: "Ada",
@@ -79,7 +79,10 @@ const linkWithTokens = (auth: AuthfxApp, tokens: Plain = freshTokens()) =>
       needsReauth: false
     })
     return { user, key, tokens }
-  }))
+  })
+
+/** `linkProgram` through createAuth's store. */
+const linkWithTokens = (auth: AuthfxApp, tokens: Plain = freshTokens()) => auth.runtime.runPromise(linkProgram(tokens))
 
 const reveal = (value: Redacted.Redacted<string> | null) => (value === null ? null : Redacted.value(value))
 
@@ -137,25 +140,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
         http: { url: "http://localhost:3000/auth" },
         userStore: Layer.succeed(UserStore, raw)
       }))))
-      const tokens = freshTokens()
-      const key: AccountKey = { provider: github, providerAccountId: `gh-${crypto.randomUUID()}` }
-      await Effect.runPromise(Effect.gen(function*() {
-        const store = yield* UserStore
-        const user = yield* store.createUser({ name: null, email: null, emailVerified: null, image: null })
-        yield* store.linkAccount({
-          ...key,
-          userId: user.id,
-          type: "oauth",
-          accessToken: Redacted.make(tokens.accessToken),
-          refreshToken: Redacted.make(tokens.refreshToken),
-          idToken: Redacted.make(tokens.idToken),
-          expiresAt: null,
-          tokenType: null,
-          scope: null,
-          sessionState: null,
-          needsReauth: false
-        })
-      }).pipe(Effect.provideContext(await services)))
+      const { key, tokens } = await Effect.runPromise(Effect.provideContext(linkProgram(freshTokens()), await services))
       expectSealed(await rawTokens(key), tokens)
     })
 
