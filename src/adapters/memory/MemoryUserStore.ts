@@ -15,6 +15,7 @@ import {
 } from "../../ports/UserStore.ts"
 
 const accountId = (key: AccountKey) => `${key.provider}\u0000${key.providerAccountId}`
+const tokenId = (identifier: string, tokenHash: string) => `${identifier}\u0000${tokenHash}`
 
 /** Key order: provider, then the provider's id (code-unit order, as `<` compares strings). */
 const compareKeys = (a: AccountKey, b: AccountKey) =>
@@ -31,7 +32,6 @@ const sameSecret = (a: Redacted.Redacted<string> | null, b: Redacted.Redacted<st
 const holds = (account: Account, secrets: TokenSecrets) =>
   sameSecret(account.accessToken, secrets.accessToken) && sameSecret(account.refreshToken, secrets.refreshToken) &&
   sameSecret(account.idToken, secrets.idToken)
-const tokenId = (identifier: string, tokenHash: string) => `${identifier}\u0000${tokenHash}`
 
 /** Expired verification tokens and revocations are swept this often (in writes), so memory stays bounded. */
 const sweepEvery = 256

@@ -215,10 +215,10 @@ export const make = Effect.gen(function*() {
           : sql.all(statements.accountsAfter, { ...keyParams(after), limit })).map(accountOf)
       ).pipe(Effect.mapError(unavailable("list accounts"))),
     replaceAccountSecrets: (key, expected, next) =>
-      db.query((sql) =>
-        sql.run(statements.replaceSecrets, { ...keyParams(key), ...secretParams(expected), ...secretParams(next, "next_") }) >
-          0
-      ).pipe(Effect.mapError(unavailable("replace account secrets"))),
+      db.query((sql) => {
+        const params = { ...keyParams(key), ...secretParams(expected), ...secretParams(next, "next_") }
+        return sql.run(statements.replaceSecrets, params) > 0
+      }).pipe(Effect.mapError(unavailable("replace account secrets"))),
 
     createSession: (session) =>
       db.query((sql) =>
