@@ -3,6 +3,7 @@
 // Ports
 export {
   AccountAlreadyLinked,
+  AccountListingUnsupported,
   AccountNotFound,
   EmailTaken,
   LastSignInMethod,
@@ -10,6 +11,7 @@ export {
   type RefreshOutcome,
   type SessionAndUser,
   type TokenIdentity,
+  type TokenSecrets,
   UserNotFound,
   UserStore,
   UserStoreUnavailable
@@ -139,5 +141,7 @@ export * as PostgresMigrations from "./adapters/postgres/migrate.ts"
 export * as AuthjsUserStore from "./adapters/authjs/AuthjsUserStore.ts"
 export * as AuthjsLedger from "./adapters/authjs/AuthjsLedger.ts"
 export { type AdapterSource, toAuthjsAdapter } from "./adapters/authjs/toAuthjsAdapter.ts"
+export * as SealedTokensUserStore from "./adapters/sealedTokens/SealedTokensUserStore.ts"
+export { type SealingReport, TokenSealing } from "./adapters/sealedTokens/SealedTokensUserStore.ts"
 export { kyselyMysqlSchema, pgAdapterConstraints, pgAdapterSchema } from "./adapters/authjs/authjsSchemas.ts"
 export { cryptoLayer } from "./compose/cryptoLayer.ts"

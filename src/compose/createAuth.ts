@@ -9,6 +9,7 @@ import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.t
 import * as MemoryUserStore from "../adapters/memory/MemoryUserStore.ts"
 import { type OAuthProviderOptions, providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
 import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
+import * as SealedTokensUserStore from "../adapters/sealedTokens/SealedTokensUserStore.ts"
 import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
 import { authRoutes } from "../http/authRoutes.ts"
@@ -76,6 +77,8 @@ export const authAppLayer = (options: AuthfxOptions) => {
   return Layer.mergeAll(VerifiedTokens.layer, http).pipe(
     Layer.provideMerge(codec),
     Layer.provideMerge(coreLayer(domainOptions)),
+    // OAuth tokens are sealed at rest whatever store keeps them; rows still in plain text are sealed at start.
+    Layer.provideMerge(SealedTokensUserStore.sealing({ sealStoredTokensAtStart: true })),
     Layer.provideMerge(ports)
   )
 }

@@ -25,6 +25,12 @@ export class LastSignInMethod extends Schema.TaggedError<LastSignInMethod>()("La
   provider: Schema.String
 }) {}
 
+/** The store cannot list every account (an Auth.js adapter has no method that does). */
+export class AccountListingUnsupported extends Schema.TaggedError<AccountListingUnsupported>()(
+  "AccountListingUnsupported",
+  {}
+) {}
+
 /** The store could not answer (connection lost, timeout, outage). Retrying later may work. */
 export class UserStoreUnavailable extends Schema.TaggedError<UserStoreUnavailable>()("UserStoreUnavailable", {
   message: Schema.String,
@@ -48,6 +54,9 @@ export interface RefreshClaim {
 export type RefreshOutcome =
   | { readonly _tag: "Refreshed"; readonly tokens: TokenSet }
   | { readonly _tag: "NeedsReauth" }
+
+/** An account's secrets: what is sealed at rest, and what `replaceAccountSecrets` compares and sets. */
+export type TokenSecrets = Pick<TokenSet, "accessToken" | "refreshToken" | "idToken">
 
 /** Revocation facts about one JWT session token. */
 export interface TokenIdentity {
@@ -86,6 +95,10 @@ export interface ViaOption {
  * - `deleteUserSessions` with `via` deletes only the user's sessions signed in with that provider.
  * - `claimTokenRefresh` grants a claim to one holder at a time; a lapsed claim can be taken over;
  *   `completeTokenRefresh` stores the outcome and releases the claim only for its holder.
+ * - `pageAccounts`, paged from null with each page's last key as the next `after`, lists every account exactly
+ *   once, at most `limit` a page; a store that cannot list its accounts fails with `AccountListingUnsupported`.
+ * - `replaceAccountSecrets` is a compare-and-set of the three secrets and nothing else (null equals null): of
+ *   concurrent replacements from the same `expected`, exactly one succeeds.
  * - Infrastructure failure is `UserStoreUnavailable`, never a defect.
  */
 export class UserStore extends Context.Service<UserStore, {
@@ -131,6 +144,23 @@ export class UserStore extends Context.Service<UserStore, {
     holder: string,
     outcome: Option.Option<RefreshOutcome>
   ) => Effect.Effect<Option.Option<Account>, UserStoreUnavailable>
+  /**
+   * Up to `limit` accounts after `after` (null: from the first) in the store's order of (provider,
+   * providerAccountId); an empty page is the end. For maintenance programs that visit every account.
+   */
+  readonly pageAccounts: (
+    after: AccountKey | null,
+    limit: number
+  ) => Effect.Effect<ReadonlyArray<Account>, AccountListingUnsupported | UserStoreUnavailable>
+  /**
+   * Sets the account's access, refresh and ID token to `next` if all three still equal `expected`, in one
+   * atomic step, and touches nothing else (expiry, `needsReauth`, a refresh claim); returns whether it did.
+   */
+  readonly replaceAccountSecrets: (
+    key: AccountKey,
+    expected: TokenSecrets,
+    next: TokenSecrets
+  ) => Effect.Effect<boolean, UserStoreUnavailable>
 
   readonly createSession: (session: Session) => Effect.Effect<Session, UserNotFound | UserStoreUnavailable>
   readonly getSessionAndUser: (tokenHash: string) => Effect.Effect<Option.Option<SessionAndUser>, UserStoreUnavailable>

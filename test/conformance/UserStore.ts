@@ -20,6 +20,7 @@ import { layer } from "@effect/vitest"
 import type { Layer } from "effect"
 import type { UserStore } from "../../src/ports/UserStore.ts"
 import { describeAccounts } from "./userStore/accounts.ts"
+import { describeMaintenance } from "./userStore/maintenance.ts"
 import { describeRefreshClaims } from "./userStore/refreshClaims.ts"
 import { describeRevocation } from "./userStore/revocation.ts"
 import { describeSessions } from "./userStore/sessions.ts"
@@ -34,6 +35,11 @@ export interface SuiteOptions {
    * contract's "infrastructure failure is `UserStoreUnavailable`" case is reported as todo.
    */
   readonly unavailable?: Layer.Layer<UserStore, unknown>
+  /**
+   * Whether the store can list every account (`pageAccounts`). Default true; false for a store that cannot (the
+   * Auth.js bridge: Auth.js adapters have no such method), whose `pageAccounts` must then say so.
+   */
+  readonly listsAccounts?: boolean
 }
 
 /** Registers the conformance cases for one adapter, sharing one store (built from `storeLayer`) among them. */
@@ -46,5 +52,6 @@ export const suite = (name: string, storeLayer: Layer.Layer<UserStore, unknown>,
     describeVerificationTokens(it)
     describeRevocation(it)
     describeRefreshClaims(it)
-    describeUnavailable(it, options.unavailable)
+    describeMaintenance(it, options.listsAccounts ?? true)
+    describeUnavailable(it, options.unavailable, options.listsAccounts ?? true)
   })

@@ -31,6 +31,12 @@ const interleave = <S extends object>(service: S, next: () => number): S => {
   return Object.fromEntries(Object.entries(service).map(([name, member]) => [name, wrap(member)])) as S
 }
 
+/** Re-provides UserStore alone with interleaving pauses, seeded (e.g. the store under a decorator). */
+export const interleavedUserStore = (seed: number) => {
+  const next = prng(seed ^ 0x5f3759df)
+  return Layer.effect(UserStore, UserStore.use((store) => Effect.succeed(interleave(store, next))))
+}
+
 /** Re-provides UserStore and ProviderClient with interleaving pauses, seeded. */
 export const interleaved = (seed: number) => {
   const next = prng(seed)

@@ -4,6 +4,7 @@ import * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../../src/adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../../src/adapters/memory/MemoryProviderClient.ts"
 import * as MemoryUserStore from "../../src/adapters/memory/MemoryUserStore.ts"
+import * as SealedTokensUserStore from "../../src/adapters/sealedTokens/SealedTokensUserStore.ts"
 import { coreLayer } from "../../src/compose/coreLayer.ts"
 import type { ProviderId } from "../../src/domain/Account.ts"
 import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
@@ -12,7 +13,7 @@ import { completeOAuthSignIn, startOAuthSignIn } from "../../src/domain/oauthSig
 import type { Profile } from "../../src/domain/Profile.ts"
 import type { CredentialsUser, ProviderConfig } from "../../src/domain/Provider.ts"
 import type { User } from "../../src/domain/User.ts"
-import { interleaved } from "./interleaved.ts"
+import { interleaved, interleavedUserStore } from "./interleaved.ts"
 
 export const github = "github" as ProviderId
 export const google = "google" as ProviderId
@@ -51,15 +52,19 @@ export const start = Date.UTC(2026, 0, 1)
  * provider call yields to the scheduler a seeded random number of times, so concurrent fibers race.
  */
 export const memoryHarness = (options?: Partial<AuthOptions>, interleaveSeed?: number) => {
+  // With a seed, the store under the tokens decorator yields too, so the decorator's own read and rewrite race.
+  const rawStore = interleaveSeed === undefined
+    ? MemoryUserStore.layer
+    : interleavedUserStore(interleaveSeed).pipe(Layer.provide(MemoryUserStore.layer))
   const adapters = Layer.mergeAll(
-    MemoryUserStore.layer,
+    // Tokens sealed at rest, as createAuth keeps them.
+    SealedTokensUserStore.layer(rawStore),
     MemoryMailer.layer(),
     MemoryProviderClient.layer([
       { id: github, type: "oauth", accessTokenSeconds: 3600 },
       { id: google, type: "oidc", accessTokenSeconds: 600 }
-    ]),
-    MemoryKeyStore.layer({ secrets: [Redacted.make("test-secret-of-at-least-32-characters!")] })
-  )
+    ])
+  ).pipe(Layer.provideMerge(MemoryKeyStore.layer({ secrets: [Redacted.make("test-secret-of-at-least-32-characters!")] })))
   const ports = interleaveSeed === undefined ? adapters : interleaved(interleaveSeed).pipe(Layer.provideMerge(adapters))
   return coreLayer({ providers: testProviders, ...options }).pipe(Layer.provideMerge(ports))
 }

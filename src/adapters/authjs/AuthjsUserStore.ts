@@ -52,6 +52,10 @@
  * - Refresh claims (`claimTokenRefresh`/`completeTokenRefresh`), `needsReauth` and revocations: as atomic and
  *   as durable as the ledger. With a shared key-value ledger two nodes can both win a claim, and both spend
  *   the refresh token.
+ * - Listing every account (`pageAccounts`): no Auth.js adapter can, so it fails with `AccountListingUnsupported`;
+ *   sealing tokens at rest then happens as each account is read (adapters/sealedTokens). `replaceAccountSecrets`
+ *   compares and sets the ledger's tokens (those authfx reads), as atomic as the ledger; the adapter's own row
+ *   keeps the tokens it was linked with (Auth.js has no account update).
  * - Outages: every adapter call is guarded (throws, rejections, a timeout) and becomes `UserStoreUnavailable`
  *   naming the method and the driver's error class and code, never its text (which quotes values).
  *   @auth/pg-adapter's getUser answers null for every failure, an outage included: give `ping` so that a

@@ -4,10 +4,12 @@ import type { Account, AccountKey, ProviderId, TokenSet } from "../../domain/Acc
 import type { UserId } from "../../domain/User.ts"
 import {
   AccountAlreadyLinked,
+  AccountListingUnsupported,
   AccountNotFound,
   LastSignInMethod,
   type RefreshClaim,
   type RefreshOutcome,
+  type TokenSecrets,
   UserNotFound,
   type UserStore,
   type UserStoreUnavailable
@@ -30,6 +32,8 @@ type Operations = Pick<
   | "updateAccountTokens"
   | "claimTokenRefresh"
   | "completeTokenRefresh"
+  | "pageAccounts"
+  | "replaceAccountSecrets"
 >
 
 interface Verdict {
@@ -258,7 +262,29 @@ export const accountOperations = (bridge: Bridge): Operations => {
       return Option.some(yield* accountOf(changed.value.result, changed.value.userId))
     })
 
+  // A compare-and-set in the ledger (as atomic as the ledger is), over the tokens authfx reads: the ledger's.
+  const replaceAccountSecrets = (key: AccountKey, expected: TokenSecrets, next: TokenSecrets) =>
+    Effect.map(
+      changeEntry(key, (stored) =>
+        stored.accessToken === revealed(expected.accessToken) && stored.refreshToken === revealed(expected.refreshToken) &&
+          stored.idToken === revealed(expected.idToken)
+          ? {
+            result: true,
+            next: {
+              ...stored,
+              accessToken: revealed(next.accessToken),
+              refreshToken: revealed(next.refreshToken),
+              idToken: revealed(next.idToken)
+            }
+          }
+          : { result: false }),
+      (changed) => Option.isSome(changed) && changed.value.result
+    )
+
   return {
+    // Auth.js's Adapter has no method that lists accounts, nor does the ledger index them all.
+    pageAccounts: () => Effect.fail(new AccountListingUnsupported()),
+    replaceAccountSecrets,
     linkAccount,
     unlinkAccount,
     getAccount,

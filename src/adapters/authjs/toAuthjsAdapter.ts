@@ -31,6 +31,11 @@ import { UserStore } from "../../ports/UserStore.ts"
  * - `useVerificationToken` is the store's atomic consume: of concurrent callbacks with one link, one wins.
  * - The store's rules hold: one user per address, one owner per provider account, one account per provider per
  *   user (Auth.js would let a signed-in user link a second GitHub account; here that link is refused).
+ * - OAuth tokens are whatever the source store hands out. authfx seals them at rest (adapters/sealedTokens), so
+ *   build the source over the sealing decorator with the deployment's KeyStore, as `createAuth` does (its
+ *   `auth.runtime` is such a source): `SealedTokensUserStore.layer(PostgresUserStore.layer)` plus the KeyStore.
+ *   Over a bare store, Auth.js writes tokens in clear text (authfx reads and seals them later) and, once authfx
+ *   has sealed them, reads `authfx.sealed.v1.…` strings instead of tokens.
  * - Only the token fields authfx models are kept (`expires_in`, `refresh_token_expires_in` and other extra
  *   fields of a token response are dropped); `expires_at` is kept in whole seconds, as Auth.js does.
  */

@@ -46,7 +46,8 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
       session: initial("session"),
       csrf: initial("csrf"),
       verification: initial("verification"),
-      checks: initial("checks")
+      checks: initial("checks"),
+      tokens: initial("tokens")
     }))
     const ring = yield* Ref.make(keyring)
 

@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Option } from "effect"
+import { Clock, Effect, Layer, Option, Redacted } from "effect"
 import type { Account, AccountKey } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
@@ -9,6 +9,7 @@ import {
   EmailTaken,
   LastSignInMethod,
   type RefreshClaim,
+  type TokenSecrets,
   UserNotFound,
   UserStore
 } from "../../ports/UserStore.ts"
@@ -16,6 +17,22 @@ import {
 const accountId = (key: AccountKey) => `${key.provider}\u0000${key.providerAccountId}`
 const tokenId = (identifier: string, tokenHash: string) => `${identifier}\u0000${tokenHash}`
 const viaId = (userId: UserId, via: string) => `${userId}\u0000${via}`
+
+/** Key order: provider, then the provider's id (code-unit order, as `<` compares strings). */
+const compareKeys = (a: AccountKey, b: AccountKey) =>
+  a.provider !== b.provider
+    ? (a.provider < b.provider ? -1 : 1)
+    : a.providerAccountId === b.providerAccountId
+    ? 0
+    : (a.providerAccountId < b.providerAccountId ? -1 : 1)
+
+// Not constant-time: both sides come from this store (a maintenance program read them), never from a request.
+const sameSecret = (a: Redacted.Redacted<string> | null, b: Redacted.Redacted<string> | null) =>
+  a === null || b === null ? a === b : Redacted.value(a) === Redacted.value(b)
+
+const holds = (account: Account, secrets: TokenSecrets) =>
+  sameSecret(account.accessToken, secrets.accessToken) && sameSecret(account.refreshToken, secrets.refreshToken) &&
+  sameSecret(account.idToken, secrets.idToken)
 
 /** Expired verification tokens and revocations are swept this often (in writes), so memory stays bounded. */
 const sweepEvery = 256
@@ -158,6 +175,22 @@ export const make = Effect.sync(() => {
           : { ...account, needsReauth: true }
         accounts.set(id, updated)
         return Option.some(updated)
+      }),
+    pageAccounts: (after, limit) =>
+      Effect.sync(() =>
+        [...accounts.values()]
+          .filter((account) => after === null || compareKeys(account, after) > 0)
+          .sort(compareKeys)
+          .slice(0, limit)
+      ),
+    replaceAccountSecrets: (key, expected, next) =>
+      Effect.sync(() => {
+        const id = accountId(key)
+        const account = accounts.get(id)
+        if (account === undefined || !holds(account, expected)) return false
+        const { accessToken, idToken, refreshToken } = next
+        accounts.set(id, { ...account, accessToken, refreshToken, idToken })
+        return true
       }),
 
     createSession: (session) =>

@@ -136,7 +136,7 @@ export const make = (client: Client, options: Options) =>
             ORDER BY (retires_at IS NULL) DESC, created_at DESC, kid`
         )
         const opened = new Map<string, Opened>()
-        const ring: Record<KeyPurpose, Array<Key>> = { session: [], csrf: [], verification: [], checks: [] }
+        const ring: Record<KeyPurpose, Array<Key>> = { session: [], csrf: [], verification: [], checks: [], tokens: [] }
         for (const raw of found) {
           const row = yield* Effect.mapError(decodeRow(raw), () =>
             new KeyStoreUnavailable({ message: "an authfx_keys row does not match what authfx writes" }))

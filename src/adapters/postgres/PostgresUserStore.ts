@@ -227,6 +227,34 @@ export const make = (client: Client): UserStore["Service"] => {
         (found) => optional(found, toAccount)
       )
     },
+    // The order of accounts_provider_account_key, so each page is a range scan of that index.
+    pageAccounts: (after, limit) =>
+      Effect.flatMap(
+        rows((db) =>
+          after === null
+            ? db`SELECT ${accountColumns} FROM accounts ORDER BY provider, "providerAccountId" LIMIT ${limit}`
+            : db`
+              SELECT ${accountColumns} FROM accounts
+              WHERE (provider, "providerAccountId") > (${after.provider}::text, ${after.providerAccountId}::text)
+              ORDER BY provider, "providerAccountId" LIMIT ${limit}`
+        ),
+        (found) => Effect.forEach(found, toAccount)
+      ),
+    // One UPDATE: a concurrent one blocks on the row, then re-checks the WHERE against what the first wrote.
+    replaceAccountSecrets: (key, expected, next) =>
+      Effect.map(
+        rows((db) =>
+          db`
+            UPDATE accounts SET access_token = ${revealed(next.accessToken)}::text,
+              refresh_token = ${revealed(next.refreshToken)}::text, id_token = ${revealed(next.idToken)}::text
+            WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
+              AND access_token IS NOT DISTINCT FROM ${revealed(expected.accessToken)}::text
+              AND refresh_token IS NOT DISTINCT FROM ${revealed(expected.refreshToken)}::text
+              AND id_token IS NOT DISTINCT FROM ${revealed(expected.idToken)}::text
+            RETURNING 1 AS replaced`
+        ),
+        (found) => found.length > 0
+      ),
 
     createSession: (session) =>
       rowsOr(

@@ -11,7 +11,15 @@ import {
 } from "../../ports/UserStore.ts"
 import { boolean, integer } from "./columns.ts"
 import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
-import { accountOf, millisOrNull, sessionOf, tokenParams, userOf, verificationTokenOf } from "./userRows.ts"
+import {
+  accountOf,
+  millisOrNull,
+  secretParams,
+  sessionOf,
+  tokenParams,
+  userOf,
+  verificationTokenOf
+} from "./userRows.ts"
 import { statements } from "./userStatements.ts"
 
 /** Expired verification tokens and revocations are swept this often (in writes), so the file stays bounded. */
@@ -202,6 +210,17 @@ export const make = Effect.gen(function*() {
         )
       ).pipe(Effect.mapError(unavailable("complete a token refresh")))
     },
+    pageAccounts: (after, limit) =>
+      db.query((sql) =>
+        (after === null
+          ? sql.all(statements.firstAccounts, { limit })
+          : sql.all(statements.accountsAfter, { ...keyParams(after), limit })).map(accountOf)
+      ).pipe(Effect.mapError(unavailable("list accounts"))),
+    replaceAccountSecrets: (key, expected, next) =>
+      db.query((sql) => {
+        const params = { ...keyParams(key), ...secretParams(expected), ...secretParams(next, "next_") }
+        return sql.run(statements.replaceSecrets, params) > 0
+      }).pipe(Effect.mapError(unavailable("replace account secrets"))),
 
     createSession: (session) =>
       db.query((sql) =>

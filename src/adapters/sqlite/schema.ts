@@ -99,5 +99,30 @@ export const migrations: ReadonlyArray<string> = [
     until INTEGER NOT NULL,
     PRIMARY KEY (user_id, via)
   ) STRICT;
+  `,
+  // The `tokens` purpose (the key that seals OAuth tokens at rest). SQLite cannot alter a CHECK, so the table is
+  // made again with the wider one and its rows copied over, as https://sqlite.org/lang_altertable.html says.
+  `
+  CREATE TABLE keys_with_tokens (
+    purpose TEXT NOT NULL CHECK (purpose IN ('session', 'csrf', 'verification', 'checks', 'tokens')),
+    kid TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('SecretKey', 'KeyPair')),
+    alg TEXT NOT NULL,
+    enc TEXT,
+    created_at INTEGER NOT NULL,
+    retires_at INTEGER,
+    kek_id TEXT,
+    wrapped BLOB,
+    public_jwk TEXT,
+    PRIMARY KEY (purpose, kid),
+    CHECK ((kek_id IS NULL) = (wrapped IS NULL)),
+    CHECK ((kind = 'KeyPair') = (public_jwk IS NOT NULL)),
+    CHECK (kind = 'SecretKey' OR wrapped IS NOT NULL)
+  ) STRICT;
+  INSERT INTO keys_with_tokens (purpose, kid, kind, alg, enc, created_at, retires_at, kek_id, wrapped, public_jwk)
+    SELECT purpose, kid, kind, alg, enc, created_at, retires_at, kek_id, wrapped, public_jwk FROM keys;
+  DROP TABLE keys;
+  ALTER TABLE keys_with_tokens RENAME TO keys;
+  CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
   `
 ]

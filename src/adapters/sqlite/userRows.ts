@@ -3,6 +3,7 @@ import { type Account, AccountType, ProviderId, type TokenSet } from "../../doma
 import type { Session } from "../../domain/Session.ts"
 import { Email, type User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
+import type { TokenSecrets } from "../../ports/UserStore.ts"
 import { boolean, checked, checkedOrNull, date, dateOrNull, textOrNull } from "./columns.ts"
 import type { Params, Row } from "./SqliteDatabase.ts"
 
@@ -63,11 +64,16 @@ export const verificationTokenOf = (row: Row): VerificationToken => ({
 export const millisOrNull = (value: Date | null) => (value === null ? null : value.getTime())
 const revealOrNull = (value: Redacted.Redacted<string> | null) => (value === null ? null : Redacted.value(value))
 
+/** The secret columns as named parameters, each name after `prefix`. */
+export const secretParams = (secrets: TokenSecrets, prefix = ""): Params => ({
+  [`${prefix}access_token`]: revealOrNull(secrets.accessToken),
+  [`${prefix}refresh_token`]: revealOrNull(secrets.refreshToken),
+  [`${prefix}id_token`]: revealOrNull(secrets.idToken)
+})
+
 /** The token columns as named parameters, for INSERT and UPDATE alike. */
 export const tokenParams = (tokens: TokenSet): Params => ({
-  access_token: revealOrNull(tokens.accessToken),
-  refresh_token: revealOrNull(tokens.refreshToken),
-  id_token: revealOrNull(tokens.idToken),
+  ...secretParams(tokens),
   expires_at: millisOrNull(tokens.expiresAt),
   token_type: tokens.tokenType,
   scope: tokens.scope,

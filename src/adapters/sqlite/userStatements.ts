@@ -48,6 +48,15 @@ export const statements = {
       refresh_until = NULL
     WHERE ${byKey} AND refresh_holder = :holder
     RETURNING ${accountColumns}`,
+  // The primary key's order, so each page is a range scan of its index.
+  firstAccounts: `SELECT ${accountColumns} FROM accounts ORDER BY provider, provider_account_id LIMIT :limit`,
+  accountsAfter: `SELECT ${accountColumns} FROM accounts
+    WHERE (provider, provider_account_id) > (:provider, :provider_account_id)
+    ORDER BY provider, provider_account_id LIMIT :limit`,
+  // IS, not =: it is SQLite's null-safe equality, so a null secret matches a null expected one.
+  replaceSecrets: `UPDATE accounts SET access_token = :next_access_token, refresh_token = :next_refresh_token,
+      id_token = :next_id_token
+    WHERE ${byKey} AND access_token IS :access_token AND refresh_token IS :refresh_token AND id_token IS :id_token`,
 
   // A token hash is SHA-256 of 256 random bits, so a conflict is a retried write: it replaces, as in memory.
   upsertSession: `INSERT INTO sessions (${sessionColumns}) VALUES (:token_hash, :user_id, :expires, :via)

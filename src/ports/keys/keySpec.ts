@@ -40,6 +40,7 @@ export const specOf = (purpose: KeyPurpose, session: SessionKeyOptions): Spec =>
     case "verification":
       return { _tag: "SecretKey", alg: "HS256", enc: null }
     case "checks":
+    case "tokens":
       return { _tag: "SecretKey", alg: "dir", enc: "A256GCM" }
     case "session": {
       const enc = "enc" in session ? session.enc ?? "A256GCM" : "A256GCM"
@@ -74,7 +75,7 @@ export const secretSpecsOf = (purpose: KeyPurpose): ReadonlyArray<SecretSpec> =>
       { _tag: "SecretKey", alg: "HS384", enc: null },
       { _tag: "SecretKey", alg: "HS512", enc: null }
     ]
-    : purpose === "checks"
+    : purpose === "checks" || purpose === "tokens"
     ? [{ _tag: "SecretKey", alg: "dir", enc: "A256GCM" }]
     : [{ _tag: "SecretKey", alg: "HS256", enc: null }]
 

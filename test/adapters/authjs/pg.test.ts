@@ -42,7 +42,8 @@ const downPool = pgPool("public", { url: `postgres://postgres@127.0.0.1:${closed
 suite("Auth.js bridge over @auth/pg-adapter", bridgeOn("hardened", "conformance"), {
   unavailable: AuthjsUserStore.layer(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") }).pipe(
     Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))
-  )
+  ),
+  listsAccounts: false
 })
 
 describe("@auth/pg-adapter: what the database must add", () => {

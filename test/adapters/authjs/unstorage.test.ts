@@ -17,7 +17,8 @@ const storeOn = (storage: ReturnType<typeof createStorage>) =>
 suite("Auth.js bridge over @auth/unstorage-adapter (memory driver)", storeOn(createStorage()), {
   unavailable: AuthjsUserStore.layer(UnstorageAdapter(downUnstorage())).pipe(
     Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))
-  )
+  ),
+  listsAccounts: false
 })
 
 const user = (email: string) => ({ id: crypto.randomUUID(), name: null, email, emailVerified: null, image: null })

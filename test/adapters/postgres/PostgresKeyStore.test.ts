@@ -30,8 +30,8 @@ describe("PostgresKeyStore", () => {
       const { admin, node } = yield* fleet
       const store = yield* node({ secrets: [first], session: { alg: "ES256" } })
       const rows = yield* Effect.promise(() => admin.sql`SELECT kid, purpose, material, kek_id FROM authfx_keys`)
-      assert.strictEqual(rows.length, 4)
-      for (const purpose of ["csrf", "verification", "checks"] as const) {
+      assert.strictEqual(rows.length, 5)
+      for (const purpose of ["csrf", "verification", "checks", "tokens"] as const) {
         const key = yield* store.current(purpose)
         const row = rows.find((r) => r["kid"] === key.kid)
         const material = Buffer.from(row?.["material"] as Uint8Array)

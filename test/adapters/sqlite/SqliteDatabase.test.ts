@@ -42,6 +42,34 @@ describe("SqliteDatabase", () => {
       raw.close()
     }))
 
+  it.effect("a file from before the tokens key keeps its keys, and takes tokens keys (one current) after migrating", () =>
+    Effect.gen(function*() {
+      const path = newFile()
+      const raw = new DatabaseSync(path)
+      raw.exec(migrations[0]!)
+      raw.exec("PRAGMA user_version = 1")
+      raw.exec(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at, retires_at)
+        VALUES ('csrf', 'kept', 'SecretKey', 'HS256', NULL, 1, NULL)`)
+      assert.throws(() => raw.exec(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at)
+        VALUES ('tokens', 't0', 'SecretKey', 'dir', 'A256GCM', 1)`))
+      raw.close()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { connection } = yield* open({ path })
+        assert.strictEqual(pragma(connection, "user_version"), migrations.length)
+        assert.deepStrictEqual(
+          connection.prepare("SELECT purpose, kid, kind, alg, created_at, retires_at FROM keys").all().map((row) => ({ ...row })),
+          [{ purpose: "csrf", kid: "kept", kind: "SecretKey", alg: "HS256", created_at: 1, retires_at: null }]
+        )
+        const insert = connection.prepare(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at)
+          VALUES ('tokens', :kid, 'SecretKey', 'dir', 'A256GCM', 1)`)
+        insert.run({ kid: "t1" })
+        // The index that holds "one current key per purpose" came along.
+        assert.throws(() => insert.run({ kid: "t2" }))
+        assert.throws(() => connection.exec(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at)
+          VALUES ('other', 'o1', 'SecretKey', 'dir', 'A256GCM', 1)`))
+      }))
+    }))
+
   it.effect("a file from a newer schema is refused, not migrated backwards", () =>
     Effect.gen(function*() {
       const path = newFile()

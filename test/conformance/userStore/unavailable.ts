@@ -26,7 +26,8 @@ import {
  */
 export const describeUnavailable = (
   it: ConformanceIt,
-  unavailable: Layer.Layer<UserStore, unknown> | undefined
+  unavailable: Layer.Layer<UserStore, unknown> | undefined,
+  listsAccounts: boolean
 ): void => {
   describe("infrastructure failure", () => {
     const title = "every operation fails with UserStoreUnavailable, never a defect"
@@ -40,6 +41,7 @@ export const describeUnavailable = (
         const t = yield* now
         const userId = missingUserId()
         const key: AccountKey = { provider: github, providerAccountId: `acct-${uuid()}` }
+        const secrets = { accessToken: null, refreshToken: null, idToken: null }
         const operations: Record<string, Effect.Effect<unknown, { readonly _tag: string }>> = {
           createUser: store.createUser(newUser()),
           getUser: store.getUser(userId),
@@ -55,6 +57,9 @@ export const describeUnavailable = (
           updateAccountTokens: store.updateAccountTokens(key, fullTokens()),
           claimTokenRefresh: store.claimTokenRefresh(key, { holder: uuid(), until: new Date(t + hour) }),
           completeTokenRefresh: store.completeTokenRefresh(key, uuid(), Option.none()),
+          replaceAccountSecrets: store.replaceAccountSecrets(key, secrets, secrets),
+          // A store that cannot list accounts says so whether or not it is up.
+          ...(listsAccounts ? { pageAccounts: store.pageAccounts(null, 10) } : {}),
           createSession: store.createSession(newSession(userId, new Date(t + day))),
           getSessionAndUser: store.getSessionAndUser(`sess-${uuid()}`),
           updateSessionExpiry: store.updateSessionExpiry(`sess-${uuid()}`, new Date(t + day)),

@@ -3,7 +3,10 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { expect, it } from "vitest"
 import { ScriptedProvider } from "../../../src/adapters/memory/MemoryProviderClient.ts"
+import { TokenSealing } from "../../../src/adapters/sealedTokens/SealedTokensUserStore.ts"
+import { accountKeyOf } from "../../../src/domain/Account.ts"
 import { TokenRotation } from "../../../src/domain/tokenRotation.ts"
+import { KeyStore } from "../../../src/ports/KeyStore.ts"
 import { UserStore } from "../../../src/ports/UserStore.ts"
 import { google, oauthSignIn, profile, runCase } from "../../support/memoryHarness.ts"
 
@@ -49,6 +52,56 @@ it("concurrent getAccessToken calls refresh once and never return a superseded t
             expect(yield* idp.isAccessTokenValid(token)).toBe(true)
             expiresAt = stored.expiresAt!.getTime()
           }
+        }), { accessTokenSkewSeconds: skew }, seed)
+    ),
+    { numRuns: 100 }
+  )
+})
+
+// Invariant: sealing the stored tokens again (after the tokens key rotates: as they are read, and by
+// sealStoredTokens) races with refreshes without ever putting back what a refresh replaced. Callers get the
+// stored token, the provider accepts it, and the stored refresh token (single-use at google) still refreshes.
+it("sealing stored tokens again after a key rotation never undoes a concurrent refresh", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.record({
+          waitSeconds: fc.integer({ min: 0, max: 2 * lifetime }),
+          rotate: fc.boolean(),
+          callers: fc.integer({ min: 1, max: 8 }),
+          sweeps: fc.integer({ min: 0, max: 3 }),
+          reads: fc.integer({ min: 0, max: 3 })
+        }),
+        { minLength: 1, maxLength: 4 }
+      ),
+      fc.integer(),
+      (rounds, seed) =>
+        runCase(Effect.gen(function*() {
+          const idp = yield* ScriptedProvider
+          const store = yield* UserStore
+          const keys = yield* KeyStore
+          const sealing = yield* TokenSealing
+          const rotation = yield* TokenRotation
+          const { account, user } = yield* oauthSignIn(google, profile("reseal", null, false))
+          for (const round of rounds) {
+            yield* TestClock.adjust(round.waitSeconds * 1000)
+            if (round.rotate) yield* keys.rotate("tokens")
+            const work: Array<Effect.Effect<string | null, unknown>> = [
+              ...Array.from({ length: round.callers }, () => Effect.map(rotation.getAccessToken(user.id, google), Redacted.value)),
+              ...Array.from({ length: round.sweeps }, () => Effect.as(sealing.sealStoredTokens({ pageSize: 1 }), null)),
+              ...Array.from({ length: round.reads }, () => Effect.as(store.getAccount(accountKeyOf(account)), null))
+            ]
+            const answers = yield* Effect.all(work, { concurrency: "unbounded" })
+            const tokens = new Set(answers.filter((answer) => answer !== null))
+            expect(tokens.size).toBe(1)
+            const [token] = [...tokens] as [string]
+            const stored = Option.getOrThrow(yield* store.getUserAccount(user.id, google))
+            expect(Redacted.value(stored.accessToken!)).toBe(token)
+            expect(yield* idp.isAccessTokenValid(token)).toBe(true)
+          }
+          yield* TestClock.adjust(2 * lifetime * 1000)
+          const last = Redacted.value(yield* rotation.getAccessToken(user.id, google))
+          expect(yield* idp.isAccessTokenValid(last)).toBe(true)
         }), { accessTokenSkewSeconds: skew }, seed)
     ),
     { numRuns: 100 }

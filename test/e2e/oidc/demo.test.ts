@@ -4,13 +4,14 @@
  * AUTH_URL/callback/idp), its SQLite file in a temporary directory. Over real HTTP: the provider is listed,
  * a person signs in through it, and the demo's home page shows who is signed in.
  */
-import { Option } from "effect"
+import { Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { startDemo } from "../../../src/demo/server.ts"
 import { ProviderId } from "../../../src/domain/Account.ts"
@@ -215,5 +216,18 @@ describe.each(["jwt", "database"] as const)("the demo with OIDC_ISSUER, SESSION_
     const stored = Option.getOrThrow(account)
     expect([stored.type, stored.accessToken !== null, stored.refreshToken !== null, stored.idToken !== null])
       .toEqual(["oidc", true, true, true])
+    // …sealed: the file itself holds none of them in clear text.
+    const file = new DatabaseSync(join(dir, `demo-${strategy}.sqlite`), { readOnly: true })
+    try {
+      const row = file.prepare("SELECT access_token, refresh_token, id_token FROM accounts WHERE provider_account_id = 'dana'")
+        .get()
+      const kept = [row?.["access_token"], row?.["refresh_token"], row?.["id_token"]].map(String)
+      expect(kept.every((text) => text.startsWith("authfx.sealed.v1."))).toBe(true)
+      for (const token of [stored.accessToken, stored.refreshToken, stored.idToken]) {
+        expect(kept.some((text) => text.includes(Redacted.value(token!)))).toBe(false)
+      }
+    } finally {
+      file.close()
+    }
   })
 })

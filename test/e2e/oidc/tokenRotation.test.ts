@@ -6,7 +6,7 @@
  * The provider's clock is the real one, so these tests wait for real expiry (about 2 s each) instead of
  * moving a TestClock; `accessTokenSkewSeconds: 0` makes authfx refresh exactly at expiry.
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,13 +14,13 @@ import { afterAll, describe, expect, it } from "vitest"
 import * as MemoryUserStore from "../../../src/adapters/memory/MemoryUserStore.ts"
 import { SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
 import * as SqliteUserStore from "../../../src/adapters/sqlite/SqliteUserStore.ts"
-import type { Account } from "../../../src/domain/Account.ts"
+import { type Account, ProviderId } from "../../../src/domain/Account.ts"
 import { UserStore } from "../../../src/ports/UserStore.ts"
 import { clientSecret, type OidcAuth, serveOidcAuth, untilExpired } from "../../support/oidcAuth.ts"
 import { type OidcPeer, startOidcPeer } from "../../support/oidcPeer.ts"
 
 const accessTokenSeconds = 2
-const people = ["rita", "rob", "rex", "nina", "noah", "ruth", "gus"].map((sub) => ({
+const people = ["rita", "rob", "rex", "nina", "noah", "ruth", "gus", "sam"].map((sub) => ({
   sub,
   claims: { email: `${sub}@idp.example`, email_verified: true, name: sub }
 }))
@@ -197,6 +197,26 @@ describe.concurrent("getAccessToken against a provider with 2-second access toke
     await untilExpired(afterSignIn)
     const token = await t.getAccessToken(user.id)
     expect(peer.isTokenActive(token)).toBe(true)
+  })
+
+  it("the store keeps the provider's tokens sealed: neither the sign-in nor the refresh writes one in clear text", async () => {
+    const peer = await startPeer()
+    const raw = Effect.runSync(MemoryUserStore.make)
+    const t = await serve(peer, { overrides: { userStore: Layer.succeed(UserStore, raw) } })
+    const inClear = async (tokens: ReadonlyArray<string>) => {
+      const stored = Option.getOrThrow(await Effect.runPromise(raw.getAccount({ provider: ProviderId.make("idp"), providerAccountId: "sam" })))
+      const kept = [stored.accessToken, stored.refreshToken, stored.idToken].map(value)
+      expect(kept.every((text) => text.startsWith("authfx.sealed.v1."))).toBe(true)
+      return tokens.filter((token) => kept.some((text) => text.includes(token)))
+    }
+    const { user, account } = await signedIn(t, "sam")
+    expect(await inClear([value(account.accessToken), value(account.refreshToken), value(account.idToken)])).toEqual([])
+    await untilExpired(account)
+    const fresh = await t.getAccessToken(user.id)
+    expect(peer.isTokenActive(fresh)).toBe(true)
+    const refreshed = (await t.account("sam")) as Account
+    expect(value(refreshed.accessToken)).toBe(fresh)
+    expect(await inClear([fresh, value(refreshed.refreshToken)])).toEqual([])
   })
 
   /**
