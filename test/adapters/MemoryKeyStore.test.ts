@@ -7,8 +7,8 @@ import * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
 import { type Key, type KeyPair, KeyPurpose, KeyStore, type SecretKey } from "../../src/ports/KeyStore.ts"
 import { suite } from "../conformance/KeyStore.ts"
 
-const secret = Redacted.make("memory-key-store-secret-of-32-chars+")
-const previousSecret = Redacted.make("the-secret-before-the-last-rotation")
+const secret = Redacted.make("HrQpgrQKGKE7cALYVlg3bdnamWASQVIRd8wL+eD7XRVW")
+const previousSecret = Redacted.make("P5bzzeBg73QvKH9A9ASE/xRKk53NNpfef9S2IP35/7CM")
 
 suite("memory, default session keys", MemoryKeyStore.layer({ secrets: [secret] }))
 suite("memory, default session keys and a previous secret", MemoryKeyStore.layer({ secrets: [secret, previousSecret] }))
@@ -253,5 +253,17 @@ describe("MemoryKeyStore", () => {
           assert.notInclude(error.message, Redacted.value(secret))
         })
     )
+
+    it.effect.each([
+      { case: "a short secret", secrets: ["hunter2"] },
+      { case: "a repeated short unit", secrets: ["hunter2hunter2hunter2hunter2hunter2"] },
+      { case: "a weak previous secret", secrets: [Redacted.value(secret), "abcdefghijklmnopqrstuvwxyz012345"] }
+    ])("$case fails the layer with WeakSecret, which never quotes it", ({ secrets }) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(build({ secrets: secrets.map((s) => Redacted.make(s)) }))
+        assert.strictEqual(error._tag, "WeakSecret")
+        assert.include(error.message, "openssl rand -base64 33")
+        for (const s of secrets) assert.notInclude(error.message, s)
+      }))
   })
 })

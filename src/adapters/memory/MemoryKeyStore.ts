@@ -1,4 +1,5 @@
 import { Clock, Effect, Layer, Option, type Redacted, Ref } from "effect"
+import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore } from "../../ports/KeyStore.ts"
 import { deriveSecret } from "../../ports/keys/derivedKeys.ts"
 import { freshKey } from "../../ports/keys/freshKeys.ts"
@@ -23,7 +24,7 @@ const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.
  * as every store derives them), so every node and every restart has the same ones; key pairs and rotated
  * keys live only as long as the process.
  */
-export const make = (options: Options): Effect.Effect<KeyStore["Service"], InvalidKeyStoreOptions> =>
+export const make = (options: Options): Effect.Effect<KeyStore["Service"], InvalidKeyStoreOptions | WeakSecret> =>
   Effect.gen(function*() {
     const { current, previous, retireAfterSeconds, session } = yield* validateKeyOptions(options)
     const now = yield* Clock.currentTimeMillis
@@ -82,5 +83,5 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
     })
   })
 
-export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions> =>
+export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions | WeakSecret> =>
   Layer.effect(KeyStore, make(options))

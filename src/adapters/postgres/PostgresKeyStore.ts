@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect, Layer, Option, Redacted, Ref, Schema, Semaphore } from "effect"
 import { createHash } from "node:crypto"
 import type postgres from "postgres"
+import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { freshKey } from "../../ports/keys/freshKeys.ts"
 import {
@@ -261,5 +262,5 @@ export const make = (client: Client, options: Options) =>
   })
 
 /** Needs the database at start (to read or make the keys); fails with KeyStoreUnavailable if it is down. */
-export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions | KeyStoreUnavailable, PostgresClient> =>
+export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions | WeakSecret | KeyStoreUnavailable, PostgresClient> =>
   Layer.effect(KeyStore, PostgresClient.use((client) => make(client, options)))

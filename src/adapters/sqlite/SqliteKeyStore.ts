@@ -1,4 +1,5 @@
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
+import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { deriveSecret } from "../../ports/keys/derivedKeys.ts"
 import { randomSecret } from "../../ports/keys/freshKeys.ts"
@@ -276,5 +277,5 @@ export const make = (options: Options) =>
 
 export const layer = (
   options: Options
-): Layer.Layer<KeyStore, InvalidKeyStoreOptions | KeyStoreUnavailable, SqliteDatabase> =>
+): Layer.Layer<KeyStore, InvalidKeyStoreOptions | WeakSecret | KeyStoreUnavailable, SqliteDatabase> =>
   Layer.effect(KeyStore, make(options))

@@ -3,6 +3,7 @@
  * the same keys in every store and moving from one store to another needs no new configuration.
  */
 import { Effect, Redacted, Schema } from "effect"
+import { secretStrength, type WeakSecret, weakSecret } from "../../domain/secretStrength.ts"
 import type { ContentEncryption } from "../KeyStore.ts"
 import { isContentEncryption, isEncryptingPair, isPairAlgorithm, isSecretAlgorithm } from "./keySpec.ts"
 
@@ -30,16 +31,38 @@ export class InvalidKeyStoreOptions extends Schema.TaggedError<InvalidKeyStoreOp
   message: Schema.String
 }) {}
 
+export interface ValidKeyOptions {
+  readonly current: Redacted.Redacted<string>
+  readonly previous: ReadonlyArray<Redacted.Redacted<string>>
+  readonly session: SessionKeyOptions
+  readonly retireAfterSeconds: number
+}
+
 const defaultRetireAfterSeconds = 31 * 24 * 60 * 60
 const badRetireAfter = "retireAfterSeconds must be a finite number of seconds, 0 or more"
 const isRetireAfter = (seconds: number) => Number.isFinite(seconds) && seconds >= 0
+
+/**
+ * Fails with the first secret that is too weak to key anything (domain/secretStrength.ts), named by its
+ * place in the list. Previous secrets too: their keys still verify, so a weak one is as forgeable as a weak
+ * current one.
+ */
+export const requireStrongSecrets = (secrets: ReadonlyArray<Redacted.Redacted<string>>): Effect.Effect<void, WeakSecret> => {
+  for (const [index, secret] of secrets.entries()) {
+    const strength = secretStrength(Redacted.value(secret))
+    if (strength !== "strong") return Effect.fail(weakSecret(`secrets[${index}]`, strength))
+  }
+  return Effect.void
+}
 
 /**
  * The secrets (current first, duplicates dropped), the session algorithm and the retirement delay, or the
  * first option that is wrong. Types arrive from JavaScript callers and environment variables too, so this
  * checks what TypeScript promised.
  */
-export const validateKeyOptions = (options: KeyStoreOptions) => {
+export const validateKeyOptions = (
+  options: KeyStoreOptions
+): Effect.Effect<ValidKeyOptions, InvalidKeyStoreOptions | WeakSecret> => {
   const invalid = (message: string) => Effect.fail(new InvalidKeyStoreOptions({ message }))
   const empty = options.secrets.findIndex((secret) => Redacted.value(secret).length === 0)
   if (empty >= 0) return invalid(`secrets[${empty}] is empty`)
@@ -57,7 +80,7 @@ export const validateKeyOptions = (options: KeyStoreOptions) => {
   if (enc !== undefined && !(isContentEncryption(enc) && encrypts)) {
     return invalid(`session.enc ${String(enc)} does not go with session.alg ${session.alg}`)
   }
-  return Effect.succeed({ current, previous, session, retireAfterSeconds })
+  return Effect.as(requireStrongSecrets(options.secrets), { current, previous, session, retireAfterSeconds })
 }
 
 /**

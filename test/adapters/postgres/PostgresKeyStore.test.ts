@@ -7,8 +7,8 @@ import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeySto
 import { type Key, KeyPurpose, type KeyStore } from "../../../src/ports/KeyStore.ts"
 import { client, migratedSchema } from "./testDatabase.ts"
 
-const first = Redacted.make("the-first-deployment-secret-0123456789")
-const second = Redacted.make("the-second-deployment-secret-012345678")
+const first = Redacted.make("Bfb811rHuaTeHVda7BGm+ZwGljsW4r/o1PZSmvDT0v2S")
+const second = Redacted.make("dIjuBMFzYgwNz9UseKYcEM9UoaZ5f7ZmS32omq3UJk4X")
 
 /** Stores ("nodes") over one migrated schema, each with its own pool. */
 const fleet = Effect.gen(function*() {
@@ -94,7 +94,7 @@ describe("PostgresKeyStore", () => {
       assert.notStrictEqual(newKek, oldKek)
       expect(yield* currentKids(yield* node({ secrets: [second] }))).toEqual(before)
 
-      const stranger = Redacted.make("a-secret-this-deployment-never-had-000")
+      const stranger = Redacted.make("Es1isXvIeGm8/9NiZSYOhSVeEEeFDef6zLlb7tc4pkLB")
       const error = yield* Effect.flip(node({ secrets: [stranger] }))
       assert.strictEqual(error._tag, "KeyStoreUnavailable")
       assert.include(error.message, "cannot be decrypted with any configured secret")
@@ -133,6 +133,14 @@ describe("PostgresKeyStore", () => {
         assert.notInclude(error.message, Redacted.value(first))
       }).pipe(Effect.scoped)
   )
+
+  it.effect("a weak secret fails with WeakSecret, before touching the database", () =>
+    Effect.gen(function*() {
+      const c = yield* client("authfx_unused", { url: "postgres://postgres@127.0.0.1:1/test", max: 1 })
+      const error = yield* Effect.flip(PostgresKeyStore.make(c, { secrets: [Redacted.make("changeme-changeme-changeme-changeme")] }))
+      assert.strictEqual(error._tag, "WeakSecret")
+      assert.notInclude(error.message, "changeme")
+    }).pipe(Effect.scoped))
 
   it.effect("a database that is down at start fails with KeyStoreUnavailable", () =>
     Effect.gen(function*() {

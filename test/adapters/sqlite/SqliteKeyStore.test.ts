@@ -24,9 +24,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let files = 0
 const newFile = () => join(dir, `keys-${++files}.db`)
 
-const secret = Redacted.make("sqlite-key-store-secret-of-32-chars+")
-const previousSecret = Redacted.make("the-secret-before-the-last-rotation")
-const otherSecret = Redacted.make("a-secret-this-file-has-never-seen")
+const secret = Redacted.make("xfG2CMuMQt8uPkP0T6O9CWZmEP5P9YTt0Zlwrg3nWTjw")
+const previousSecret = Redacted.make("P5bzzeBg73QvKH9A9ASE/xRKk53NNpfef9S2IP35/7CM")
+const otherSecret = Redacted.make("W82UjcdwJmw+jC5Zn86/MxdAHjL7kLLVEk2wGWQ8dYcR")
 
 const storeAt = (path: string, options: SqliteKeyStore.Options) =>
   SqliteKeyStore.layer(options).pipe(Layer.provide(SqliteDatabase.layer({ path })))
@@ -282,6 +282,14 @@ describe("SqliteKeyStore", () => {
       )
       assert.deepStrictEqual(outcomes, Array.from({ length: 5 }, () => ["KeyStoreUnavailable", true]))
     }))
+
+  it.effect("a weak secret fails the layer with WeakSecret before the file is touched", () =>
+    Effect.gen(function*() {
+      const path = newFile()
+      const error = yield* Effect.flip(build(path, { secrets: [Redacted.make("hunter2hunter2hunter2hunter2hunter2")] }))
+      assert.strictEqual(error._tag, "WeakSecret")
+      assert.deepStrictEqual(rawRows(path), [])
+    }).pipe(Effect.scoped))
 
   it.effect("invalid options fail the layer with InvalidKeyStoreOptions", () =>
     Effect.gen(function*() {
