@@ -289,7 +289,7 @@ describe("JoseTokenCodec, compressed JWE", () => {
 
 describe("JoseTokenCodec, many secrets", () => {
   it.effect("opens tokens of a previous secret's key (secrets: [new, previous])", () =>
-    withCodec({ secrets: [Redacted.make("the-new-secret-after-rotation-32+"), foreignSecret] })(Effect.gen(function*() {
+    withCodec({ secrets: [Redacted.make("yUuPmhKNQ0M0iIfYrss/cZmJIE3l7gR4afrrsYMB8K5L"), foreignSecret] })(Effect.gen(function*() {
       const before = yield* buildCodec({ secrets: [foreignSecret] })
       const claims = claimsFor(yield* nowSeconds)
       const token = yield* before.seal("session", claims)
@@ -305,3 +305,4 @@ describe("JoseTokenCodec, many secrets", () => {
       assert.strictEqual(yield* rejectionOf(open("session", token)), "unknownKey")
     })))
 })
+

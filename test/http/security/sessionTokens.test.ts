@@ -13,7 +13,7 @@ import { makeTokenForge, sessionClaims, tamperPart } from "../../support/tokenFo
  */
 
 const sessionCookie = "authjs.session-token"
-const otherSecret = "a-different-deployment-secret-0123456789-xyz"
+const otherSecret = "FX9SNVqtzHWTPKvbQ1jRHheegPcWx0yOH50HQE9SwPlZ"
 
 type Auth = Awaited<ReturnType<typeof startAuth>>
 let jwt: Auth
