@@ -2,7 +2,7 @@
  * What an `authfx_keys` row holds, and how its material is sealed: the shared AES-256-GCM layout
  * (ports/keys/sealedKeyMaterial.ts) under a key-encryption key (KEK) that HKDF derives from a deployment
  * secret. The database alone never yields a usable key; the secret alone forges nothing either, because the
- * keys themselves are random. Nothing in a row names the KEK (migration 0004 dropped `kek_id`, an HKDF of the
+ * keys themselves are random. Nothing in a row names the KEK (a migration dropped `kek_id`, an HKDF of the
  * secret): `open` finds it by trial. The KEK's info, the AAD and the sealed JSON are this table's own format:
  * changing one leaves stored keys unopenable.
  */

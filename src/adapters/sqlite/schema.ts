@@ -85,7 +85,7 @@ export const migrations: ReadonlyArray<string> = [
   -- The contract's "exactly one current key per purpose", held by the database for every process.
   CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
   `,
-  // 2: no stored id says anything about a secret. `kek_id` (an HKDF of the secret that sealed a row) goes:
+  // No stored id says anything about a secret. `kek_id` (an HKDF of the secret that sealed a row) goes:
   // SqliteKeyStore finds the key-encryption key by trial. A derived key's row, named until now by a kid that
   // was an HKDF of its secret, becomes 'legacy': the next store that has the secret rewrites it under a
   // random kid (SQL cannot: it takes the secret). Sealed material is copied as it is, so no key is lost.

@@ -122,7 +122,7 @@ describe("PostgresKeyStore", () => {
       Effect.map(store.current(purpose), (key) => [key.kid, Base64Url.encode(secretBytes(key))]))
   const expected = (keys: ReadonlyArray<SecretKey>) => keys.map((key) => [key.kid, Base64Url.encode(secretBytes(key))])
 
-  it.effect("a database of migration 0003 keeps every key: 0004 drops kek_id, and the KEK is found by trial", () =>
+  it.effect("a database of migration 0003 keeps every key: kek_id is dropped, and the KEK is found by trial", () =>
     Effect.gen(function*() {
       const schema = yield* Effect.acquireRelease(
         Effect.sync(() => randomSchema("keys_0003")),
@@ -152,7 +152,8 @@ describe("PostgresKeyStore", () => {
         }
       })
       const { applied } = yield* Effect.orDie(PostgresMigrations.migrate.pipe(Effect.provideService(PostgresClient, c)))
-      expect(applied).toEqual(["0004_authfx_keys_without_kek_id.sql"])
+      expect(applied).toEqual(files.filter((f) => f.version > 3).map((f) => f.name))
+      expect(applied.some((name) => name.endsWith("_authfx_keys_without_kek_id.sql"))).toBe(true)
       const store = yield* PostgresKeyStore.make(yield* client(schema, { max: 2 }), { secrets: [first] })
       expect(yield* keysOf(store)).toEqual(expected(keys))
       const columns = yield* Effect.promise(() => c.sql`SELECT * FROM authfx_keys`)

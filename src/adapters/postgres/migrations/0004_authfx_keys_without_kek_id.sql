@@ -1,4 +1,4 @@
--- authfx migration 0004: stored keys no longer name the key-encryption key they are sealed under.
+-- authfx migration authfx_keys_without_kek_id: stored keys no longer name the key-encryption key they are sealed under.
 --
 -- `kek_id` was an HKDF of the deployment secret under a salt every deployment shares: anyone who could read
 -- this table could test a guess at the secret with one HKDF, or look the id up in a table computed once for
