@@ -22,7 +22,7 @@
  *
  * Why 96 and 128 rather than one bar at 128: a generated secret of the minimum length carries exactly what
  * it was made from — `openssl rand -hex 16` is 32 characters and 128 bits, 32 random digits are 106 — and
- * random text matches a pattern by chance now and then (one character in fifty or so), so a 128-bit bar
+ * random text matches a pattern by chance now and then (about one hex character in sixty), so a 128-bit bar
  * would refuse some of what `openssl` prints. A random secret's chance matches are few and scattered; a
  * person's are many: a repeated word, a counted-up tail. So a secret scoring between 96 and 128 bits passes
  * only while at most a third of it is pattern. For random hex of 16 bytes, refusal would take 11 chance
@@ -48,7 +48,7 @@ const maxPatternShare = 1 / 3
 
 // Compared without case or separators, so "Your-Secret-Here" and "CHANGE_ME" are found too. Each is long
 // enough that random output cannot contain it by chance (the shortest, 7 letters, has odds of about 1 in
-// 10^10 in a 44-character base64 secret).
+// 10^9 in a 44-character base64 secret).
 const placeholders = [
   "changeme",
   "changethis",
