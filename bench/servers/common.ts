@@ -6,7 +6,7 @@ import type { Server } from "node:http"
  */
 
 /** The secret of the @auth/core, bare-jose and authfx servers (a bench secret, never a real one). */
-export const secret = "bench-secret-0123456789-bench-secret-0123456789-bench"
+export const secret = "oGWSjxHjbdnVezYxDw/QrAp4hCNW/N3ZEtWEFirx9KWI"
 
 /** Auth.js's session cookie name on http (the salt of its key derivation); authfx uses the same name by default. */
 export const cookieName = "authjs.session-token"

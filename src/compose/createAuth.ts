@@ -18,6 +18,7 @@ import { type AuthHttpOptions, HttpOptions } from "../http/HttpOptions.ts"
 import { makeSessionFastPath } from "../http/sessionFastPath.ts"
 import { VerifiedTokens } from "../http/VerifiedTokens.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
+import { requireStrongSecrets } from "../ports/keys/keyOptions.ts"
 import type { Mailer } from "../ports/Mailer.ts"
 import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { UserStore } from "../ports/UserStore.ts"
@@ -64,6 +65,8 @@ export const authAppLayer = (options: AuthfxOptions) => {
     providers: [...oauth.map(providerConfig), ...(options.providers ?? [])]
   }
   const ports = Layer.mergeAll(
+    // Whichever key store is chosen: `secret` is the deployment's, and a weak one stops the start (WeakSecret).
+    Layer.effectDiscard(requireStrongSecrets(secrets(options.secret))),
     options.userStore ?? MemoryUserStore.layer,
     options.mailer ?? MemoryMailer.layer(),
     options.providerClient ?? defaultProviderClient(oauth),

@@ -3,7 +3,7 @@ import * as NodemailerMailer from "../adapters/mail/NodemailerMailer.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import type { OAuthProviderOptions } from "../adapters/oauth/OAuthProviderOptions.ts"
 import type { AuthfxOptions } from "../compose/createAuth.ts"
-import { MissingSecret, secretFromEnv } from "../compose/secretFromEnv.ts"
+import { MissingSecret, secretFromEnv, WeakSecret } from "../compose/secretFromEnv.ts"
 import type { ProviderId } from "../domain/Account.ts"
 import type { ProviderConfig } from "../domain/Provider.ts"
 import type { Mailer } from "../ports/Mailer.ts"
@@ -69,9 +69,9 @@ const providersFor = (env: Env): ReadonlyArray<ProviderConfig> => {
 }
 
 /** The demo's configuration, read from the environment (every variable is in the README). */
-export const demoOptions = (env: Env): AuthfxOptions | MissingSecret => {
+export const demoOptions = (env: Env): AuthfxOptions | MissingSecret | WeakSecret => {
   const secret = secretFromEnv(env)
-  if (secret instanceof MissingSecret) return secret
+  if (secret instanceof MissingSecret || secret instanceof WeakSecret) return secret
   const port = env["PORT"] ?? "3000"
   const url = env["AUTH_URL"] ?? `http://localhost:${port}/auth`
   const strategy = env["SESSION_STRATEGY"] === "database" ? "database" : "jwt"

@@ -2,7 +2,7 @@ import { build } from "esbuild"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { fileURLToPath } from "node:url"
 import { type AuthfxOptions, createAuth } from "../compose/createAuth.ts"
-import { MissingSecret } from "../compose/secretFromEnv.ts"
+import { MissingSecret, WeakSecret } from "../compose/secretFromEnv.ts"
 import { demoOptions } from "./demoOptions.ts"
 import { homePage, liveScriptPath } from "./homePage.ts"
 
@@ -37,7 +37,7 @@ export const startDemo = async (
   customize: (options: AuthfxOptions) => AuthfxOptions = (options) => options
 ) => {
   const options = demoOptions(env)
-  if (options instanceof MissingSecret) {
+  if (options instanceof MissingSecret || options instanceof WeakSecret) {
     console.error(`authfx demo: ${options.message}`)
     process.exitCode = 1
     return undefined

@@ -5,6 +5,7 @@ import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
 import * as MemoryUserStore from "../adapters/memory/MemoryUserStore.ts"
 import { coreLayer } from "../compose/coreLayer.ts"
+import { generateSecret } from "../compose/secretFromEnv.ts"
 import type { ProviderId } from "../domain/Account.ts"
 import { completeEmailSignIn, requestEmailSignIn } from "../domain/emailSignIn.ts"
 import { completeOAuthSignIn, startOAuthSignIn } from "../domain/oauthSignIn.ts"
@@ -91,7 +92,8 @@ const layer = coreLayer({
   MemoryUserStore.layer,
   MemoryMailer.layer(),
   MemoryProviderClient.layer([{ id: idp, type: "oidc", accessTokenSeconds: 3600 }]),
-  MemoryKeyStore.layer({ secrets: [Redacted.make("walkthrough-secret-walkthrough-secret")] })
+  // A secret of its own each run: nothing outlives the walkthrough.
+  MemoryKeyStore.layer({ secrets: [Redacted.make(generateSecret())] })
 )))
 
 await Effect.runPromise(walkthrough.pipe(Effect.provide(layer), Effect.provide(TestClock.layer())))

@@ -1,6 +1,6 @@
 import { decode, encode } from "@auth/core/jwt"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Logger, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { base64url, calculateJwkThumbprint, EncryptJWT } from "jose"
 import { hkdfSync } from "node:crypto"
@@ -20,8 +20,8 @@ import {
   withCodec
 } from "./joseTokenFixtures.ts"
 
-const authSecret = "the-auth-js-deployments-AUTH_SECRET-value"
-const olderAuthSecret = "the-AUTH_SECRET_1-it-still-accepted"
+const authSecret = "hyi8uc87kXiNDdz6N8MxQeDAicCD4U6UndDBfNr8KBRC"
+const olderAuthSecret = "V3jfcBv+7vK4dyjIX8J5YLs15/pewGq/fbhyDhufyvrM"
 const salt = "authjs.session-token"
 const secureSalt = "__Secure-authjs.session-token"
 
@@ -158,6 +158,17 @@ describe("JoseTokenCodec, Auth.js v5 session tokens", () => {
       assert.notStrictEqual(headerOf(token)["kid"], kid)
       assert.deepStrictEqual(yield* open("session", token), claims)
     })))
+
+  it.effect("a weak Auth.js secret is accepted (it is the old deployment's, for migration only), with a warning", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const collect = Logger.make(({ message }) => void logged.push(String(message)))
+      yield* Layer.build(codecLayer({ codec: { authjs: { secrets: [Redacted.make(authSecret), Redacted.make("hunter2")] } } }))
+        .pipe(Effect.provide(Logger.layer([collect])))
+      assert.strictEqual(logged.length, 1)
+      assert.include(logged[0], "authjsSecrets[1]")
+      assert.notInclude(logged[0], "hunter2")
+    }))
 
   it.effect("an empty Auth.js secret fails the layer (HKDF of \"\" is a key anyone can compute)", () =>
     Effect.gen(function*() {

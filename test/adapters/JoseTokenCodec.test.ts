@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Exit, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { base64url, CompactEncrypt, CompactSign, exportSPKI, importJWK } from "jose"
 import type * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
+import { makeKeyCache } from "../../src/adapters/jose/keyImport.ts"
 import { type Key, KeyStore } from "../../src/ports/KeyStore.ts"
+import { TokenCodec } from "../../src/ports/TokenCodec.ts"
 import {
   b64json,
   buildCodec,
@@ -289,7 +291,7 @@ describe("JoseTokenCodec, compressed JWE", () => {
 
 describe("JoseTokenCodec, many secrets", () => {
   it.effect("opens tokens of a previous secret's key (secrets: [new, previous])", () =>
-    withCodec({ secrets: [Redacted.make("the-new-secret-after-rotation-32+"), foreignSecret] })(Effect.gen(function*() {
+    withCodec({ secrets: [Redacted.make("yUuPmhKNQ0M0iIfYrss/cZmJIE3l7gR4afrrsYMB8K5L"), foreignSecret] })(Effect.gen(function*() {
       const before = yield* buildCodec({ secrets: [foreignSecret] })
       const claims = claimsFor(yield* nowSeconds)
       const token = yield* before.seal("session", claims)
@@ -303,5 +305,91 @@ describe("JoseTokenCodec, many secrets", () => {
       const header = b64json({ alg: "dir", enc: "A256GCM", kid: base64url.encode("nope") })
       const token = `${header}..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA`
       assert.strictEqual(yield* rejectionOf(open("session", token)), "unknownKey")
+    })))
+})
+
+/** `token` with its protected header's kid replaced, re-sealed with the key's real material (so it is authentic). */
+const underKid = (key: Key, claims: object, kid: string) => sealRaw(key, claims, { kid })
+const strangerKid = base64url.encode(globalThis.crypto.getRandomValues(new Uint8Array(12)))
+
+describe("JoseTokenCodec, a kid it does not know (another node's, or from before a restart)", () => {
+  it.effect("opens a token under one of the purpose's own keys whatever kid it names, synchronously on the memory store", () =>
+    withCodec()(Effect.gen(function*() {
+      const claims = claimsFor(yield* nowSeconds)
+      const token = yield* underKid(yield* currentKey("session"), claims, strangerKid)
+      assert.deepStrictEqual(yield* open("session", token), claims)
+      // The GET /session fast path needs this: no promise on the way for the default session key.
+      const context = yield* Effect.context<TokenCodec | KeyStore>()
+      const exit = Effect.runSyncExit(open("session", token).pipe(Effect.provideContext(context)))
+      assert.isTrue(Exit.isSuccess(exit), "opened synchronously")
+    })))
+
+  it.effect("a token of a codec built again from the same secret (a restart) opens, though its kid differs", () =>
+    withCodec()(Effect.gen(function*() {
+      const before = yield* buildCodec()
+      const claims = claimsFor(yield* nowSeconds)
+      const token = yield* before.seal("session", claims)
+      assert.notStrictEqual(headerOf(token)["kid"], (yield* currentKey("session")).kid)
+      assert.deepStrictEqual(yield* open("session", token), claims)
+    })))
+
+  it.effect("never opens with a retired key", () =>
+    withCodec()(Effect.gen(function*() {
+      const claims = claimsFor(yield* nowSeconds, 24 * 3600)
+      const old = yield* currentKey("session")
+      yield* KeyStore.use((store) => store.rotate("session", { retireAfterSeconds: 60 }))
+      const token = yield* underKid(old, claims, strangerKid)
+      assert.deepStrictEqual(yield* open("session", token), claims, "while it still verifies")
+      yield* TestClock.adjust("61 seconds")
+      assert.strictEqual(yield* rejectionOf(open("session", token)), "unknownKey")
+      assert.strictEqual(yield* rejectionOf(open("session", yield* underKid(old, claims, old.kid))), "unknownKey")
+    })))
+
+  it.effect.each([
+    { name: "dir + A256GCM", session: undefined, other: "checks" },
+    { name: "HS256", session: { alg: "HS256" }, other: "csrf" },
+    { name: "HS256", session: { alg: "HS256" }, other: "verification" }
+  ] as const)("never opens a $name session token with the $other key, under any kid", ({ other, session }) =>
+    withCodec(session === undefined ? {} : { session })(Effect.gen(function*() {
+      const claims = claimsFor(yield* nowSeconds)
+      const key = yield* KeyStore.use((store) => store.current(other))
+      for (const kid of [strangerKid, key.kid]) {
+        assert.strictEqual(yield* rejectionOf(open("session", yield* underKid(key, claims, kid))), "unknownKey")
+      }
+    })))
+
+  it.effect("a foreign deployment's token under an unknown kid stays unknownKey, and the cache stays within our keys", () =>
+    withCodec()(Effect.gen(function*() {
+      const foreign = yield* buildCodec({ secrets: [foreignSecret] })
+      const claims = claimsFor(yield* nowSeconds)
+      for (let i = 0; i < 20; i++) {
+        assert.strictEqual(yield* rejectionOf(open("session", yield* foreign.seal("session", claims))), "unknownKey")
+      }
+      assert.deepStrictEqual(yield* open("session", yield* seal("session", claims)), claims)
+    })))
+})
+
+describe("JoseTokenCodec's key import cache", () => {
+  it.effect("imports a key once, and serves it only for the very material the store handed out under that kid", () =>
+    withCodec()(Effect.gen(function*() {
+      const cache = makeKeyCache()
+      const key = yield* currentKey("session")
+      const imported = yield* cache.get(key)
+      assert.strictEqual(yield* cache.get(key), imported)
+      if (key._tag !== "SecretKey") return assert.fail("expected a secret session key")
+      // A store that reused a kid for other material must not get the old import back.
+      const reused: Key = { ...key, secret: Redacted.make(globalThis.crypto.getRandomValues(new Uint8Array(32))) }
+      assert.notStrictEqual(yield* cache.get(reused), imported)
+    })))
+
+  it.effect("keeps only keys that still verify, and never more than 64", () =>
+    withCodec()(Effect.gen(function*() {
+      const cache = makeKeyCache()
+      const store = yield* KeyStore
+      for (let i = 0; i < 100; i++) yield* cache.get(yield* store.rotate("session", { retireAfterSeconds: 0 }))
+      assert.strictEqual(cache.size(), 64)
+      const verifying = yield* store.verificationKeys("session")
+      cache.retain(verifying)
+      assert.strictEqual(cache.size(), verifying.length)
     })))
 })

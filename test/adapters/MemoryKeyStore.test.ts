@@ -7,8 +7,8 @@ import * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
 import { type Key, type KeyPair, KeyPurpose, KeyStore, type SecretKey } from "../../src/ports/KeyStore.ts"
 import { suite } from "../conformance/KeyStore.ts"
 
-const secret = Redacted.make("memory-key-store-secret-of-32-chars+")
-const previousSecret = Redacted.make("the-secret-before-the-last-rotation")
+const secret = Redacted.make("HrQpgrQKGKE7cALYVlg3bdnamWASQVIRd8wL+eD7XRVW")
+const previousSecret = Redacted.make("P5bzzeBg73QvKH9A9ASE/xRKk53NNpfef9S2IP35/7CM")
 
 suite("memory, default session keys", MemoryKeyStore.layer({ secrets: [secret] }))
 suite("memory, default session keys and a previous secret", MemoryKeyStore.layer({ secrets: [secret, previousSecret] }))
@@ -24,12 +24,12 @@ const day = 24 * 60 * 60 * 1000
 
 describe("MemoryKeyStore", () => {
   describe("derived keys", () => {
-    it.effect("the same secret derives the same kids and key bytes in separately built stores", () =>
+    it.effect("the same secret derives the same key bytes in separately built stores, under random kids", () =>
       Effect.gen(function*() {
         const [a, b] = [yield* build({ secrets: [secret] }), yield* build({ secrets: [secret] })]
         for (const purpose of KeyPurpose.literals) {
           const [keyA, keyB] = [yield* a.current(purpose), yield* b.current(purpose)]
-          assert.strictEqual(keyA.kid, keyB.kid)
+          assert.notStrictEqual(keyA.kid, keyB.kid)
           assert.deepStrictEqual(bytes(keyA), bytes(keyB))
         }
       }))
@@ -53,14 +53,15 @@ describe("MemoryKeyStore", () => {
       }))
 
     // Pinned: changing salt or info would change every key and sign everyone out on the next deploy.
-    it.effect("keys are HKDF-SHA256(secret, salt \"authfx\", info naming purpose, alg and enc)", () =>
+    it.effect("keys are HKDF-SHA256(secret, salt \"authfx\", info naming purpose, alg and enc); kids are not", () =>
       Effect.gen(function*() {
         const store = yield* build({ secrets: [secret] })
         const expected = (info: string, length: number) =>
           new Uint8Array(hkdfSync("sha256", Redacted.value(secret), "authfx", info, length))
         assert.deepStrictEqual(bytes(yield* store.current("csrf")), expected("key csrf HS256 none", 32))
         assert.deepStrictEqual(bytes(yield* store.current("checks")), expected("key checks dir A256GCM", 32))
-        assert.strictEqual((yield* store.current("csrf")).kid, Base64Url.encode(expected("kid csrf HS256 none", 12)))
+        // What the kid was before: an HKDF of the secret, which let a token header check a guess at it.
+        assert.notStrictEqual((yield* store.current("csrf")).kid, Base64Url.encode(expected("kid csrf HS256 none", 12)))
       }))
 
     it.effect("the purposes use HS256, HS256 and dir + A256GCM; the session key defaults to dir + A256GCM", () =>
@@ -85,46 +86,45 @@ describe("MemoryKeyStore", () => {
         assert.deepStrictEqual([key.alg, key.enc, Redacted.value(key.secret).length], [session.alg, enc, length])
       }))
 
-    it.effect("a kid is short and does not reveal its key", () =>
+    it.effect("a kid is short, random, and does not reveal its key or the secret", () =>
       Effect.gen(function*() {
         const store = yield* build({ secrets: [secret] })
+        const kids = new Set<string>()
         for (const purpose of KeyPurpose.literals) {
           const key = yield* store.current(purpose)
           assert.strictEqual(key.kid.length, 16)
           assert.notInclude(Base64Url.encode(bytes(key)), key.kid)
           assert.notInclude(key.kid, Redacted.value(secret).slice(0, 8))
+          kids.add(key.kid)
         }
+        assert.strictEqual(kids.size, KeyPurpose.literals.length)
       }))
   })
 
   describe("previous secrets", () => {
-    it.effect("a previous secret's key is found by kid and verifies, but is not current", () =>
+    it.effect("a previous secret's key verifies, after the current one, but is not current", () =>
       Effect.gen(function*() {
         const before = yield* build({ secrets: [previousSecret] })
         const after = yield* build({ secrets: [secret, previousSecret] })
         const fresh = yield* build({ secrets: [secret] })
         for (const purpose of KeyPurpose.literals) {
-          const old = yield* before.current(purpose)
-          const found = yield* after.find(purpose, old.kid)
-          assert.isTrue(Option.isSome(found))
-          assert.deepStrictEqual(bytes(Option.getOrThrow(found)), bytes(old))
-          assert.strictEqual(Option.getOrThrow(found).retiresAt?.getTime(), 31 * day)
-          assert.deepStrictEqual((yield* after.verificationKeys(purpose)).map((key) => key.kid), [
-            (yield* fresh.current(purpose)).kid,
-            old.kid
-          ])
-          assert.strictEqual((yield* after.current(purpose)).kid, (yield* fresh.current(purpose)).kid)
+          const keys = yield* after.verificationKeys(purpose)
+          assert.deepStrictEqual(keys.map(bytes), [bytes(yield* fresh.current(purpose)), bytes(yield* before.current(purpose))])
+          const [current, old] = keys
+          assert.strictEqual(old?.retiresAt?.getTime(), 31 * day)
+          assert.strictEqual(Option.getOrThrow(yield* after.find(purpose, old?.kid ?? "")).kid, old?.kid)
+          assert.strictEqual((yield* after.current(purpose)).kid, current?.kid)
         }
       }))
 
     it.effect("a previous secret's keys retire after retireAfterSeconds", () =>
       Effect.gen(function*() {
-        const old = yield* (yield* build({ secrets: [previousSecret] })).current("csrf")
         const store = yield* build({ secrets: [secret, previousSecret], retireAfterSeconds: 3600 })
+        const old = (yield* store.verificationKeys("csrf"))[1]?.kid ?? assert.fail("no previous key")
         yield* TestClock.adjust("3599 seconds")
-        assert.isTrue(Option.isSome(yield* store.find("csrf", old.kid)))
+        assert.isTrue(Option.isSome(yield* store.find("csrf", old)))
         yield* TestClock.adjust("1 second")
-        assert.isTrue(Option.isNone(yield* store.find("csrf", old.kid)))
+        assert.isTrue(Option.isNone(yield* store.find("csrf", old)))
         assert.strictEqual((yield* store.verificationKeys("csrf")).length, 1)
       }))
 
@@ -133,7 +133,7 @@ describe("MemoryKeyStore", () => {
         const store = yield* build({ secrets: [secret, previousSecret, secret, previousSecret] })
         assert.strictEqual((yield* store.verificationKeys("csrf")).length, 2)
         const alone = yield* build({ secrets: [secret] })
-        assert.strictEqual((yield* store.current("csrf")).kid, (yield* alone.current("csrf")).kid)
+        assert.deepStrictEqual(bytes(yield* store.current("csrf")), bytes(yield* alone.current("csrf")))
       }))
 
     it.effect("with key-pair session keys, previous secrets still verify the secret-key purposes", () =>
@@ -253,5 +253,17 @@ describe("MemoryKeyStore", () => {
           assert.notInclude(error.message, Redacted.value(secret))
         })
     )
+
+    it.effect.each([
+      { case: "a short secret", secrets: ["hunter2"] },
+      { case: "a repeated short unit", secrets: ["hunter2hunter2hunter2hunter2hunter2"] },
+      { case: "a weak previous secret", secrets: [Redacted.value(secret), "abcdefghijklmnopqrstuvwxyz012345"] }
+    ])("$case fails the layer with WeakSecret, which never quotes it", ({ secrets }) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(build({ secrets: secrets.map((s) => Redacted.make(s)) }))
+        assert.strictEqual(error._tag, "WeakSecret")
+        assert.include(error.message, "openssl rand -base64 33")
+        for (const s of secrets) assert.notInclude(error.message, s)
+      }))
   })
 })

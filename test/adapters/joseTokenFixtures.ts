@@ -7,8 +7,8 @@ import * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
 import { type Key, KeyStore } from "../../src/ports/KeyStore.ts"
 import { type Claims, type SealPurpose, TokenCodec, TokenRejected } from "../../src/ports/TokenCodec.ts"
 
-export const secret = Redacted.make("jose-token-codec-secret-of-at-least-32-chars")
-export const foreignSecret = Redacted.make("another-deployment-entirely-with-its-secret")
+export const secret = Redacted.make("J2zhw25aYqYPnv0fvT0+Rm2lbaWCRwSPZ1CKfrZ0tUzj")
+export const foreignSecret = Redacted.make("Vxh4kY68okB7vSlHt8ILJtBMEKIe4+kCvvxYz7vySQbL")
 
 /** 2026-01-15T12:00:00Z: a realistic "now", far from the epoch a fresh TestClock starts at. */
 export const epochMillis = Date.UTC(2026, 0, 15, 12)

@@ -42,7 +42,7 @@ beforeAll(async () => {
       PORT: String(port),
       HOST: "127.0.0.1",
       AUTH_URL: `${origin}/auth`,
-      AUTH_SECRET: "home-page-test-secret-that-is-long-enough-0123456789",
+      AUTH_SECRET: "/jLHzwSQLzLALTLpSaMr5+X8vNfVe53N1/nB02ui0fmO",
       DEMO_USERNAME: account.username,
       DEMO_PASSWORD: account.password,
       DEMO_EMAIL: account.email,

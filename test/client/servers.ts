@@ -56,7 +56,7 @@ export const startAuthfx = async (): Promise<ClientServer> => {
       PORT: "0",
       HOST: "127.0.0.1",
       AUTH_URL: `${front.origin}/auth`,
-      AUTH_SECRET: "client-test-secret-that-is-long-enough-0123456789",
+      AUTH_SECRET: "luVYDTdAt/m6W6YKOvrr2p6IuybdwC0FfLyzLAXgKWNG",
       DEMO_USERNAME: account.username,
       DEMO_PASSWORD: account.password,
       DEMO_EMAIL: account.email,
@@ -125,7 +125,7 @@ export const startAuthCore = async (): Promise<ClientServer> => {
   const front = await startTestOrigin()
   const errors: Array<string> = []
   const config: AuthConfig = {
-    secret: "client-test-secret-that-is-long-enough-0123456789",
+    secret: "luVYDTdAt/m6W6YKOvrr2p6IuybdwC0FfLyzLAXgKWNG",
     trustHost: true,
     basePath: "/api/auth",
     session: { strategy: "jwt", maxAge: sessionMaxAge },

@@ -22,7 +22,7 @@ describe.each(["jwt", "database"] as const)("the demo with DATABASE_URL (%s sess
       PORT: String(port),
       HOST: "127.0.0.1",
       AUTH_URL: `${origin}/auth`,
-      AUTH_SECRET: "demo-on-postgres-secret-0123456789abcdef",
+      AUTH_SECRET: "lFzDdw0L++An58CE9hoUf1KhR66zIKxPwmvf1j2bWXcl",
       SESSION_STRATEGY: strategy,
       DATABASE_URL: databaseUrl,
       DATABASE_SCHEMA: schema

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { demoOptions } from "../../src/demo/demoOptions.ts"
-import { MissingSecret } from "../../src/compose/secretFromEnv.ts"
+import { MissingSecret, WeakSecret } from "../../src/compose/secretFromEnv.ts"
 
 const idpEnv = {
   AUTH_SECRET: "ZKHFolM6FJFnYEnD+dCDDy02LAikPEtgLCWIly7UAeBu",
@@ -11,7 +11,7 @@ const idpEnv = {
 
 const trustsEmail = (extra: Readonly<Record<string, string>>) => {
   const options = demoOptions({ ...idpEnv, ...extra })
-  if (options instanceof MissingSecret) throw new Error("the test's secret was refused")
+  if (options instanceof MissingSecret || options instanceof WeakSecret) throw new Error("the test's secret was refused")
   return options.oauthProviders?.[0]?.trustEmail
 }
 

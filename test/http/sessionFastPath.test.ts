@@ -14,7 +14,7 @@ const pair = async (overrides: Partial<AuthfxOptions> = {}) => {
   const store = Layer.succeed(UserStore, Effect.runSync(MemoryUserStore.make))
   const base: AuthfxOptions = {
     providers: testProviders,
-    secret: "fast-path-secret-fast-path-secret-0123",
+    secret: "SAzIPvSY9aZOdYvaxDwapQtv1fgs1HhYjE4PtOWd+8/h",
     http: { url: `${origin}/auth` },
     userStore: store,
     ...overrides

@@ -8,7 +8,7 @@ import { ProviderClient } from "../../src/ports/ProviderClient.ts"
 import { type Browser, makeBrowser } from "./browser.ts"
 import { github, google, testProviders } from "./memoryHarness.ts"
 
-export const testSecret = "http-test-secret-http-test-secret-0123456789"
+export const testSecret = "J7RDV930HmbtDXgXVkjF4whtCBD3lAYBQXdiSILwCeHg"
 
 /**
  * authfx on memory adapters, mounted as a web handler, with the handles a test needs: the scripted

@@ -64,7 +64,7 @@ export const memoryHarness = (options?: Partial<AuthOptions>, interleaveSeed?: n
       { id: github, type: "oauth", accessTokenSeconds: 3600 },
       { id: google, type: "oidc", accessTokenSeconds: 600 }
     ])
-  ).pipe(Layer.provideMerge(MemoryKeyStore.layer({ secrets: [Redacted.make("test-secret-of-at-least-32-characters!")] })))
+  ).pipe(Layer.provideMerge(MemoryKeyStore.layer({ secrets: [Redacted.make("Jq9bk1vxtQlVitE7Q5cMItZ6SBYYDy7Fkl8YcMvSIhh4")] })))
   const ports = interleaveSeed === undefined ? adapters : interleaved(interleaveSeed).pipe(Layer.provideMerge(adapters))
   return coreLayer({ providers: testProviders, ...options }).pipe(Layer.provideMerge(ports))
 }

@@ -29,7 +29,7 @@ import { type Exchange, listen, makeNodeBrowser, type NodeBrowser } from "./node
 import type { CookieJar, OidcPeer, PeerCallback } from "./oidcPeer.ts"
 import { type SmtpPeer, startSmtpPeer } from "./smtpPeer.ts"
 
-export const oidcTestSecret = "oidc-e2e-secret-oidc-e2e-secret-0123456789"
+export const oidcTestSecret = "chYs23FIk7yQJ4nDIo6yPxktTem9JED/4fmLJT/JrCSk"
 export const clientSecret = "oidc-e2e-client-secret-long-enough-0123456789"
 export const sessionCookie = "authjs.session-token"
 export const oauthCookie = "authjs.oauth-checks"

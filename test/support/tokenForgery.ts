@@ -22,10 +22,16 @@ export const sessionClaims = (ttlSeconds: number, extra: Claims = {}): Claims =>
 
 const b64json = (value: unknown) => base64url.encode(JSON.stringify(value))
 
+/** The kid a token's protected header names. */
+export const kidOf = (token: string): string =>
+  String(JSON.parse(new TextDecoder().decode(base64url.decode(token.split(".")[0] ?? "")))["kid"])
+
 /**
- * The keys a deployment with `secret` derives (the memory KeyStore is deterministic in its secret), so
- * a test can make tokens authfx would accept — and from them the forgeries an attacker would try:
- * `alg: none`, HMAC under the encryption key (algorithm confusion), another purpose's key.
+ * The keys a deployment with `secret` derives (the memory KeyStore derives the same key bytes from the
+ * same secret, under kids of its own), so a test can make tokens authfx would accept — and from them the
+ * forgeries an attacker would try: `alg: none`, HMAC under the encryption key (algorithm confusion),
+ * another purpose's key. A forgery names `kid` when given (the deployment's own, read from a real cookie
+ * with `kidOf`), so that it is the deployment's key it claims, not an unknown one.
  */
 export const makeTokenForge = (secret: string) => {
   const runtime = ManagedRuntime.make(
@@ -36,17 +42,17 @@ export const makeTokenForge = (secret: string) => {
   const sessionKey = () => runtime.runPromise(KeyStore.use((store) => store.current("session")))
 
   /** A JWS with `alg: none` naming the real session key, and no signature. */
-  const algNone = async (claims: Claims) => {
+  const algNone = async (claims: Claims, kid?: string) => {
     const key = await sessionKey()
-    return `${b64json({ alg: "none", kid: key.kid, typ: "JWT" })}.${b64json(claims)}.`
+    return `${b64json({ alg: "none", kid: kid ?? key.kid, typ: "JWT" })}.${b64json(claims)}.`
   }
 
   /** A JWS HMAC-signed (HS256) with the bytes of the session's encryption key, under its kid. */
-  const hmacUnderEncryptionKey = async (claims: Claims) => {
+  const hmacUnderEncryptionKey = async (claims: Claims, kid?: string) => {
     const key = await sessionKey()
     if (key._tag !== "SecretKey") throw new Error("expected the default secret session key")
     return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-      .setProtectedHeader({ alg: "HS256", kid: key.kid, typ: "JWT" })
+      .setProtectedHeader({ alg: "HS256", kid: kid ?? key.kid, typ: "JWT" })
       .sign(new Uint8Array(Redacted.value(key.secret)))
   }
 

@@ -1,6 +1,6 @@
 import { Effect, Layer, Option } from "effect"
 import { CompactEncrypt, CompactSign } from "jose"
-import { KeyStore } from "../../ports/KeyStore.ts"
+import { type Key, KeyStore } from "../../ports/KeyStore.ts"
 import {
   type Claims,
   ClaimsNotJson,
@@ -10,7 +10,7 @@ import {
   TokenTooLarge
 } from "../../ports/TokenCodec.ts"
 import { type AuthjsOptions, makeAuthjsKeys } from "./authjsLegacy.ts"
-import { maxTokenLength, readCompactHeader } from "./compactHeader.ts"
+import { type CompactHeader, maxTokenLength, readCompactHeader } from "./compactHeader.ts"
 import { type CachedKey, makeKeyCache } from "./keyImport.ts"
 import { openUnder } from "./verifyCompact.ts"
 
@@ -44,9 +44,26 @@ const sealUnder = Effect.fnUntraced(function*(key: CachedKey, claims: Claims) {
   return token
 })
 
+// The reasons given only after the token proved authentic under the key (its claims are what is wrong).
+const authentic = (error: TokenRejected) => error.reason === "expired" || error.reason === "claims"
+
+const matches = (header: CompactHeader) => (key: Key) =>
+  key.alg === header.alg && (key.enc ?? undefined) === header.enc
+
 /**
  * TokenCodec on jose: JWS or JWE as the purpose's current KeyStore key dictates. Keys are imported once per
  * kid; a request costs one header parse, one KeyStore lookup and one jose verify/decrypt.
+ *
+ * A kid says nothing about the secret (ports/keys/derivedKeys.ts), so nodes with the same secret, or one
+ * process before and after a restart, name the same derived key differently. A token whose kid the store
+ * does not know is therefore tried under the purpose's verification keys whose algorithm the header names —
+ * a short list: one per configured secret and per rotated key still verifying, current first — as Auth.js
+ * tries its secrets. Only keys the store hands out for that purpose, while they verify, are tried: a retired
+ * key, another purpose's key or a header's say-so never opens anything. A token found authentic under a key
+ * stops the search there, so an expired one is reported as expired; any other failure moves on to the next
+ * key, then to the Auth.js keys if configured, else `unknownKey`. An attacker who sends unknown kids costs
+ * at most one attempt per verifying key of the purpose. For the default key this stays synchronous on a
+ * synchronous store, as the GET /session fast path needs.
  */
 export const make = (options: Options = {}): Effect.Effect<TokenCodec["Service"], never, KeyStore> =>
   Effect.gen(function*() {
@@ -59,19 +76,32 @@ export const make = (options: Options = {}): Effect.Effect<TokenCodec["Service"]
       Effect.flatMap(keyStore.current(purpose), (key) =>
         Effect.flatMap(caches[purpose].get(key), (cached) => sealUnder(cached, claims)))
 
+    const openFirst = (
+      purpose: SealPurpose,
+      [key, ...rest]: ReadonlyArray<Key>,
+      header: CompactHeader,
+      token: string,
+      otherwise: Effect.Effect<Claims, TokenRejected>
+    ): Effect.Effect<Claims, TokenRejected> =>
+      key === undefined ? otherwise : Effect.flatMap(caches[purpose].get(key), (cached) =>
+        Effect.catch(openUnder(cached, header, token), (error) =>
+          authentic(error) ? Effect.fail(error) : openFirst(purpose, rest, header, token, otherwise)))
+
     const open = (purpose: SealPurpose, token: string) => {
       const header = readCompactHeader(token)
       if (header === undefined) return reject("malformed")
-      // Auth.js keys open session tokens only, and only when no authfx key has the token's kid.
+      // Auth.js keys open session tokens only, and only when no authfx key opens the token.
       const legacy = purpose === "session" ? authjs : undefined
+      const otherwise = legacy === undefined ? reject("unknownKey") : legacy.open(header, token)
       const { kid } = header
-      if (kid === undefined) return legacy === undefined ? reject("unknownKey") : legacy.open(header, token)
-      const cache = caches[purpose]
+      if (kid === undefined) return otherwise
       return Effect.flatMap(keyStore.find(purpose, kid), (found) => {
-        if (Option.isSome(found)) return Effect.flatMap(cache.get(found.value), (key) => openUnder(key, header, token))
-        // A retired key is never found again, so its imported material can go.
-        cache.forget(kid)
-        return legacy === undefined ? reject("unknownKey") : legacy.open(header, token)
+        if (Option.isSome(found)) return Effect.flatMap(caches[purpose].get(found.value), (key) => openUnder(key, header, token))
+        return Effect.flatMap(keyStore.verificationKeys(purpose), (keys) => {
+          // Retired keys are never tried again, so their imported material can go.
+          caches[purpose].retain(keys)
+          return openFirst(purpose, keys.filter(matches(header)), header, token, otherwise)
+        })
       })
     }
 

@@ -1,5 +1,6 @@
 import { Effect, Redacted } from "effect"
 import { base64url, calculateJwkThumbprint } from "jose"
+import { secretStrength } from "../../domain/secretStrength.ts"
 import { type Claims, TokenRejected } from "../../ports/TokenCodec.ts"
 import type { CompactHeader } from "./compactHeader.ts"
 import { type CachedKey, importContentKey } from "./keyImport.ts"
@@ -70,6 +71,16 @@ export const makeAuthjsKeys = (options: AuthjsOptions): Effect.Effect<AuthjsKeys
     // HKDF of an empty secret is a key anyone can compute: refusing to start beats accepting forged sessions.
     if (secrets.some((secret) => secret.length === 0)) {
       return yield* Effect.die(new RangeError("authjs.secrets must not hold an empty secret"))
+    }
+    // Not refused like authfx's own secrets: it is the old deployment's, already chosen, and refusing it would
+    // sign out everyone the migration is meant to keep. Its cookies are only as safe as it is, so say so.
+    for (const [index, secret] of secrets.entries()) {
+      const strength = secretStrength(secret)
+      if (strength === "strong") continue
+      yield* Effect.logWarning(
+        `authfx: authjsSecrets[${index}] is weak (${strength}): Auth.js session cookies made with it can be forged ` +
+          "and are accepted while it is listed; remove it once they have expired"
+      )
     }
     const salts = options.salts ?? defaultSalts
     const keys = yield* Effect.promise(() =>

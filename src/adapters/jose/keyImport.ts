@@ -63,22 +63,41 @@ export interface CachedKey extends PreparedKey {
   readonly open: Open
 }
 
+/** The most keys a cache holds: far more than a purpose ever has verifying at once. */
+const maxCachedKeys = 64
+
+/** What a key's material is, as the store handed it out; a cached import is used only for this very object. */
+const materialOf = (key: Key): object => (key._tag === "SecretKey" ? key.secret : key.privateJwk)
+
 /**
- * Imports each key once. A kid names immutable key material, so the cache never goes stale; it is checked
- * against the key's algorithm anyway, so a store that reused a kid could not make us use the wrong key.
- * Entries for keys the store no longer returns are dropped by `forget`.
+ * Imports each key once. Entries are only ever made from keys the store handed out, never from anything a
+ * token says, so a flood of tokens naming random kids adds nothing. An entry serves a key only while the
+ * store hands out the same material object under that kid with the same algorithm, so a store that reused a
+ * kid could not make us use the wrong key. It stays bounded: `retain` keeps only the keys that still verify
+ * (the codec calls it whenever a token's kid is not found), and past `maxCachedKeys` the oldest goes.
  */
 export const makeKeyCache = () => {
-  const prepared = new Map<string, CachedKey>()
+  const prepared = new Map<string, { readonly material: object; readonly key: CachedKey }>()
   const get = (key: Key): Effect.Effect<CachedKey> => {
     const hit = prepared.get(key.kid)
-    if (hit !== undefined && hit.alg === key.alg && hit.enc === (key.enc ?? undefined)) return Effect.succeed(hit)
+    if (hit !== undefined && hit.material === materialOf(key) && hit.key.alg === key.alg && hit.key.enc === (key.enc ?? undefined)) {
+      return Effect.succeed(hit.key)
+    }
     // A key from our own store that WebCrypto cannot import is a broken deployment, not a bad token.
     return Effect.map(Effect.promise(() => prepare(key)), (fresh) => {
       const cached = { ...fresh, open: makeOpen(fresh) }
-      prepared.set(key.kid, cached)
+      prepared.delete(key.kid)
+      prepared.set(key.kid, { material: materialOf(key), key: cached })
+      for (const oldest of prepared.keys()) {
+        if (prepared.size <= maxCachedKeys) break
+        prepared.delete(oldest)
+      }
       return cached
     })
   }
-  return { get, forget: (kid: string) => void prepared.delete(kid) }
+  const retain = (keys: ReadonlyArray<Key>) => {
+    const verifying = new Set(keys.map((key) => key.kid))
+    for (const kid of prepared.keys()) if (!verifying.has(kid)) prepared.delete(kid)
+  }
+  return { get, retain, size: () => prepared.size }
 }

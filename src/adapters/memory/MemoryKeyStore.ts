@@ -1,4 +1,5 @@
 import { Clock, Effect, Layer, Option, type Redacted, Ref } from "effect"
+import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore } from "../../ports/KeyStore.ts"
 import { deriveSecret } from "../../ports/keys/derivedKeys.ts"
 import { freshKey } from "../../ports/keys/freshKeys.ts"
@@ -20,10 +21,12 @@ const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.
 
 /**
  * The KeyStore in memory: secret keys are derived from the configured secrets (ports/keys/derivedKeys.ts,
- * as every store derives them), so every node and every restart has the same ones; key pairs and rotated
+ * as every store derives them), so every node and every restart has the same key bytes, under kids drawn at
+ * random when the store is built (a kid must say nothing about the secret); the token codec opens a token
+ * whose kid another node or an earlier process chose by trying the purpose's keys. Key pairs and rotated
  * keys live only as long as the process.
  */
-export const make = (options: Options): Effect.Effect<KeyStore["Service"], InvalidKeyStoreOptions> =>
+export const make = (options: Options): Effect.Effect<KeyStore["Service"], InvalidKeyStoreOptions | WeakSecret> =>
   Effect.gen(function*() {
     const { current, previous, retireAfterSeconds, session } = yield* validateKeyOptions(options)
     const now = yield* Clock.currentTimeMillis
@@ -34,7 +37,7 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
       const spec = specOf(purpose, session)
       // WebCrypto cannot derive a key pair from a secret, so a restart makes a new one.
       if (spec._tag === "KeyPair") return [yield* freshKey(purpose, spec, startedAt)] as const
-      // Same secret, same key and kid: a restart signs nobody out.
+      // Same secret, same key bytes: a restart signs nobody out (the kid is new; see derivedKeys.ts).
       const derived = (secret: Redacted.Redacted<string>, retiresAt: Date | null) =>
         secretKeyOf(purpose, spec, deriveSecret(secret, purpose, spec), startedAt, retiresAt)
       return yield* Effect.sync(() =>
@@ -83,5 +86,5 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
     })
   })
 
-export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions> =>
+export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions | WeakSecret> =>
   Layer.effect(KeyStore, make(options))

@@ -1,12 +1,14 @@
 import { Clock, Duration, Effect, Layer, Option, Redacted, Ref, Schema, Semaphore } from "effect"
 import { createHash } from "node:crypto"
 import type postgres from "postgres"
+import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { freshKey } from "../../ports/keys/freshKeys.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions,
   rotationRetireAfter,
+  unsealOnlyWarning,
   validateKeyOptions
 } from "../../ports/keys/keyOptions.ts"
 import { type Spec, specOf } from "../../ports/keys/keySpec.ts"
@@ -20,7 +22,9 @@ export interface Options extends KeyStoreOptions {
   /**
    * The deployment secrets. The first encrypts the stored keys; every one of them decrypts, so AUTH_SECRET
    * can change without losing a key: list the new secret first and keep the old one until every node runs
-   * with both (each node re-encrypts the keys under the first secret when it starts).
+   * with both (each node re-encrypts the keys under the first secret when it starts). The first must be
+   * strong (WeakSecret otherwise); a weak one listed after it is accepted, with a warning, so that a
+   * deployment can leave it without losing its keys.
    */
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
   /**
@@ -37,9 +41,10 @@ type Keyring = Readonly<Record<KeyPurpose, ReadonlyArray<Key>>>
 
 /** A decrypted row, kept so that a reload only decrypts what changed. */
 interface Opened {
-  readonly kekId: string
   readonly material: Uint8Array
   readonly key: Key
+  /** Which configured secret's KEK opened it: 0 is the first, which seals. */
+  readonly by: number
 }
 
 interface Cache {
@@ -56,7 +61,8 @@ const missReloadMillis = 1_000
 
 const validate = (options: Options) =>
   Effect.gen(function*() {
-    const valid = yield* validateKeyOptions(options)
+    // Keys here are random: a secret only seals them, so a weak previous one can open what it sealed.
+    const valid = yield* validateKeyOptions(options, { weakPreviousUnsealOnly: true })
     const ttl = Duration.fromInput(options.cacheTtl ?? "30 seconds")
     if (Option.isNone(ttl) || Duration.toMillis(ttl.value) < 0) {
       return yield* new InvalidKeyStoreOptions({ message: "cacheTtl must be a duration" })
@@ -83,16 +89,17 @@ const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.
  */
 export const make = (client: Client, options: Options) =>
   Effect.gen(function*() {
-    const { current, previous, retireAfterSeconds, session, ttl } = yield* validate(options)
-    // The first secret seals; every one opens.
+    const { current, previous, retireAfterSeconds, session, ttl, unsealOnly } = yield* validate(options)
+    for (const { name } of unsealOnly) yield* Effect.logWarning(unsealOnlyWarning("authfx KeyStore", name))
+    // The first secret seals; every one opens, found by trial (no row names its KEK).
     const sealer = kekOf(current)
-    const keks = [sealer, ...previous.map(kekOf)]
+    const keks = [sealer, ...previous.map(kekOf), ...unsealOnly.map(({ secret }) => kekOf(secret))]
     const query = <A>(q: (db: postgres.Sql) => Pending<A>) => Effect.mapError(client.run(q), unavailable)
 
     const insert = (tx: postgres.TransactionSql, key: Key, material: Uint8Array) =>
       tx`
-        INSERT INTO authfx_keys (kid, purpose, alg, enc, material, kek_id, created_at, retires_at)
-        VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${material}, ${sealer.id}, ${key.createdAt}, NULL)`
+        INSERT INTO authfx_keys (kid, purpose, alg, enc, material, created_at, retires_at)
+        VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${material}, ${key.createdAt}, NULL)`
 
     /** Makes `key` the purpose's current key; the current one retires at `retireAt`. */
     const install = (key: Key, retireAt: Date, keep: (current: CurrentRow | undefined) => boolean) =>
@@ -131,24 +138,20 @@ export const make = (client: Client, options: Options) =>
       Effect.gen(function*() {
         const found = yield* query((db) =>
           db`
-            SELECT kid, purpose, alg, enc, material, kek_id, created_at, retires_at FROM authfx_keys
+            SELECT kid, purpose, alg, enc, material, created_at, retires_at FROM authfx_keys
             WHERE retires_at IS NULL OR retires_at > ${new Date(now)}
             ORDER BY (retires_at IS NULL) DESC, created_at DESC, kid`
         )
-        const opened = new Map<string, Opened>()
+        const openedRows = new Map<string, Opened>()
         const ring: Record<KeyPurpose, Array<Key>> = { session: [], csrf: [], verification: [], checks: [], tokens: [] }
         for (const raw of found) {
           const row = yield* Effect.mapError(decodeRow(raw), () =>
             new KeyStoreUnavailable({ message: "an authfx_keys row does not match what authfx writes" }))
           const kept = previous.get(row.kid)
-          const reusable = kept !== undefined && kept.kekId === row.kek_id && sameBytes(kept.material, row.material)
-          const kek = keks.find((k) => k.id === row.kek_id)
-          const key = reusable
-            ? Option.some<Key>({ ...kept.key, retiresAt: row.retires_at })
-            : kek === undefined
-            ? Option.none<Key>()
-            : yield* open(kek, row)
-          if (Option.isNone(key)) {
+          const opened = kept !== undefined && sameBytes(kept.material, row.material)
+            ? Option.some({ key: { ...kept.key, retiresAt: row.retires_at }, by: kept.by })
+            : yield* open(keks, row)
+          if (Option.isNone(opened)) {
             if (row.retires_at === null) {
               return yield* new KeyStoreUnavailable({
                 message: `the current ${row.purpose} key cannot be decrypted with any configured secret: ` +
@@ -158,26 +161,28 @@ export const make = (client: Client, options: Options) =>
             yield* Effect.logWarning(`authfx KeyStore: skipping a retiring ${row.purpose} key no configured secret decrypts`)
             continue
           }
-          let stored: Opened = { kekId: row.kek_id, material: row.material, key: key.value }
-          // At start only: nodes still running with the old secret first would otherwise undo it, back and forth.
-          if (rewrap && kek !== undefined && kek.id !== sealer.id) {
-            const material = yield* seal(sealer, key.value)
+          const { by, key } = opened.value
+          let stored: Opened = { material: row.material, key, by }
+          // At start only: nodes still running with the old secret first would otherwise undo it, back and
+          // forth. Only if the row is still what was read: another node may have resealed it meanwhile.
+          if (rewrap && by !== 0) {
+            const material = yield* seal(sealer, key)
             yield* query((db) =>
               db`
-                UPDATE authfx_keys SET material = ${material}, kek_id = ${sealer.id}
-                WHERE kid = ${row.kid} AND kek_id = ${row.kek_id}`
+                UPDATE authfx_keys SET material = ${material}
+                WHERE kid = ${row.kid} AND material = ${row.material}`
             )
-            stored = { kekId: sealer.id, material, key: key.value }
+            stored = { material, key, by: 0 }
           }
-          opened.set(row.kid, stored)
-          ring[row.purpose].push(key.value)
+          openedRows.set(row.kid, stored)
+          ring[row.purpose].push(key)
         }
         for (const purpose of KeyPurpose.literals) {
           if (ring[purpose][0]?.retiresAt !== null) {
             return yield* new KeyStoreUnavailable({ message: `authfx_keys holds no current ${purpose} key` })
           }
         }
-        return { ring, opened, checkedAt: now, refreshAt: now + ttl } satisfies Cache
+        return { ring, opened: openedRows, checkedAt: now, refreshAt: now + ttl } satisfies Cache
       })
 
     yield* Effect.forEach(KeyPurpose.literals, ensureCurrent, { discard: true })
@@ -261,5 +266,5 @@ export const make = (client: Client, options: Options) =>
   })
 
 /** Needs the database at start (to read or make the keys); fails with KeyStoreUnavailable if it is down. */
-export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions | KeyStoreUnavailable, PostgresClient> =>
+export const layer = (options: Options): Layer.Layer<KeyStore, InvalidKeyStoreOptions | WeakSecret | KeyStoreUnavailable, PostgresClient> =>
   Layer.effect(KeyStore, PostgresClient.use((client) => make(client, options)))

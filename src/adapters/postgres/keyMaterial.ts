@@ -2,15 +2,15 @@
  * What an `authfx_keys` row holds, and how its material is sealed: the shared AES-256-GCM layout
  * (ports/keys/sealedKeyMaterial.ts) under a key-encryption key (KEK) that HKDF derives from a deployment
  * secret. The database alone never yields a usable key; the secret alone forges nothing either, because the
- * keys themselves are random. The KEK's infos, its 9-byte id, the AAD and the sealed JSON are this table's
- * own format: changing one leaves stored keys unopenable.
+ * keys themselves are random. Nothing in a row names the KEK (a migration dropped `kek_id`, an HKDF of the
+ * secret): `open` finds it by trial. The KEK's info, the AAD and the sealed JSON are this table's own format:
+ * changing one leaves stored keys unopenable.
  */
 import { Effect, Option, Redacted, Schema } from "effect"
-import { Base64Url } from "effect/encoding"
 import { type Key, KeyPurpose } from "../../ports/KeyStore.ts"
 import { deriveBytes } from "../../ports/keys/derivedKeys.ts"
 import { contentEncryptions, isPairAlgorithm, pairAlgorithms, secretAlgorithms } from "../../ports/keys/keySpec.ts"
-import { type Kek, seal as sealBytes, unseal } from "../../ports/keys/sealedKeyMaterial.ts"
+import { type Kek, seal as sealBytes, unsealWithAny } from "../../ports/keys/sealedKeyMaterial.ts"
 
 /** An `authfx_keys` row as the driver returns it, checked: a row written by hand or by a future version is refused. */
 export const KeyRow = Schema.Struct({
@@ -19,7 +19,6 @@ export const KeyRow = Schema.Struct({
   alg: Schema.Literals([...secretAlgorithms, ...pairAlgorithms]),
   enc: Schema.NullOr(Schema.Literals(contentEncryptions)),
   material: Schema.Uint8Array,
-  kek_id: Schema.String,
   created_at: Schema.Date,
   retires_at: Schema.NullOr(Schema.Date)
 })
@@ -27,12 +26,8 @@ export type KeyRow = typeof KeyRow.Type
 
 const encoder = new TextEncoder()
 
-/**
- * The secret's KEK, stored as `kek_id` by an id that names the secret without revealing it (a separate
- * HKDF output). The infos differ from those keys are derived with, so a KEK is never also a signing key.
- */
+/** The secret's KEK. Its info differs from those keys are derived with, so a KEK is never also a signing key. */
 export const kekOf = (secret: Redacted.Redacted<string>): Kek => ({
-  id: Base64Url.encode(deriveBytes(secret, "authfx_keys key-encryption key id", 9)),
   key: deriveBytes(secret, "authfx_keys key-encryption key", 32)
 })
 
@@ -80,11 +75,15 @@ const rebuild = (row: KeyRow, plaintext: Uint8Array): Option.Option<Key> => {
 }
 
 /**
- * Opens material sealed under `kek`. None when it does not open (another secret sealed it, or the row was
- * tampered with): GCM's tag check tells the two cases from a right key.
+ * Opens a row under the first of `keks` whose tag verifies, and says which one (`by`, its index). None when
+ * none does (no configured secret sealed it, or the row was tampered with).
  */
-export const open = (kek: Kek, row: KeyRow): Effect.Effect<Option.Option<Key>> =>
+export const open = (
+  keks: ReadonlyArray<Kek>,
+  row: KeyRow
+): Effect.Effect<Option.Option<{ readonly key: Key; readonly by: number }>> =>
   Effect.sync(() => {
-    const plaintext = unseal(kek, associatedData(row), row.material)
-    return plaintext === undefined ? Option.none() : rebuild(row, plaintext)
+    const opened = unsealWithAny(keks, associatedData(row), row.material)
+    if (opened === undefined) return Option.none()
+    return Option.map(rebuild(row, opened.plaintext), (key) => ({ key, by: opened.by }))
   })

@@ -43,7 +43,7 @@ const associatedData = (binding: Binding) =>
 
 /** Seals `plaintext` for `binding` under the 32-byte key `kid` names. */
 export const sealValue = (kid: string, key: Uint8Array, binding: Binding, plaintext: string): string =>
-  `${sealedPrefix}${kid}.${Base64Url.encode(seal({ id: kid, key }, associatedData(binding), encoder.encode(plaintext)))}`
+  `${sealedPrefix}${kid}.${Base64Url.encode(seal({ key }, associatedData(binding), encoder.encode(plaintext)))}`
 
 /**
  * Reads a stored value's shape. Anything without the prefix is plain text: every token a store held before
@@ -63,7 +63,7 @@ export const parseStored = (stored: string): StoredValue => {
 
 /** The token, or undefined when `key` did not seal it for `binding` (another key, row or field, or tampering). */
 export const openValue = (key: Uint8Array, binding: Binding, payload: Uint8Array): string | undefined => {
-  const opened = unseal({ id: "", key }, associatedData(binding), payload)
+  const opened = unseal({ key }, associatedData(binding), payload)
   if (opened === undefined) return undefined
   try {
     return decoder.decode(opened)

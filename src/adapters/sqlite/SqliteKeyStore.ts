@@ -1,18 +1,20 @@
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
+import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
-import { deriveSecret } from "../../ports/keys/derivedKeys.ts"
-import { randomSecret } from "../../ports/keys/freshKeys.ts"
+import { derivedKeyBytes, deriveSecret, legacyDerivedKid } from "../../ports/keys/derivedKeys.ts"
+import { randomKid, randomSecret } from "../../ports/keys/freshKeys.ts"
 import type { PairMaterial, SecretMaterial } from "../../ports/keys/keyMaterial.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions,
   rotationRetireAfter,
+  unsealOnlyWarning,
   validateKeyOptions
 } from "../../ports/keys/keyOptions.ts"
 import { generatePair } from "../../ports/keys/keyPairs.ts"
-import { type PairSpec, type SecretSpec, secretSpecsOf, type Spec, specOf } from "../../ports/keys/keySpec.ts"
-import { aadOf, jsonObject, keyColumns, type KeyRow, keyRowOf } from "./keyRows.ts"
-import { kekOf, seal, unseal } from "./keySealing.ts"
+import { type PairSpec, type SecretSpec, type Spec, specOf } from "../../ports/keys/keySpec.ts"
+import { aadOf, type Held, heldColumns, jsonObject, keyColumns, type KeyRow, keyRowOf } from "./keyRows.ts"
+import { kekOf, seal, unsealWithAny } from "./keySealing.ts"
 import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 
 export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../../ports/keys/keyOptions.ts"
@@ -35,23 +37,35 @@ const statements = {
     ORDER BY purpose, retires_at IS NOT NULL, created_at DESC, retires_at DESC`,
   retireCurrent: "UPDATE keys SET retires_at = :retires_at WHERE purpose = :purpose AND retires_at IS NULL",
   insertKey: `INSERT INTO keys (${keyColumns})
-    VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, :kek_id, :wrapped, :public_jwk)`,
-  sealedElsewhere: `SELECT ${keyColumns} FROM keys WHERE kek_id IS NOT NULL AND kek_id <> :kek_id`,
-  reseal: "UPDATE keys SET kek_id = :kek_id, wrapped = :wrapped WHERE purpose = :purpose AND kid = :kid",
+    VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, :origin, :wrapped, :public_jwk)`,
+  legacyKeys: `SELECT ${keyColumns} FROM keys WHERE origin = 'legacy'`,
+  claimLegacy: `UPDATE keys SET kid = :new_kid, origin = 'derived', wrapped = :wrapped
+    WHERE purpose = :purpose AND kid = :kid AND origin = 'legacy'`,
+  storedKeys: `SELECT ${keyColumns} FROM keys WHERE origin = 'sealed'`,
+  reseal: "UPDATE keys SET wrapped = :wrapped WHERE purpose = :purpose AND kid = :kid",
   // Derived keys stay as tombstones once retired: were the row gone, the next start would take the secret
   // for a new one and make its key current again, undoing the rotation that retired it.
-  deleteRetired: "DELETE FROM keys WHERE wrapped IS NOT NULL AND retires_at IS NOT NULL AND retires_at <= :now"
+  deleteRetired: "DELETE FROM keys WHERE origin <> 'derived' AND retires_at IS NOT NULL AND retires_at <= :now",
+  // A first-schema row no configured secret derives can never verify or be current again, and its kid is an
+  // HKDF of some secret: it goes as soon as it is not current.
+  deleteUnclaimedLegacy: "DELETE FROM keys WHERE origin = 'legacy' AND retires_at IS NOT NULL"
 } as const
 
-/** A key about to be written: derived from a secret, drawn at random, or a generated pair. */
+/** A key about to be written: derived from a secret (`by`: its place in the deriving secrets), drawn at random, or a generated pair. */
 type Fresh =
-  | { readonly _tag: "Derived"; readonly spec: SecretSpec; readonly material: SecretMaterial }
+  | { readonly _tag: "Derived"; readonly spec: SecretSpec; readonly material: SecretMaterial; readonly by: number }
   | { readonly _tag: "Random"; readonly spec: SecretSpec; readonly material: SecretMaterial }
   | { readonly _tag: "Pair"; readonly spec: PairSpec; readonly material: PairMaterial }
 
 type Material =
   | { readonly _tag: "SecretKey"; readonly secret: Redacted.Redacted<Uint8Array> }
   | { readonly _tag: "KeyPair"; readonly privateJwk: Redacted.Redacted<Readonly<Record<string, unknown>>> }
+
+/** A row's material, and which configured secret's KEK opened it (0: the first, which seals). */
+interface Opened {
+  readonly material: Material
+  readonly by: number
+}
 
 type Reconciled =
   | { readonly _tag: "NeedsPair"; readonly spec: PairSpec }
@@ -62,62 +76,77 @@ const fits = (row: KeyRow, spec: Spec) => row.kind === spec._tag && row.alg === 
 const unavailable = (operation: string) => (failure: SqliteFailure) =>
   new KeyStoreUnavailable({ message: `the SQLite key store could not ${operation}: ${failure.detail}`, cause: failure })
 
+/** What a derived key's row seals: nothing. Which KEK opens it is the whole message. */
+const derivedMark = new Uint8Array(0)
+
 /**
  * The embedded KeyStore: keys in the `keys` table of the file `SqliteDatabase` opened, so rotations and key
  * pairs survive restarts and every process on the file shares them.
  *
  * - Keys derived from a configured secret are derived as every store derives them (ports/keys) and never
- *   stored: their row records only when they became current and when they retire.
- * - Random keys (rotations) and key pairs are stored sealed with AES-256-GCM under a key-encryption key
- *   derived from the first secret; any configured secret opens what it sealed, and opening the store
+ *   stored: their row records when they became current and when they retire, under a kid drawn at random
+ *   when the row is written (every process on the file uses it), and seals an empty mark under the
+ *   secret's key-encryption key (KEK), so that a store with that secret, and nobody else, knows whose key
+ *   the row is.
+ * - Random keys (rotations) and key pairs are stored sealed with AES-256-GCM under the first secret's KEK;
+ *   any configured secret opens what it sealed (found by trial: no row names its KEK), and opening the store
  *   reseals everything under the first one, so a previous secret can later be dropped without losing keys.
  * - The first secret's derived key becomes current the first time the store sees that secret (first start,
  *   changed AUTH_SECRET), as a rotation would; after that the stored current key stays current across
  *   restarts. A current key that cannot be used (its secret removed, the session algorithm changed) is
  *   rotated out on start. A previous secret's key seen for the first time retires `retireAfterSeconds`
  *   after that start, and the retirement is stored, so restarts do not extend it.
+ * - A weak previous secret (see keyOptions.ts) only opens keys sealed under it; it derives none.
+ * - Rows of the first schema (a derived key named by an HKDF kid of its secret) are rewritten under a
+ *   random kid by the first store that has the secret; tokens that name the old kid still open, since the
+ *   token codec tries the purpose's keys when a kid is unknown.
  */
 export const make = (options: Options) =>
   Effect.gen(function*() {
-    const { current, previous, retireAfterSeconds, session } = yield* validateKeyOptions(options)
+    const { current, previous, retireAfterSeconds, session, unsealOnly } = yield* validateKeyOptions(options, {
+      weakPreviousUnsealOnly: true
+    })
+    for (const { name } of unsealOnly) yield* Effect.logWarning(unsealOnlyWarning("SqliteKeyStore", name))
     const db = yield* SqliteDatabase
-    const sealingKek = kekOf(current)
-    const keks = new Map([current, ...previous].map(kekOf).map((kek) => [kek.id, kek]))
-    const derived = new Map<string, { readonly spec: SecretSpec; readonly bytes: Uint8Array }>()
-    for (const purpose of KeyPurpose.literals) {
-      for (const spec of secretSpecsOf(purpose)) {
-        for (const secret of [current, ...previous]) {
-          const { bytes, kid } = deriveSecret(secret, purpose, spec)
-          derived.set(`${purpose} ${kid}`, { spec, bytes })
-        }
-      }
-    }
+    // The secrets that derive keys come first, the first of them seals; the weak ones only open.
+    const deriving = [current, ...previous]
+    const keks = [...deriving, ...unsealOnly.map(({ secret }) => secret)].map(kekOf)
+    const derivingKeks = keks.slice(0, deriving.length)
+    const sealer = keks[0]!
     // A kid's material never changes, so what was once opened is kept; rows are still read on every call,
     // because another process may rotate.
-    const opened = new Map<string, Material>()
+    const opened = new Map<string, Opened>()
 
-    const openMaterial = (row: KeyRow): Material | undefined => {
-      const id = `${row.purpose} ${row.kid}`
-      if (row.sealed === null) {
-        const found = derived.get(id)
-        return found !== undefined && found.spec.alg === row.alg && found.spec.enc === row.enc
-          ? { _tag: "SecretKey", secret: Redacted.make(found.bytes) }
-          : undefined
+    const openMaterial = (row: KeyRow): Opened | undefined => {
+      const held = row.held
+      if (held._tag === "Legacy") return undefined
+      if (held._tag === "Derived") {
+        const mark = row.kind === "SecretKey" ? unsealWithAny(derivingKeks, aadOf(row), held.wrapped) : undefined
+        if (row.kind !== "SecretKey" || mark === undefined || mark.plaintext.length !== 0) return undefined
+        const spec: SecretSpec = { _tag: "SecretKey", alg: row.alg, enc: row.enc }
+        const bytes = derivedKeyBytes(deriving[mark.by]!, row.purpose, spec)
+        return { material: { _tag: "SecretKey", secret: Redacted.make(bytes) }, by: mark.by }
       }
-      const kek = keks.get(row.sealed.kekId)
-      const plaintext = kek === undefined ? undefined : unseal(kek, aadOf(row), row.sealed.wrapped)
-      if (plaintext === undefined) return undefined
-      return row.kind === "SecretKey"
-        ? { _tag: "SecretKey", secret: Redacted.make(plaintext) }
-        : { _tag: "KeyPair", privateJwk: Redacted.make(jsonObject(new TextDecoder().decode(plaintext), "wrapped")) }
+      const unsealed = unsealWithAny(keks, aadOf(row), held.wrapped)
+      if (unsealed === undefined) return undefined
+      const material: Material = row.kind === "SecretKey"
+        ? { _tag: "SecretKey", secret: Redacted.make(unsealed.plaintext) }
+        : { _tag: "KeyPair", privateJwk: Redacted.make(jsonObject(new TextDecoder().decode(unsealed.plaintext), "wrapped")) }
+      return { material, by: unsealed.by }
+    }
+
+    /** The row's material, or undefined when no configured secret can produce or open it. */
+    const openRow = (row: KeyRow): Opened | undefined => {
+      const id = `${row.purpose} ${row.kid}`
+      const found = opened.get(id) ?? openMaterial(row)
+      if (found !== undefined) opened.set(id, found)
+      return found
     }
 
     /** The key a row names, or undefined when no configured secret can produce or open its material. */
     const keyOf = (row: KeyRow): Key | undefined => {
-      const id = `${row.purpose} ${row.kid}`
-      const material = opened.get(id) ?? openMaterial(row)
+      const material = openRow(row)?.material
       if (material === undefined) return undefined
-      opened.set(id, material)
       const common = {
         kid: row.kid,
         purpose: row.purpose,
@@ -145,28 +174,46 @@ export const make = (options: Options) =>
         ? { _tag: "KeyPair", privateJwk: Redacted.make(fresh.material.privateJwk) }
         : { _tag: "SecretKey", secret: Redacted.make(fresh.material.bytes) }
       const row = { purpose, kid, kind: fresh.spec._tag, alg: fresh.spec.alg, enc: fresh.spec.enc }
-      const wrapped = fresh._tag === "Derived" ? null : seal(sealingKek, aadOf(row), plaintextOf(material))
+      const held: Exclude<Held, { readonly _tag: "Legacy" }> = fresh._tag === "Derived"
+        ? { _tag: "Derived", wrapped: seal(derivingKeks[fresh.by]!, aadOf(row), derivedMark) }
+        : { _tag: "Sealed", wrapped: seal(sealer, aadOf(row), plaintextOf(material)) }
       sql.run(statements.insertKey, {
         ...row,
         created_at: createdAt,
         retires_at: retiresAt,
-        kek_id: wrapped === null ? null : sealingKek.id,
-        wrapped,
+        ...heldColumns(held),
         public_jwk: fresh._tag === "Pair" ? JSON.stringify(fresh.material.publicJwk) : null
       })
-      opened.set(`${purpose} ${kid}`, material)
+      opened.set(`${purpose} ${kid}`, { material, by: fresh._tag === "Derived" ? fresh.by : 0 })
     }
 
-    // Synchronous, inside one IMMEDIATE transaction: processes starting together on one file agree. It
-    // decides for every purpose before writing anything, so asking for a key pair (WebCrypto generates
-    // asynchronously, outside the transaction) leaves the file untouched.
+    /** First-schema rows of a secret we have: the same key, now under a random kid and marked as its secret's. */
+    const claimLegacy = (sql: Connection) => {
+      for (const row of sql.all(statements.legacyKeys).map(keyRowOf)) {
+        if (row.kind !== "SecretKey") continue
+        const spec: SecretSpec = { _tag: "SecretKey", alg: row.alg, enc: row.enc }
+        const by = deriving.findIndex((secret) => legacyDerivedKid(secret, row.purpose, spec) === row.kid)
+        if (by < 0) continue
+        const kid = randomKid()
+        const wrapped = seal(derivingKeks[by]!, aadOf({ ...row, kid }), derivedMark)
+        sql.run(statements.claimLegacy, { purpose: row.purpose, kid: row.kid, new_kid: kid, wrapped })
+      }
+    }
+
+    // Synchronous, inside one IMMEDIATE transaction: processes starting together on one file agree. Past
+    // claiming first-schema rows (the same whatever follows), it decides for every purpose before writing
+    // anything, so asking for a key pair (WebCrypto generates asynchronously, outside the transaction)
+    // leaves the keys as they were.
     const reconcile = (sql: Connection, now: number, pair: PairMaterial | undefined): Reconciled => {
+      claimLegacy(sql)
       const retiresAt = now + retireAfterSeconds * 1000
       const plans: Array<{ purpose: KeyPurpose; fresh: Fresh | undefined; older: Array<Fresh> }> = []
       const unreadable: Array<KeyPurpose> = []
       for (const purpose of KeyPurpose.literals) {
         const rows = sql.all(statements.purposeKeys, { purpose }).map(keyRowOf)
-        const known = (kid: string) => rows.some((row) => row.kid === kid)
+        // Whether the secret at `by` has had its key of this kind here (current, retiring or a tombstone).
+        const known = (by: number, spec: SecretSpec) =>
+          rows.some((row) => row.held._tag === "Derived" && fits(row, spec) && openRow(row)?.by === by)
         const spec = specOf(purpose, session)
         const currentRow = rows.find((row) => row.retiresAt === null)
         const readable = currentRow !== undefined && keyOf(currentRow) !== undefined
@@ -174,16 +221,18 @@ export const make = (options: Options) =>
         const usable = readable && fits(currentRow, spec)
         let fresh: Fresh | undefined
         if (spec._tag === "SecretKey") {
-          const first = deriveSecret(current, purpose, spec)
-          if (!known(first.kid)) fresh = { _tag: "Derived", spec, material: first }
+          if (!known(0, spec)) fresh = { _tag: "Derived", spec, material: deriveSecret(current, purpose, spec), by: 0 }
           else if (!usable) fresh = { _tag: "Random", spec, material: randomSecret(spec) }
         } else if (!usable) {
           if (pair === undefined) return { _tag: "NeedsPair", spec }
           fresh = { _tag: "Pair", spec, material: pair }
         }
         const older: Array<Fresh> = spec._tag === "SecretKey"
-          ? previous.map((secret) => ({ _tag: "Derived" as const, spec, material: deriveSecret(secret, purpose, spec) }))
-            .filter((key) => !known(key.material.kid))
+          ? previous.flatMap((secret, index) =>
+            known(index + 1, spec)
+              ? []
+              : [{ _tag: "Derived" as const, spec, material: deriveSecret(secret, purpose, spec), by: index + 1 }]
+          )
           : []
         plans.push({ purpose, fresh, older })
       }
@@ -194,13 +243,18 @@ export const make = (options: Options) =>
         }
         for (const key of older) insert(sql, purpose, key, now, retiresAt)
       }
-      for (const row of sql.all(statements.sealedElsewhere, { kek_id: sealingKek.id }).map(keyRowOf)) {
-        const material = opened.get(`${row.purpose} ${row.kid}`) ?? openMaterial(row)
-        if (material === undefined) continue
-        const wrapped = seal(sealingKek, aadOf(row), plaintextOf(material))
-        sql.run(statements.reseal, { purpose: row.purpose, kid: row.kid, kek_id: sealingKek.id, wrapped })
+      for (const row of sql.all(statements.storedKeys).map(keyRowOf)) {
+        const found = openRow(row)
+        if (found === undefined || found.by === 0) continue
+        sql.run(statements.reseal, {
+          purpose: row.purpose,
+          kid: row.kid,
+          wrapped: seal(sealer, aadOf(row), plaintextOf(found.material))
+        })
+        opened.set(`${row.purpose} ${row.kid}`, { ...found, by: 0 })
       }
       sql.run(statements.deleteRetired, { now })
+      sql.run(statements.deleteUnclaimedLegacy)
       return { _tag: "Done", unreadable }
     }
 
@@ -276,5 +330,5 @@ export const make = (options: Options) =>
 
 export const layer = (
   options: Options
-): Layer.Layer<KeyStore, InvalidKeyStoreOptions | KeyStoreUnavailable, SqliteDatabase> =>
+): Layer.Layer<KeyStore, InvalidKeyStoreOptions | WeakSecret | KeyStoreUnavailable, SqliteDatabase> =>
   Layer.effect(KeyStore, make(options))

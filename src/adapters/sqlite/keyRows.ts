@@ -7,16 +7,22 @@ import {
   type SecretAlgorithm
 } from "../../ports/KeyStore.ts"
 import { isContentEncryption, isPairAlgorithm, isSecretAlgorithm } from "../../ports/keys/keySpec.ts"
-import { blob, checked, checkedOrNull, integer, integerOrNull, text, textOrNull } from "./columns.ts"
+import { blob, checked, checkedOrNull, integer, integerOrNull, text } from "./columns.ts"
 import { InvalidRow, type Row } from "./SqliteDatabase.ts"
 
-export const keyColumns = "purpose, kid, kind, alg, enc, created_at, retires_at, kek_id, wrapped, public_jwk"
+export const keyColumns = "purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk"
 
-/** Key material sealed with the key-encryption key `kekId`. */
-export interface Sealed {
-  readonly kekId: string
-  readonly wrapped: Uint8Array
-}
+/**
+ * How a row holds its key (the `origin` column; schema.ts says more):
+ * - `Sealed`: `wrapped` is the key itself, sealed under a configured secret's key-encryption key;
+ * - `Derived`: the key is the one a configured secret derives for the row's purpose and algorithm, and
+ *   `wrapped` seals nothing under that secret's KEK: which KEK opens it says whose key it is;
+ * - `Legacy`: a derived key recorded by the first schema, named by an HKDF kid of its secret and nothing else.
+ */
+export type Held =
+  | { readonly _tag: "Sealed"; readonly wrapped: Uint8Array }
+  | { readonly _tag: "Derived"; readonly wrapped: Uint8Array }
+  | { readonly _tag: "Legacy" }
 
 interface KeyRowCommon {
   readonly purpose: KeyPurpose
@@ -30,14 +36,13 @@ interface KeyRowCommon {
 export interface SecretKeyRow extends KeyRowCommon {
   readonly kind: "SecretKey"
   readonly alg: SecretAlgorithm
-  /** Null when the key is derived from a configured secret. */
-  readonly sealed: Sealed | null
+  readonly held: Held
 }
 
 export interface KeyPairRow extends KeyRowCommon {
   readonly kind: "KeyPair"
   readonly alg: PairAlgorithm
-  readonly sealed: Sealed
+  readonly held: Extract<Held, { readonly _tag: "Sealed" }>
   readonly publicJwk: PublicJwk
 }
 
@@ -66,10 +71,21 @@ const publicJwkOf = (json: string, kid: string, alg: string): PublicJwk => {
   return { ...jwk, kty, kid, alg, use }
 }
 
-const sealedOf = (row: Row): Sealed | null => {
-  const kekId = textOrNull(row, "kek_id")
-  return kekId === null ? null : { kekId, wrapped: blob(row, "wrapped") }
+const origins = ["sealed", "derived", "legacy"] as const
+const isOrigin = (value: string): value is typeof origins[number] => origins.some((origin) => origin === value)
+
+const heldOf = (row: Row): Held => {
+  const origin = checked(row, "origin", isOrigin)
+  if (origin === "legacy") return { _tag: "Legacy" }
+  const wrapped = blob(row, "wrapped")
+  return origin === "sealed" ? { _tag: "Sealed", wrapped } : { _tag: "Derived", wrapped }
 }
+
+/** The `origin` and `wrapped` columns of a row written now (never a legacy one). */
+export const heldColumns = (held: Exclude<Held, { readonly _tag: "Legacy" }>) => ({
+  origin: held._tag === "Sealed" ? "sealed" : "derived",
+  wrapped: held.wrapped
+})
 
 export const keyRowOf = (row: Row): KeyRow => {
   const common: KeyRowCommon = {
@@ -80,12 +96,12 @@ export const keyRowOf = (row: Row): KeyRow => {
     retiresAt: integerOrNull(row, "retires_at")
   }
   if (text(row, "kind") === "SecretKey") {
-    return { ...common, kind: "SecretKey", alg: checked(row, "alg", isSecretAlgorithm), sealed: sealedOf(row) }
+    return { ...common, kind: "SecretKey", alg: checked(row, "alg", isSecretAlgorithm), held: heldOf(row) }
   }
   const alg = checked(row, "alg", isPairAlgorithm)
-  const sealed = sealedOf(row)
-  if (sealed === null) throw new InvalidRow({ column: "wrapped" })
-  return { ...common, kind: "KeyPair", alg, sealed, publicJwk: publicJwkOf(text(row, "public_jwk"), common.kid, alg) }
+  const held = heldOf(row)
+  if (held._tag !== "Sealed") throw new InvalidRow({ column: "origin" })
+  return { ...common, kind: "KeyPair", alg, held, publicJwk: publicJwkOf(text(row, "public_jwk"), common.kid, alg) }
 }
 
 /**

@@ -124,5 +124,42 @@ export const migrations: ReadonlyArray<string> = [
   DROP TABLE keys;
   ALTER TABLE keys_with_tokens RENAME TO keys;
   CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
+  `,
+  // No stored id says anything about a secret. `kek_id` (an HKDF of the secret that sealed a row) goes:
+  // SqliteKeyStore finds the key-encryption key by trial. A derived key's row, named until now by a kid that
+  // was an HKDF of its secret, becomes 'legacy': the next store that has the secret rewrites it under a
+  // random kid (SQL cannot: it takes the secret). Sealed material is copied as it is, so no key is lost.
+  `
+  CREATE TABLE keys_next (
+    purpose TEXT NOT NULL CHECK (purpose IN ('session', 'csrf', 'verification', 'checks', 'tokens')),
+    kid TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('SecretKey', 'KeyPair')),
+    alg TEXT NOT NULL,
+    enc TEXT,
+    created_at INTEGER NOT NULL,
+    -- NULL while the key is current.
+    retires_at INTEGER,
+    -- How the row holds its key:
+    -- 'sealed': wrapped is the key (raw bytes, or the private JWK as JSON) sealed with AES-256-GCM under a
+    --   configured secret's key-encryption key;
+    -- 'derived': the key is the one a configured secret derives for this purpose and algorithm; wrapped
+    --   seals an empty plaintext under that secret's key-encryption key, so the KEK that opens it names the
+    --   secret, to a store that has it and to nobody else;
+    -- 'legacy': a derived key as migration 1 recorded it (wrapped NULL, the kid an HKDF of the secret).
+    origin TEXT NOT NULL CHECK (origin IN ('sealed', 'derived', 'legacy')),
+    wrapped BLOB,
+    public_jwk TEXT,
+    PRIMARY KEY (purpose, kid),
+    CHECK ((origin = 'legacy') = (wrapped IS NULL)),
+    CHECK ((kind = 'KeyPair') = (public_jwk IS NOT NULL)),
+    CHECK (kind = 'SecretKey' OR origin = 'sealed')
+  ) STRICT;
+  INSERT INTO keys_next (purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk)
+    SELECT purpose, kid, kind, alg, enc, created_at, retires_at,
+      CASE WHEN wrapped IS NULL THEN 'legacy' ELSE 'sealed' END, wrapped, public_jwk
+    FROM keys;
+  DROP TABLE keys;
+  ALTER TABLE keys_next RENAME TO keys;
+  CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
   `
 ]

@@ -12,11 +12,11 @@ import { type SecretSpec, secretLength, type Spec } from "./keySpec.ts"
 // Secrets come from a cryptographically secure source (see STYLE.md), never Effect's seeded Random.
 const randomBytes = (length: number) => globalThis.crypto.getRandomValues(new Uint8Array(length))
 
-/** A random secret and a random 96-bit kid, the size of a derived one. */
-export const randomSecret = (spec: SecretSpec): SecretMaterial => ({
-  kid: Base64Url.encode(randomBytes(12)),
-  bytes: randomBytes(secretLength(spec))
-})
+/** A random 96-bit kid: it names a key and says nothing about it or about any secret. */
+export const randomKid = (): string => Base64Url.encode(randomBytes(12))
+
+/** A random secret and a random kid. */
+export const randomSecret = (spec: SecretSpec): SecretMaterial => ({ kid: randomKid(), bytes: randomBytes(secretLength(spec)) })
 
 /** A new current key of the spec's kind: a random secret or a generated pair. */
 export const freshKey = (purpose: KeyPurpose, spec: Spec, createdAt: Date): Effect.Effect<Key, KeyStoreUnavailable> =>

@@ -36,7 +36,7 @@ describe.each(["jwt", "database"] as const)("the demo with AUTHJS_ADAPTER=kysely
       PORT: String(port),
       HOST: "127.0.0.1",
       AUTH_URL: `${origin}/auth`,
-      AUTH_SECRET: "demo-on-mariadb-secret-0123456789abcdef",
+      AUTH_SECRET: "jboh/IVhB+HrCEaQBhRuiMXPUNTNhbBpfosML2iWdtxw",
       SESSION_STRATEGY: strategy,
       AUTHJS_ADAPTER: "kysely-mysql",
       DATABASE_URL: `${serverUrl}/${database}`
@@ -74,7 +74,7 @@ describe("the demo with the other Auth.js adapters it accepts", () => {
       PORT: String(port),
       HOST: "127.0.0.1",
       AUTH_URL: `${origin}/auth`,
-      AUTH_SECRET: "demo-on-authjs-secret-0123456789abcdef",
+      AUTH_SECRET: "9yjzJEKwQtP8jvR0fRP6MVw9B8ygg9vww6dgTZ979drC",
       SESSION_STRATEGY: "database",
       ...env
     })

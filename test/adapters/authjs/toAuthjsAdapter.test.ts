@@ -69,7 +69,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)("Auth.js on aut
     adapter: toAuthjsAdapter(runtime),
     providers: [email],
     session: { strategy: "database" },
-    secret: "reverse-direction-secret-0123456789abcdef",
+    secret: "m5ZbCqYv20PoPltH2rar+f9nNTSVvfDX/14wOA30fwDU",
     trustHost: true,
     basePath: "/api/auth",
     logger: { error: (error) => void logged.push(error.name) }

@@ -3,12 +3,16 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { Base64Url } from "effect/encoding"
 import { TestClock } from "effect/testing"
+import { hkdfSync } from "node:crypto"
+import { kekOf, seal } from "../../../src/adapters/postgres/keyMaterial.ts"
+import * as PostgresMigrations from "../../../src/adapters/postgres/migrate.ts"
+import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
-import { type Key, KeyPurpose, type KeyStore } from "../../../src/ports/KeyStore.ts"
-import { client, migratedSchema } from "./testDatabase.ts"
+import { type Key, KeyPurpose, type KeyStore, type SecretKey } from "../../../src/ports/KeyStore.ts"
+import { client, databaseUrl, dropSchema, migratedSchema, randomSchema } from "./testDatabase.ts"
 
-const first = Redacted.make("the-first-deployment-secret-0123456789")
-const second = Redacted.make("the-second-deployment-secret-012345678")
+const first = Redacted.make("Bfb811rHuaTeHVda7BGm+ZwGljsW4r/o1PZSmvDT0v2S")
+const second = Redacted.make("dIjuBMFzYgwNz9UseKYcEM9UoaZ5f7ZmS32omq3UJk4X")
 
 /** Stores ("nodes") over one migrated schema, each with its own pool. */
 const fleet = Effect.gen(function*() {
@@ -25,11 +29,11 @@ const currentKids = (store: KeyStore["Service"]) =>
 const secretBytes = (key: Key) => key._tag === "SecretKey" ? Redacted.value(key.secret) : assert.fail("a key pair")
 
 describe("PostgresKeyStore", () => {
-  it.effect("stores key material only encrypted, under a named secret", () =>
+  it.effect("stores key material only encrypted, and nothing that names the secret", () =>
     Effect.gen(function*() {
       const { admin, node } = yield* fleet
       const store = yield* node({ secrets: [first], session: { alg: "ES256" } })
-      const rows = yield* Effect.promise(() => admin.sql`SELECT kid, purpose, material, kek_id FROM authfx_keys`)
+      const rows = yield* Effect.promise(() => admin.sql`SELECT * FROM authfx_keys`)
       assert.strictEqual(rows.length, 5)
       for (const purpose of ["csrf", "verification", "checks", "tokens"] as const) {
         const key = yield* store.current(purpose)
@@ -43,8 +47,8 @@ describe("PostgresKeyStore", () => {
       const privateD = pair._tag === "KeyPair" ? String(Redacted.value(pair.privateJwk)["d"]) : ""
       const sessionRow = rows.find((r) => r["kid"] === pair.kid)
       assert.notInclude(Buffer.from(sessionRow?.["material"] as Uint8Array).toString("latin1"), privateD)
-      assert.strictEqual(new Set(rows.map((r) => r["kek_id"])).size, 1)
-      assert.notInclude(String(rows[0]?.["kek_id"]), Redacted.value(first).slice(0, 6))
+      // kek_id (an HKDF of the secret, so a guess at it could be checked against the table) is gone.
+      expect(Object.keys(rows[0] ?? {}).sort()).toEqual(["alg", "created_at", "enc", "kid", "material", "purpose", "retires_at"])
     }).pipe(Effect.scoped))
 
   it.effect("nodes starting at once make one key per purpose, and all of them use it", () =>
@@ -84,21 +88,98 @@ describe("PostgresKeyStore", () => {
     Effect.gen(function*() {
       const { admin, node } = yield* fleet
       const before = yield* currentKids(yield* node({ secrets: [first] }))
-      const kekIds = Effect.promise(() => admin.sql`SELECT DISTINCT kek_id FROM authfx_keys`).pipe(
-        Effect.map((rows) => rows.map((r) => String(r["kek_id"])))
+      const materials = Effect.promise(() => admin.sql`SELECT kid, material FROM authfx_keys ORDER BY kid`).pipe(
+        Effect.map((rows) => rows.map((r) => [String(r["kid"]), Buffer.from(r["material"] as Uint8Array).toString("hex")]))
       )
-      const [oldKek] = yield* kekIds
+      const sealedByFirst = yield* materials
       expect(yield* currentKids(yield* node({ secrets: [second, first] }))).toEqual(before)
-      const [newKek, ...others] = yield* kekIds
-      expect(others).toEqual([])
-      assert.notStrictEqual(newKek, oldKek)
+      const resealed = yield* materials
+      expect(resealed.map(([kid]) => kid)).toEqual(sealedByFirst.map(([kid]) => kid))
+      for (const [i, [, material]] of resealed.entries()) assert.notStrictEqual(material, sealedByFirst[i]?.[1])
       expect(yield* currentKids(yield* node({ secrets: [second] }))).toEqual(before)
 
-      const stranger = Redacted.make("a-secret-this-deployment-never-had-000")
+      const stranger = Redacted.make("Es1isXvIeGm8/9NiZSYOhSVeEEeFDef6zLlb7tc4pkLB")
       const error = yield* Effect.flip(node({ secrets: [stranger] }))
       assert.strictEqual(error._tag, "KeyStoreUnavailable")
       assert.include(error.message, "cannot be decrypted with any configured secret")
       assert.notInclude(error.message, Redacted.value(stranger))
+    }).pipe(Effect.scoped))
+
+  /** One random key per purpose, as the store makes them (the session one dir + A256GCM). */
+  // What each purpose's key is (src/ports/keys/keySpec.ts); `purposes` for a schema from before one existed.
+  const sealing = (purpose: KeyPurpose) => purpose === "session" || purpose === "checks" || purpose === "tokens"
+  const randomKeys = (purposes: ReadonlyArray<KeyPurpose> = KeyPurpose.literals): ReadonlyArray<SecretKey> =>
+    purposes.map((purpose) => ({
+      _tag: "SecretKey",
+      kid: Base64Url.encode(globalThis.crypto.getRandomValues(new Uint8Array(12))),
+      purpose,
+      alg: sealing(purpose) ? "dir" : "HS256",
+      enc: sealing(purpose) ? "A256GCM" : null,
+      secret: Redacted.make(globalThis.crypto.getRandomValues(new Uint8Array(32))),
+      createdAt: new Date(0),
+      retiresAt: null
+    }))
+  const keysOf = (store: KeyStore["Service"], purposes: ReadonlyArray<KeyPurpose> = KeyPurpose.literals) =>
+    Effect.forEach(purposes, (purpose) =>
+      Effect.map(store.current(purpose), (key) => [key.kid, Base64Url.encode(secretBytes(key))]))
+  const expected = (keys: ReadonlyArray<SecretKey>) => keys.map((key) => [key.kid, Base64Url.encode(secretBytes(key))])
+
+  it.effect("a database of migration 0003 keeps every key: kek_id is dropped, and the KEK is found by trial", () =>
+    Effect.gen(function*() {
+      const schema = yield* Effect.acquireRelease(
+        Effect.sync(() => randomSchema("keys_0003")),
+        (name) => Effect.orDie(dropSchema(databaseUrl, name))
+      )
+      const c = yield* client(schema, { max: 1 })
+      const files = yield* Effect.orDie(PostgresMigrations.migrations)
+      // The purposes 0003 knew (0005 added `tokens`).
+      const purposes = KeyPurpose.literals.filter((purpose) => purpose !== "tokens")
+      const keys = randomKeys(purposes)
+      // The kek_id 0003's store wrote: an HKDF of the secret, which let anyone reading the table check a guess.
+      const kekId = Base64Url.encode(new Uint8Array(hkdfSync("sha256", Redacted.value(first), "authfx", "authfx_keys key-encryption key id", 9)))
+      const sealed = yield* Effect.forEach(keys, (key) => seal(kekOf(first), key))
+      yield* Effect.promise(async () => {
+        await c.sql.unsafe(`CREATE SCHEMA ${schema}`)
+        await c.sql`
+          CREATE TABLE authfx_migrations (
+            version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+          )`
+        for (const file of files.filter((f) => f.version <= 3)) {
+          await c.sql.unsafe(file.sql)
+          await c.sql`INSERT INTO authfx_migrations (version, name, checksum) VALUES (${file.version}, ${file.name}, ${file.checksum})`
+        }
+        for (const [i, key] of keys.entries()) {
+          await c.sql`
+            INSERT INTO authfx_keys (kid, purpose, alg, enc, material, kek_id, created_at, retires_at)
+            VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${sealed[i]!}, ${kekId}, ${key.createdAt}, NULL)`
+        }
+      })
+      const { applied } = yield* Effect.orDie(PostgresMigrations.migrate.pipe(Effect.provideService(PostgresClient, c)))
+      expect(applied).toEqual(files.filter((f) => f.version > 3).map((f) => f.name))
+      expect(applied.some((name) => name.endsWith("_authfx_keys_without_kek_id.sql"))).toBe(true)
+      const store = yield* PostgresKeyStore.make(yield* client(schema, { max: 2 }), { secrets: [first] })
+      expect(yield* keysOf(store, purposes)).toEqual(expected(keys))
+      const columns = yield* Effect.promise(() => c.sql`SELECT * FROM authfx_keys`)
+      expect(Object.keys(columns[0] ?? {})).not.toContain("kek_id")
+    }).pipe(Effect.scoped))
+
+  it.effect("a weak previous secret is accepted only to open what it sealed, which is resealed under the first", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const weak = Redacted.make("hunter2hunter2hunter2hunter2hunter2")
+      const keys = randomKeys()
+      const sealed = yield* Effect.forEach(keys, (key) => seal(kekOf(weak), key))
+      yield* Effect.promise(async () => {
+        for (const [i, key] of keys.entries()) {
+          await admin.sql`
+            INSERT INTO authfx_keys (kid, purpose, alg, enc, material, created_at, retires_at)
+            VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${sealed[i]!}, ${key.createdAt}, NULL)`
+        }
+      })
+      assert.strictEqual((yield* Effect.flip(node({ secrets: [weak] })))._tag, "WeakSecret")
+      expect(yield* keysOf(yield* node({ secrets: [first, weak] }))).toEqual(expected(keys))
+      expect(yield* keysOf(yield* node({ secrets: [first] }))).toEqual(expected(keys))
     }).pipe(Effect.scoped))
 
   it.effect("a changed session algorithm rotates the session key at the next start; the old one keeps verifying", () =>
@@ -133,6 +214,14 @@ describe("PostgresKeyStore", () => {
         assert.notInclude(error.message, Redacted.value(first))
       }).pipe(Effect.scoped)
   )
+
+  it.effect("a weak secret fails with WeakSecret, before touching the database", () =>
+    Effect.gen(function*() {
+      const c = yield* client("authfx_unused", { url: "postgres://postgres@127.0.0.1:1/test", max: 1 })
+      const error = yield* Effect.flip(PostgresKeyStore.make(c, { secrets: [Redacted.make("changeme-changeme-changeme-changeme")] }))
+      assert.strictEqual(error._tag, "WeakSecret")
+      assert.notInclude(error.message, "changeme")
+    }).pipe(Effect.scoped))
 
   it.effect("a database that is down at start fails with KeyStoreUnavailable", () =>
     Effect.gen(function*() {

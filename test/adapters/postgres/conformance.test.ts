@@ -18,7 +18,7 @@ userStoreSuite("postgres", PostgresUserStore.layer.pipe(Layer.provide(testDataba
   unavailable: Layer.fresh(PostgresUserStore.layer.pipe(Layer.provide(down)))
 })
 
-const secret = Redacted.make("postgres-key-store-secret-of-32-chars")
+const secret = Redacted.make("BJpokA+W7K8kCj8XSPEROdJyrtyCpthjrlqeSSvaKXNz")
 const keyStore = (options: Omit<PostgresKeyStore.Options, "secrets">) =>
   PostgresKeyStore.layer({ secrets: [secret], ...options }).pipe(Layer.provide(testDatabase("keys", { max: 4 })))
 

@@ -144,7 +144,7 @@ describe("the PostgreSQL adapters when the server stops and starts", () => {
       yield* PostgresMigrations.migrate.pipe(Effect.provideService(PostgresClient, c))
       const store: UserStore["Service"] = PostgresUserStore.make(c)
       const keys = yield* PostgresKeyStore.make(c, {
-        secrets: [Redacted.make("restart-test-secret-of-32-characters")],
+        secrets: [Redacted.make("gCQGWpRWRyaVhVU5ztZa0aqGyJooOur9CBDnf8OqHF+6")],
         // Every read goes to the database, so the outage is felt at once.
         cacheTtl: 0
       })

@@ -60,13 +60,14 @@ describe("SqliteDatabase", () => {
           connection.prepare("SELECT purpose, kid, kind, alg, created_at, retires_at FROM keys").all().map((row) => ({ ...row })),
           [{ purpose: "csrf", kid: "kept", kind: "SecretKey", alg: "HS256", created_at: 1, retires_at: null }]
         )
-        const insert = connection.prepare(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at)
-          VALUES ('tokens', :kid, 'SecretKey', 'dir', 'A256GCM', 1)`)
+        // 'legacy': a derived key's row without sealed material, as the migration that dropped kek_id names it.
+        const insert = connection.prepare(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at, origin)
+          VALUES ('tokens', :kid, 'SecretKey', 'dir', 'A256GCM', 1, 'legacy')`)
         insert.run({ kid: "t1" })
         // The index that holds "one current key per purpose" came along.
         assert.throws(() => insert.run({ kid: "t2" }))
-        assert.throws(() => connection.exec(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at)
-          VALUES ('other', 'o1', 'SecretKey', 'dir', 'A256GCM', 1)`))
+        assert.throws(() => connection.exec(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at, origin)
+          VALUES ('other', 'o1', 'SecretKey', 'dir', 'A256GCM', 1, 'legacy')`))
       }))
     }))
 

@@ -5,8 +5,13 @@ import { TestClock } from "effect/testing"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { CompactEncrypt } from "jose"
+import { hkdfSync } from "node:crypto"
 import { DatabaseSync } from "node:sqlite"
+import * as JoseTokenCodec from "../../../src/adapters/jose/JoseTokenCodec.ts"
 import * as MemoryKeyStore from "../../../src/adapters/memory/MemoryKeyStore.ts"
+import { kekOf, seal } from "../../../src/adapters/sqlite/keySealing.ts"
+import { migrations } from "../../../src/adapters/sqlite/schema.ts"
 import { open, SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
 import * as SqliteKeyStore from "../../../src/adapters/sqlite/SqliteKeyStore.ts"
 import {
@@ -17,6 +22,7 @@ import {
   type KeyStoreUnavailable,
   type SecretKey
 } from "../../../src/ports/KeyStore.ts"
+import { TokenCodec } from "../../../src/ports/TokenCodec.ts"
 import { suite } from "../../conformance/KeyStore.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "authfx-sqlite-keystore-"))
@@ -24,9 +30,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let files = 0
 const newFile = () => join(dir, `keys-${++files}.db`)
 
-const secret = Redacted.make("sqlite-key-store-secret-of-32-chars+")
-const previousSecret = Redacted.make("the-secret-before-the-last-rotation")
-const otherSecret = Redacted.make("a-secret-this-file-has-never-seen")
+const secret = Redacted.make("xfG2CMuMQt8uPkP0T6O9CWZmEP5P9YTt0Zlwrg3nWTjw")
+const previousSecret = Redacted.make("P5bzzeBg73QvKH9A9ASE/xRKk53NNpfef9S2IP35/7CM")
+const otherSecret = Redacted.make("W82UjcdwJmw+jC5Zn86/MxdAHjL7kLLVEk2wGWQ8dYcR")
 
 const storeAt = (path: string, options: SqliteKeyStore.Options) =>
   SqliteKeyStore.layer(options).pipe(Layer.provide(SqliteDatabase.layer({ path })))
@@ -64,7 +70,7 @@ const everyKey = (store: KeyStore["Service"]) =>
 const rawRows = (path: string) => {
   const db = new DatabaseSync(path, { readOnly: true })
   try {
-    return db.prepare("SELECT purpose, kid, kind, kek_id, wrapped, public_jwk, retires_at FROM keys").all()
+    return db.prepare("SELECT purpose, kid, kind, origin, wrapped, public_jwk, retires_at FROM keys").all()
   } finally {
     db.close()
   }
@@ -87,14 +93,17 @@ const verifies = (pair: KeyPair, signature: Uint8Array<ArrayBuffer>) =>
   })
 
 describe("SqliteKeyStore", () => {
-  it.effect("derives the same kids and keys as MemoryKeyStore from the same secrets", () =>
+  it.effect("derives the same keys as MemoryKeyStore from the same secrets, under kids of its own", () =>
     Effect.gen(function*() {
       const memory = Context.get(
         yield* Layer.build(MemoryKeyStore.layer({ secrets: [secret, previousSecret] })),
         KeyStore
       )
       const sqlite = yield* build(newFile(), { secrets: [secret, previousSecret] })
-      assert.deepStrictEqual(yield* everyKey(sqlite), yield* everyKey(memory))
+      const [fromSqlite, fromMemory] = [yield* everyKey(sqlite), yield* everyKey(memory)]
+      const withoutKid = (keys: typeof fromSqlite) => keys.map(({ kid: _kid, ...rest }) => rest)
+      assert.deepStrictEqual(withoutKid(fromSqlite), withoutKid(fromMemory))
+      for (const [i, key] of fromSqlite.entries()) assert.notStrictEqual(key.kid, fromMemory[i]?.kid)
     }))
 
   describe("across restarts", () => {
@@ -146,8 +155,8 @@ describe("SqliteKeyStore", () => {
       Effect.gen(function*() {
         const path = newFile()
         const options = { secrets: [secret, previousSecret], retireAfterSeconds: 3600 }
-        const old = (yield* run(newFile(), { secrets: [previousSecret] }, (store) => store.current("verification"))).kid
-        yield* run(path, options, (store) => store.current("verification"))
+        const old = yield* run(path, options, (store) =>
+          Effect.map(store.verificationKeys("verification"), (keys) => keys[1]?.kid ?? assert.fail("no previous key")))
         yield* TestClock.adjust("59 minutes")
         assert.isTrue(Option.isSome(yield* run(path, options, (store) => store.find("verification", old))))
         yield* TestClock.adjust("1 minute")
@@ -160,14 +169,14 @@ describe("SqliteKeyStore", () => {
       Effect.gen(function*() {
         const path = newFile()
         const rotated = yield* run(path, { secrets: [previousSecret] }, (store) => store.rotate("checks"))
-        const kekBefore = rawRows(path).find((row) => row["kid"] === rotated.kid)?.["kek_id"]
+        const sealedBefore = rawRows(path).find((row) => row["kid"] === rotated.kid)?.["wrapped"]
 
         const [current, found] = yield* run(path, { secrets: [secret, previousSecret] }, (store) =>
           Effect.all([store.current("checks"), store.find("checks", rotated.kid)]))
         const fresh = yield* run(newFile(), { secrets: [secret] }, (store) => store.current("checks"))
-        assert.deepStrictEqual(material(current), material(fresh), "the new secret's derived key is current")
+        assert.deepStrictEqual(bytes(current), bytes(fresh), "the new secret's derived key is current")
         assert.deepStrictEqual(material(Option.getOrThrow(found)), material(rotated), "the rotated key still verifies")
-        assert.notStrictEqual(rawRows(path).find((row) => row["kid"] === rotated.kid)?.["kek_id"], kekBefore)
+        assert.notDeepEqual(rawRows(path).find((row) => row["kid"] === rotated.kid)?.["wrapped"], sealedBefore)
 
         const withoutPrevious = yield* run(path, { secrets: [secret] }, (store) => store.find("checks", rotated.kid))
         assert.deepStrictEqual(material(Option.getOrThrow(withoutPrevious)), material(rotated), "resealed")
@@ -199,14 +208,17 @@ describe("SqliteKeyStore", () => {
   })
 
   describe("at rest", () => {
-    it.effect("no key material is stored in the clear: derived keys not at all, the rest sealed", () =>
+    it.effect("no key material is stored in the clear: derived keys not at all (an empty sealed mark), the rest sealed", () =>
       Effect.gen(function*() {
         const path = newFile()
         const [derived, rotated, pair] = yield* run(path, { secrets: [secret], session: { alg: "ES256" } }, (store) =>
           Effect.all([store.current("csrf"), store.rotate("verification"), store.current("session")]))
         const rows = rawRows(path)
         const row = (kid: string) => rows.find((r) => r["kid"] === kid) ?? assert.fail(`no row for ${kid}`)
-        assert.deepStrictEqual([row(derived.kid)["wrapped"], row(derived.kid)["kek_id"]], [null, null])
+        const mark = row(derived.kid)["wrapped"]
+        assert.strictEqual(row(derived.kid)["origin"], "derived")
+        assert.instanceOf(mark, Uint8Array)
+        if (mark instanceof Uint8Array) assert.strictEqual(mark.length, 12 + 16, "IV and tag, no ciphertext")
 
         const sealedSecret = row(rotated.kid)["wrapped"]
         assert.instanceOf(sealedSecret, Uint8Array)
@@ -259,6 +271,128 @@ describe("SqliteKeyStore", () => {
       }))
   })
 
+  describe("nothing stored or published says anything checkable about a secret", () => {
+    /** HKDF-SHA256(secret, salt "authfx", info, length): how authfx named keys and KEKs before. */
+    const hkdfId = (s: Redacted.Redacted<string>, info: string, length: number) =>
+      Base64Url.encode(new Uint8Array(hkdfSync("sha256", Redacted.value(s), "authfx", info, length)))
+    const legacyKid = (s: Redacted.Redacted<string>, purpose: string, alg: string, enc: string | null) =>
+      hkdfId(s, `kid ${purpose} ${alg} ${enc ?? "none"}`, 12)
+    const columns = (path: string) => {
+      const db = new DatabaseSync(path, { readOnly: true })
+      try {
+        return db.prepare("SELECT name FROM pragma_table_info('keys')").all().map((row) => row["name"])
+      } finally {
+        db.close()
+      }
+    }
+
+    it.effect("a derived key's kid is random: not an HKDF of the secret, different in another file", () =>
+      Effect.gen(function*() {
+        const [a, b] = [newFile(), newFile()]
+        const [keysA, keysB] = [
+          yield* run(a, { secrets: [secret, previousSecret] }, everyKey),
+          yield* run(b, { secrets: [secret, previousSecret] }, everyKey)
+        ]
+        for (const [i, key] of keysA.entries()) {
+          assert.notStrictEqual(key.kid, keysB[i]?.kid)
+          for (const s of [secret, previousSecret]) {
+            assert.notStrictEqual(key.kid, legacyKid(s, key.purpose, key.alg, "enc" in key ? key.enc : null))
+          }
+        }
+        assert.notInclude(columns(a), "kek_id")
+      }))
+
+    /** A file as the first schema left it: derived keys named by HKDF kids, sealed ones by an HKDF `kek_id`. */
+    const firstSchemaFile = (rows: ReadonlyArray<Record<string, string | number | Uint8Array | null>>) => {
+      const path = newFile()
+      const db = new DatabaseSync(path)
+      db.exec(migrations[0]!)
+      db.exec("PRAGMA user_version = 1")
+      const insert = db.prepare(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at, retires_at, kek_id, wrapped, public_jwk)
+        VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, :kek_id, :wrapped, NULL)`)
+      for (const row of rows) insert.run({ kind: "SecretKey", created_at: 0, retires_at: null, kek_id: null, wrapped: null, ...row })
+      db.close()
+      return path
+    }
+    const derivedRow = (s: Redacted.Redacted<string>, purpose: string, alg: string, enc: string | null, retiresAt: number | null = null) =>
+      ({ purpose, kid: legacyKid(s, purpose, alg, enc), alg, enc, retires_at: retiresAt })
+    const sealedRow = (s: Redacted.Redacted<string>, purpose: string, alg: string, enc: string | null, key: Uint8Array) => {
+      const kid = Base64Url.encode(globalThis.crypto.getRandomValues(new Uint8Array(12)))
+      const wrapped = seal(kekOf(s), `authfx key ${purpose} ${kid} SecretKey ${alg} ${enc ?? "none"}`, key)
+      return { purpose, kid, alg, enc, kek_id: hkdfId(s, "kek-id", 12), wrapped }
+    }
+    const derivedBytes = (s: Redacted.Redacted<string>, info: string, length = 32) =>
+      new Uint8Array(hkdfSync("sha256", Redacted.value(s), "authfx", `key ${info}`, length))
+
+    it.effect("a first-schema file keeps every key: stored ones under their kids, derived ones renamed at random", () =>
+      Effect.gen(function*() {
+        const rotated = globalThis.crypto.getRandomValues(new Uint8Array(32))
+        const stored = sealedRow(secret, "verification", "HS256", null, rotated)
+        const path = firstSchemaFile([
+          derivedRow(secret, "session", "dir", "A256GCM"),
+          derivedRow(secret, "csrf", "HS256", null),
+          derivedRow(secret, "checks", "dir", "A256GCM"),
+          derivedRow(secret, "verification", "HS256", null, 3600_000),
+          stored,
+          // A secret this deployment no longer has: its row can serve nobody.
+          derivedRow(otherSecret, "csrf", "HS256", null, 1_000)
+        ])
+        const store = yield* build(path, { secrets: [secret] })
+        const verification = yield* store.verificationKeys("verification")
+        assert.deepStrictEqual(verification.map((key) => [key.kid, Base64Url.encode(bytes(key))]), [
+          [stored.kid, Base64Url.encode(rotated)],
+          [verification[1]?.kid ?? "", Base64Url.encode(derivedBytes(secret, "verification HS256 none"))]
+        ])
+        const csrf = yield* store.current("csrf")
+        assert.deepStrictEqual(bytes(csrf), derivedBytes(secret, "csrf HS256 none"))
+
+        const rows = rawRows(path)
+        assert.notInclude(columns(path), "kek_id")
+        // One derived row per purpose (the four of the first schema, and `tokens`), and the stored key.
+        assert.deepStrictEqual(rows.map((row) => row["origin"]).sort(), ["derived", "derived", "derived", "derived", "derived", "sealed"])
+        const legacy = ["session", "csrf", "checks", "verification"].map((purpose) =>
+          legacyKid(secret, purpose, purpose === "csrf" || purpose === "verification" ? "HS256" : "dir", purpose === "csrf" || purpose === "verification" ? null : "A256GCM"))
+        for (const row of rows) assert.notInclude([...legacy, legacyKid(otherSecret, "csrf", "HS256", null)], row["kid"])
+
+        // A session cookie issued before the upgrade names the old kid: it still opens.
+        const codec = Context.get(yield* Layer.build(JoseTokenCodec.layer().pipe(Layer.provide(Layer.succeed(KeyStore, store)))), TokenCodec)
+        const claims = { sub: "user-1", exp: Math.floor(Date.now() / 1000) + 3600 }
+        const before = yield* Effect.promise(() =>
+          new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims)))
+            .setProtectedHeader({ alg: "dir", enc: "A256GCM", kid: legacy[0]!, typ: "JWT" })
+            .encrypt(derivedBytes(secret, "session dir A256GCM")))
+        assert.deepStrictEqual(yield* codec.open("session", before), claims)
+
+        // Opened again (another process), nothing changes.
+        assert.deepStrictEqual(yield* run(path, { secrets: [secret] }, everyKey), yield* everyKey(store))
+      }))
+
+    it.effect("a weak previous secret only opens the keys it sealed, which are resealed; it derives none", () =>
+      Effect.gen(function*() {
+        const weak = Redacted.make("hunter2hunter2hunter2hunter2hunter2")
+        const rotated = globalThis.crypto.getRandomValues(new Uint8Array(32))
+        const stored = sealedRow(weak, "checks", "dir", "A256GCM", rotated)
+        const path = firstSchemaFile([
+          derivedRow(weak, "session", "dir", "A256GCM"),
+          derivedRow(weak, "csrf", "HS256", null),
+          derivedRow(weak, "verification", "HS256", null),
+          stored
+        ])
+        const keys = yield* run(path, { secrets: [secret, weak] }, (store) =>
+          Effect.all([store.find("checks", stored.kid), store.verificationKeys("session"), store.verificationKeys("csrf")]))
+        assert.deepStrictEqual(bytes(Option.getOrThrow(keys[0])), rotated, "the stored key is kept")
+        for (const [purpose, verifying] of [["session", keys[1]], ["csrf", keys[2]]] as const) {
+          assert.deepStrictEqual(
+            verifying.map((key) => Base64Url.encode(bytes(key))),
+            [Base64Url.encode(derivedBytes(secret, purpose === "csrf" ? "csrf HS256 none" : "session dir A256GCM"))],
+            `${purpose}: nothing derived from the weak secret verifies`
+          )
+        }
+        const alone = yield* run(path, { secrets: [secret] }, (store) => store.find("checks", stored.kid))
+        assert.deepStrictEqual(bytes(Option.getOrThrow(alone)), rotated, "resealed under the strong secret")
+      }))
+  })
+
   it.effect("every operation on a closed database fails with KeyStoreUnavailable, never a defect", () =>
     Effect.gen(function*() {
       const db = yield* open({ path: newFile() })
@@ -282,6 +416,14 @@ describe("SqliteKeyStore", () => {
       )
       assert.deepStrictEqual(outcomes, Array.from({ length: 5 }, () => ["KeyStoreUnavailable", true]))
     }))
+
+  it.effect("a weak secret fails the layer with WeakSecret before the file is touched", () =>
+    Effect.gen(function*() {
+      const path = newFile()
+      const error = yield* Effect.flip(build(path, { secrets: [Redacted.make("hunter2hunter2hunter2hunter2hunter2")] }))
+      assert.strictEqual(error._tag, "WeakSecret")
+      assert.deepStrictEqual(rawRows(path), [])
+    }).pipe(Effect.scoped))
 
   it.effect("invalid options fail the layer with InvalidKeyStoreOptions", () =>
     Effect.gen(function*() {

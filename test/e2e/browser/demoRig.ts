@@ -76,7 +76,7 @@ export const startDemoRig = async (): Promise<DemoRig> => {
       PORT: String(port),
       HOST: "127.0.0.1",
       AUTH_URL: authUrl,
-      AUTH_SECRET: "browser-e2e-secret-that-is-long-enough-0123456789",
+      AUTH_SECRET: "4HbLZKs/T5xTebRf/1swaHsQxa/4nEpRt+kielgyxxje",
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: "authfx-demo",
       OIDC_CLIENT_SECRET: clientSecret,

@@ -9,7 +9,7 @@ import { setCookieNamed } from "../../support/setCookies.ts"
  * own `encode` opens under `authjsSecrets`, shows the same user, and can be signed out for good.
  */
 
-const authjsSecret = "the-authjs-deployment-AUTH_SECRET-0123456789"
+const authjsSecret = "LZnguse5ps7Y4qVuW+lWR/tFYzyCD7gdkaQlw+KIzc56"
 const user = { name: "Grace Hopper", email: "grace@example.com", picture: "https://img.example/grace.png" }
 
 type Auth = Awaited<ReturnType<typeof startAuth>>
@@ -19,7 +19,7 @@ let plain: Auth
 
 beforeAll(async () => {
   migrating = await startAuth({ authjsSecrets: [authjsSecret] })
-  migratingHttps = await startAuth({ http: { url: "https://app.example.com/auth" }, authjsSecrets: ["older-secret-no-longer-current-000000", authjsSecret] })
+  migratingHttps = await startAuth({ http: { url: "https://app.example.com/auth" }, authjsSecrets: ["NKvcEwf91GTONIJIwhVmYzZ+aZuZpnuYxAxW+TGDaX5U", authjsSecret] })
   plain = await startAuth()
 })
 afterAll(async () => {
@@ -84,14 +84,14 @@ describe("with authjsSecrets", () => {
   })
 
   it("on https, a __Secure- cookie salted with its own name, made under an older Auth.js secret still accepted", async () => {
-    const token = await authjsCookie({ salt: "__Secure-authjs.session-token", secret: "older-secret-no-longer-current-000000" })
+    const token = await authjsCookie({ salt: "__Secure-authjs.session-token", secret: "NKvcEwf91GTONIJIwhVmYzZ+aZuZpnuYxAxW+TGDaX5U" })
     const response = await sessionWith(migratingHttps, `__Secure-authjs.session-token=${token}`)
     expect(await response.json()).toMatchObject({ user: { name: user.name, email: user.email, image: user.picture } })
   })
 
   it("an Auth.js cookie made with another secret is no session and is cleared", async () => {
     await expectNoSessionAndCleared(
-      await sessionWith(migrating, `authjs.session-token=${await authjsCookie({ secret: "some-other-authjs-secret-0123456789abc" })}`)
+      await sessionWith(migrating, `authjs.session-token=${await authjsCookie({ secret: "LB/oPMgMrxDNMJyk9W8MNHOw4v9JaAdzX2RuWDpDU89M" })}`)
     )
   })
 

@@ -14,7 +14,7 @@ import { cookieChanges, setCookieNamed, setCookies } from "../../support/setCook
  */
 
 const csrfCookie = "authjs.csrf-token"
-const otherSecret = "another-deployment-secret-0123456789-abcdefgh"
+const otherSecret = "4v8Nl6vl1ksYj8b9xFG3wyh93iiRNJlsmuABRc8GTgZQ"
 
 let t: Awaited<ReturnType<typeof startAuth>>
 let other: Awaited<ReturnType<typeof startAuth>>

@@ -5,7 +5,7 @@ import type { Browser } from "../../support/browser.ts"
 import { startAuth, testSecret } from "../../support/httpHarness.ts"
 import { rawRequest } from "../../support/rawRequest.ts"
 import { setCookieNamed, setCookies } from "../../support/setCookies.ts"
-import { makeTokenForge, sessionClaims, tamperPart } from "../../support/tokenForgery.ts"
+import { kidOf, makeTokenForge, sessionClaims, tamperPart } from "../../support/tokenForgery.ts"
 
 /**
  * A session cookie authfx did not issue, or no longer honours, is no session: GET /session answers
@@ -13,7 +13,7 @@ import { makeTokenForge, sessionClaims, tamperPart } from "../../support/tokenFo
  */
 
 const sessionCookie = "authjs.session-token"
-const otherSecret = "a-different-deployment-secret-0123456789-xyz"
+const otherSecret = "FX9SNVqtzHWTPKvbQ1jRHheegPcWx0yOH50HQE9SwPlZ"
 
 type Auth = Awaited<ReturnType<typeof startAuth>>
 let jwt: Auth
@@ -99,14 +99,22 @@ describe("JWT sessions", () => {
     await expectNoSessionAndCleared(await sessionWith(jwt, `${sessionCookie}=${token}`))
   })
 
-  it("alg: none naming the real key is no session and is cleared", async () => {
-    await expectNoSessionAndCleared(await sessionWith(jwt, `${sessionCookie}=${await forge.algNone(sessionClaims(3600))}`))
-  })
+  it.each([["the real key", true], ["a kid the deployment does not know", false]])(
+    "alg: none naming %s is no session and is cleared",
+    async (_name, real) => {
+      const kid = real ? kidOf((await signedIn(jwt)).token) : undefined
+      await expectNoSessionAndCleared(await sessionWith(jwt, `${sessionCookie}=${await forge.algNone(sessionClaims(3600), kid)}`))
+    }
+  )
 
-  it("HS256 under the bytes of the session encryption key (algorithm confusion) is no session and is cleared", async () => {
-    const token = await forge.hmacUnderEncryptionKey(sessionClaims(3600))
-    await expectNoSessionAndCleared(await sessionWith(jwt, `${sessionCookie}=${token}`))
-  })
+  it.each([["the real key", true], ["a kid the deployment does not know", false]])(
+    "HS256 under the bytes of the session encryption key (algorithm confusion), naming %s, is no session and is cleared",
+    async (_name, real) => {
+      const kid = real ? kidOf((await signedIn(jwt)).token) : undefined
+      const token = await forge.hmacUnderEncryptionKey(sessionClaims(3600), kid)
+      await expectNoSessionAndCleared(await sessionWith(jwt, `${sessionCookie}=${token}`))
+    }
+  )
 
   it("HS256 under the secret string itself is no session and is cleared", async () => {
     const token = await forge.hmacUnderSecret(sessionClaims(3600))
