@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 
 export const clientEntries = {
-  client: fileURLToPath(new URL("../src/http/client/index.ts", import.meta.url)),
-  react: fileURLToPath(new URL("../src/http/client/react.ts", import.meta.url))
+  client: fileURLToPath(new URL("../src/client/index.ts", import.meta.url)),
+  react: fileURLToPath(new URL("../src/client/react.ts", import.meta.url))
 } as const
 
 export interface BundleSize {

@@ -2,11 +2,11 @@ import { Effect } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { AuthConfig } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
-import { CookieJar } from "../http/cookieJar.ts"
-import { cookieNames } from "../http/cookieNames.ts"
+import { CookieJar } from "../http/cookies/cookieJar.ts"
+import { cookieNames } from "../http/cookies/cookieNames.ts"
 import { HttpOptions } from "../http/HttpOptions.ts"
-import { requestContext } from "../http/requestContext.ts"
-import { currentSession } from "../http/sessionCookie.ts"
+import { requestContext } from "../http/request/requestContext.ts"
+import { currentSession } from "../http/session/sessionCookie.ts"
 
 /**
  * The session of a request for application code (`getSession`). It reads like `GET /session` but writes no

@@ -1,5 +1,5 @@
 import { Layer } from "effect"
-import type { BasePath } from "./routeInput.ts"
+import type { BasePath } from "./routes/authRoute.ts"
 import { accountRoutes } from "./routes/accountRoutes.ts"
 import { callbackRoutes } from "./routes/callbackRoutes.ts"
 import { csrfRoute } from "./routes/csrfRoute.ts"

@@ -14,12 +14,12 @@ describe("authfx/client size", () => {
   it("bundles only its own files: no dependency, no React", async () => {
     const size = await clientSize()
     expect(size.external).toEqual([])
-    expect(size.inputs.every((input) => input.startsWith("src/http/client/")), size.inputs.join(", ")).toBe(true)
+    expect(size.inputs.every((input) => input.startsWith("src/client/")), size.inputs.join(", ")).toBe(true)
   })
 
   it("the React binding imports React and nothing else from outside", async () => {
     const size = await reactBindingSize()
     expect(size.external).toEqual(["react"])
-    expect(size.inputs.every((input) => input.startsWith("src/http/client/")), size.inputs.join(", ")).toBe(true)
+    expect(size.inputs.every((input) => input.startsWith("src/client/")), size.inputs.join(", ")).toBe(true)
   })
 })

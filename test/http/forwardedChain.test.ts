@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { forwardedEntry } from "../../src/http/forwardedChain.ts"
+import { forwardedEntry } from "../../src/http/request/forwardedChain.ts"
 
 describe("forwardedEntry: the entry our outermost trusted proxy added, counted from the right", () => {
   it.each([

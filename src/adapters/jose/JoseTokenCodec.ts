@@ -54,7 +54,7 @@ const matches = (header: CompactHeader) => (key: Key) =>
  * TokenCodec on jose: JWS or JWE as the purpose's current KeyStore key dictates. Keys are imported once per
  * kid; a request costs one header parse, one KeyStore lookup and one jose verify/decrypt.
  *
- * A kid says nothing about the secret (ports/keys/derivedKeys.ts), so nodes with the same secret, or one
+ * A kid says nothing about the secret (adapters/keyring/derivedKeys.ts), so nodes with the same secret, or one
  * process before and after a restart, name the same derived key differently. A token whose kid the store
  * does not know is therefore tried under the purpose's verification keys whose algorithm the header names —
  * a short list: one per configured secret and per rotated key still verifying, current first — as Auth.js

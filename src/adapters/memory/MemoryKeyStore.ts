@@ -1,26 +1,26 @@
 import { Clock, Effect, Layer, Option, type Redacted, Ref } from "effect"
 import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore } from "../../ports/KeyStore.ts"
-import { deriveSecret } from "../../ports/keys/derivedKeys.ts"
-import { freshKey } from "../../ports/keys/freshKeys.ts"
-import { secretKeyOf } from "../../ports/keys/keyMaterial.ts"
+import { deriveSecret } from "../keyring/derivedKeys.ts"
+import { freshKey } from "../keyring/freshKeys.ts"
+import { secretKeyOf } from "../keyring/keyMaterial.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions as Options,
   rotationRetireAfter,
   validateKeyOptions
-} from "../../ports/keys/keyOptions.ts"
-import { specOf } from "../../ports/keys/keySpec.ts"
+} from "../keyring/keyOptions.ts"
+import { specOf } from "../keyring/keySpec.ts"
 
 export { InvalidKeyStoreOptions, type Options }
-export type { SessionKeyOptions } from "../../ports/keys/keyOptions.ts"
+export type { SessionKeyOptions } from "../keyring/keyOptions.ts"
 
 type Keyring = Readonly<Record<KeyPurpose, readonly [Key, ...Array<Key>]>>
 
 const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.retiresAt.getTime() > now
 
 /**
- * The KeyStore in memory: secret keys are derived from the configured secrets (ports/keys/derivedKeys.ts,
+ * The KeyStore in memory: secret keys are derived from the configured secrets (adapters/keyring/derivedKeys.ts,
  * as every store derives them), so every node and every restart has the same key bytes, under kids drawn at
  * random when the store is built (a kid must say nothing about the secret); the token codec opens a token
  * whose kid another node or an earlier process chose by trying the purpose's keys. Key pairs and rotated

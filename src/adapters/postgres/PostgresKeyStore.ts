@@ -3,20 +3,20 @@ import { createHash } from "node:crypto"
 import type postgres from "postgres"
 import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
-import { freshKey } from "../../ports/keys/freshKeys.ts"
+import { freshKey } from "../keyring/freshKeys.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions,
   rotationRetireAfter,
   unsealOnlyWarning,
   validateKeyOptions
-} from "../../ports/keys/keyOptions.ts"
-import { type Spec, specOf } from "../../ports/keys/keySpec.ts"
+} from "../keyring/keyOptions.ts"
+import { type Spec, specOf } from "../keyring/keySpec.ts"
 import { kekOf, KeyRow, open, seal } from "./keyMaterial.ts"
 import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { type SqlError, unavailableMessage } from "./sqlErrors.ts"
 
-export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../../ports/keys/keyOptions.ts"
+export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../keyring/keyOptions.ts"
 
 export interface Options extends KeyStoreOptions {
   /**

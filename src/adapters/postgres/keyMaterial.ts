@@ -1,6 +1,6 @@
 /**
  * What an `authfx_keys` row holds, and how its material is sealed: the shared AES-256-GCM layout
- * (ports/keys/sealedKeyMaterial.ts) under a key-encryption key (KEK) that HKDF derives from a deployment
+ * (adapters/keyring/sealedKeyMaterial.ts) under a key-encryption key (KEK) that HKDF derives from a deployment
  * secret. The database alone never yields a usable key; the secret alone forges nothing either, because the
  * keys themselves are random. Nothing in a row names the KEK (a migration dropped `kek_id`, an HKDF of the
  * secret): `open` finds it by trial. The KEK's info, the AAD and the sealed JSON are this table's own format:
@@ -8,9 +8,9 @@
  */
 import { Effect, Option, Redacted, Schema } from "effect"
 import { type Key, KeyPurpose } from "../../ports/KeyStore.ts"
-import { deriveBytes } from "../../ports/keys/derivedKeys.ts"
-import { contentEncryptions, isPairAlgorithm, pairAlgorithms, secretAlgorithms } from "../../ports/keys/keySpec.ts"
-import { type Kek, seal as sealBytes, unsealWithAny } from "../../ports/keys/sealedKeyMaterial.ts"
+import { deriveBytes } from "../keyring/derivedKeys.ts"
+import { contentEncryptions, isPairAlgorithm, pairAlgorithms, secretAlgorithms } from "../keyring/keySpec.ts"
+import { type Kek, seal as sealBytes, unsealWithAny } from "../keyring/sealedKeyMaterial.ts"
 
 /** An `authfx_keys` row as the driver returns it, checked: a row written by hand or by a future version is refused. */
 export const KeyRow = Schema.Struct({

@@ -4,7 +4,7 @@
  *   authfx.sealed.v1.<kid>.<base64url(iv ‖ ciphertext ‖ tag)>
  *
  * AES-256-GCM under a `tokens` key of the KeyStore (the 12-byte IV, ciphertext and 16-byte tag laid out as
- * ports/keys/sealedKeyMaterial.ts lays them out), with associated data naming the version, the account
+ * adapters/keyring/sealedKeyMaterial.ts lays them out), with associated data naming the version, the account
  * (provider and provider's id) and the field: a sealed value copied to another account's row, or to another
  * field of the same row, does not open. The kid says which key sealed it; it is a hint, not a trust anchor (a
  * kid the store does not know is answered by trying its verification keys, and GCM's tag tells which one fits).
@@ -14,7 +14,7 @@
 import { Result } from "effect"
 import { Base64Url } from "effect/encoding"
 import type { AccountKey } from "../../domain/Account.ts"
-import { seal, unseal } from "../../ports/keys/sealedKeyMaterial.ts"
+import { seal, unseal } from "../keyring/sealedKeyMaterial.ts"
 
 export const sealedPrefix = "authfx.sealed.v1."
 

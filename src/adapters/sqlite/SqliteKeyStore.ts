@@ -1,23 +1,23 @@
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
 import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
-import { derivedKeyBytes, deriveSecret, legacyDerivedKid } from "../../ports/keys/derivedKeys.ts"
-import { randomKid, randomSecret } from "../../ports/keys/freshKeys.ts"
-import type { PairMaterial, SecretMaterial } from "../../ports/keys/keyMaterial.ts"
+import { derivedKeyBytes, deriveSecret, legacyDerivedKid } from "../keyring/derivedKeys.ts"
+import { randomKid, randomSecret } from "../keyring/freshKeys.ts"
+import type { PairMaterial, SecretMaterial } from "../keyring/keyMaterial.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions,
   rotationRetireAfter,
   unsealOnlyWarning,
   validateKeyOptions
-} from "../../ports/keys/keyOptions.ts"
-import { generatePair } from "../../ports/keys/keyPairs.ts"
-import { type PairSpec, type SecretSpec, type Spec, specOf } from "../../ports/keys/keySpec.ts"
+} from "../keyring/keyOptions.ts"
+import { generatePair } from "../keyring/keyPairs.ts"
+import { type PairSpec, type SecretSpec, type Spec, specOf } from "../keyring/keySpec.ts"
 import { aadOf, type Held, heldColumns, jsonObject, keyColumns, type KeyRow, keyRowOf } from "./keyRows.ts"
 import { kekOf, seal, unsealWithAny } from "./keySealing.ts"
 import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 
-export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../../ports/keys/keyOptions.ts"
+export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../keyring/keyOptions.ts"
 
 /**
  * The options every KeyStore takes. Here the first secret also seals the keys the file stores, and the
@@ -83,7 +83,7 @@ const derivedMark = new Uint8Array(0)
  * The embedded KeyStore: keys in the `keys` table of the file `SqliteDatabase` opened, so rotations and key
  * pairs survive restarts and every process on the file shares them.
  *
- * - Keys derived from a configured secret are derived as every store derives them (ports/keys) and never
+ * - Keys derived from a configured secret are derived as every store derives them (adapters/keyring) and never
  *   stored: their row records when they became current and when they retire, under a kid drawn at random
  *   when the row is written (every process on the file uses it), and seals an empty mark under the
  *   secret's key-encryption key (KEK), so that a store with that secret, and nobody else, knows whose key

@@ -6,7 +6,7 @@ import {
   type PublicJwk,
   type SecretAlgorithm
 } from "../../ports/KeyStore.ts"
-import { isContentEncryption, isPairAlgorithm, isSecretAlgorithm } from "../../ports/keys/keySpec.ts"
+import { isContentEncryption, isPairAlgorithm, isSecretAlgorithm } from "../keyring/keySpec.ts"
 import { blob, checked, checkedOrNull, integer, integerOrNull, text } from "./columns.ts"
 import { InvalidRow, type Row } from "./SqliteDatabase.ts"
 

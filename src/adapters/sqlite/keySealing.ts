@@ -6,8 +6,8 @@
  * format's own: changing one leaves stored keys unopenable.
  */
 import type { Redacted } from "effect"
-import { deriveBytes } from "../../ports/keys/derivedKeys.ts"
-import * as Sealed from "../../ports/keys/sealedKeyMaterial.ts"
+import { deriveBytes } from "../keyring/derivedKeys.ts"
+import * as Sealed from "../keyring/sealedKeyMaterial.ts"
 
 export const kekOf = (secret: Redacted.Redacted<string>): Sealed.Kek => ({ key: deriveBytes(secret, "kek A256GCM", 32) })
 

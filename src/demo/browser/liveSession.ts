@@ -3,7 +3,7 @@
  * request at load), re-renders the page's session part whenever the session changes — in this tab or in
  * another (sign-in, sign-out, update), or as read again on focus or when the browser is back online.
  */
-import { createAuthClient, type Session } from "../../http/client/index.ts"
+import { createAuthClient, type Session } from "../../client/index.ts"
 import { sessionMarkup } from "../sessionMarkup.ts"
 
 const script = document.querySelector<HTMLScriptElement>("script[data-session]")

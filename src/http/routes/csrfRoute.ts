@@ -1,7 +1,7 @@
 import { Effect } from "effect"
-import { json } from "../authResponse.ts"
-import { issueCsrfToken } from "../csrfGuard.ts"
-import { authRoute, type BasePath } from "../routeInput.ts"
+import { json } from "./authResponse.ts"
+import { issueCsrfToken } from "../csrf/csrfGuard.ts"
+import { authRoute, type BasePath } from "./authRoute.ts"
 
 /** `GET /csrf` → `{"csrfToken": "…"}`, setting the cookie it is checked against. */
 export const csrfRoute = (basePath: BasePath) =>

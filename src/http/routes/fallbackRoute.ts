@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { json } from "../authResponse.ts"
-import type { BasePath } from "../routeInput.ts"
+import { json } from "./authResponse.ts"
+import type { BasePath } from "./authRoute.ts"
 
 /** The methods each action answers, for `405` with `Allow`. */
 const allowed: ReadonlyArray<readonly [RegExp, string]> = [

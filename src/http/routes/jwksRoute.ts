@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { KeyStore } from "../../ports/KeyStore.ts"
-import { authRoute, type BasePath } from "../routeInput.ts"
+import { authRoute, type BasePath } from "./authRoute.ts"
 
 /**
  * `GET /jwks`: the public keys of the session keys when they are key pairs, so other services can verify

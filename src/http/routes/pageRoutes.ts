@@ -1,8 +1,8 @@
 import { Effect, Layer } from "effect"
-import { htmlPage, redirect } from "../authResponse.ts"
+import { htmlPage, redirect } from "./authResponse.ts"
 import { errorPage } from "../pages/errorPage.ts"
 import { verifyRequestPage } from "../pages/verifyRequestPage.ts"
-import { authRoute, type BasePath, type RouteInput } from "../routeInput.ts"
+import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 
 /** The application's own page, with this request's query kept (as Auth.js forwards `?error=`…). */
 const toOwnPage = (input: RouteInput, page: string) => {

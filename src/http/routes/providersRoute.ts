@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import { json } from "../authResponse.ts"
-import { authRoute, type BasePath } from "../routeInput.ts"
+import { json } from "./authResponse.ts"
+import { authRoute, type BasePath } from "./authRoute.ts"
 
 /** `GET /providers`, in Auth.js's shape: `{ [id]: { id, name, type, signinUrl, callbackUrl } }`. */
 export const providersRoute = (basePath: BasePath) =>

@@ -1,11 +1,11 @@
 import { Effect, Layer } from "effect"
 import { updateSession } from "../../domain/sessionLifecycle.ts"
-import { json } from "../authResponse.ts"
-import { requireCsrf } from "../csrfGuard.ts"
-import { readBody } from "../requestBody.ts"
-import { authRoute, type BasePath } from "../routeInput.ts"
-import { requestSession } from "../requestSession.ts"
-import { writeSession } from "../sessionCookie.ts"
+import { json } from "./authResponse.ts"
+import { requireCsrf } from "../csrf/csrfGuard.ts"
+import { readBody } from "../request/requestBody.ts"
+import { authRoute, type BasePath } from "./authRoute.ts"
+import { requestSession } from "../session/requestSession.ts"
+import { writeSession } from "../session/sessionCookie.ts"
 
 /**
  * `GET /session` → the session JSON or `null`, renewing the cookie when it is due (not on every read, as

@@ -1,12 +1,12 @@
 import { Effect, Layer } from "effect"
 import { endSession } from "../../domain/sessionLifecycle.ts"
-import { htmlPage, redirect } from "../authResponse.ts"
-import { callbackTarget } from "../callbackTarget.ts"
-import { issueCsrfToken, requireCsrf } from "../csrfGuard.ts"
+import { htmlPage, redirect } from "./authResponse.ts"
+import { callbackTarget } from "../request/callbackTarget.ts"
+import { issueCsrfToken, requireCsrf } from "../csrf/csrfGuard.ts"
 import { signOutPage } from "../pages/signOutPage.ts"
-import { readBody } from "../requestBody.ts"
-import { authRoute, type BasePath } from "../routeInput.ts"
-import { requestSession } from "../requestSession.ts"
+import { readBody } from "../request/requestBody.ts"
+import { authRoute, type BasePath } from "./authRoute.ts"
+import { requestSession } from "../session/requestSession.ts"
 
 /**
  * `GET /signout` → a confirming page; `POST /signout` (CSRF) → the session ends for good — database: the

@@ -106,7 +106,7 @@ describe("PostgresKeyStore", () => {
     }).pipe(Effect.scoped))
 
   /** One random key per purpose, as the store makes them (the session one dir + A256GCM). */
-  // What each purpose's key is (src/ports/keys/keySpec.ts); `purposes` for a schema from before one existed.
+  // What each purpose's key is (src/adapters/keyring/keySpec.ts); `purposes` for a schema from before one existed.
   const sealing = (purpose: KeyPurpose) => purpose === "session" || purpose === "checks" || purpose === "tokens"
   const randomKeys = (purposes: ReadonlyArray<KeyPurpose> = KeyPurpose.literals): ReadonlyArray<SecretKey> =>
     purposes.map((purpose) => ({

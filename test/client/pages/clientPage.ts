@@ -3,7 +3,7 @@
  * (`base`: the base path; `origin`: the API's origin; `interval`: refetchInterval in seconds; `focus=0`: no refetch on focus), showing
  * the session and handing the client to the test on `globalThis.__authfx`.
  */
-import { createAuthClient, defaultClient, getCsrfToken, type SessionState } from "../../../src/http/client/index.ts"
+import { createAuthClient, defaultClient, getCsrfToken, type SessionState } from "../../../src/client/index.ts"
 import type { PageGlobal, PageHandle, PageState } from "./handle.ts"
 
 const query = new URLSearchParams(location.search)

@@ -6,8 +6,8 @@
  */
 import { StrictMode, useEffect } from "react"
 import { createRoot } from "react-dom/client"
-import type { Session } from "../../../src/http/client/index.ts"
-import { SessionProvider, useAuthClient, useSession } from "../../../src/http/client/react.ts"
+import type { Session } from "../../../src/client/index.ts"
+import { SessionProvider, useAuthClient, useSession } from "../../../src/client/react.ts"
 import type { ReactGlobal, ReactHandle } from "./handle.ts"
 
 const query = new URLSearchParams(location.search)

@@ -108,8 +108,8 @@ describe("response_mode=form_post through the REST API", () => {
     expect(await (await b.get("/auth/session")).json()).toMatchObject({ user: { email: "grace@idp.example" } })
   })
 
-  // BUG: src/http/cookieJar.ts (CookieJar.applyTo) writes every cookie `SameSite=Lax`, including the sealed
-  // OAuth flow cookie that src/http/oauthChecksCookie.ts (sealOAuthFlow) sets for a provider with
+  // BUG: src/http/cookies/cookieJar.ts (CookieJar.applyTo) writes every cookie `SameSite=Lax`, including the sealed
+  // OAuth flow cookie that src/http/cookies/oauthFlowCookie.ts (sealOAuthFlow) sets for a provider with
   // `responseMode: "form_post"` (the Apple preset). Such a provider returns the browser with a cross-site POST,
   // which carries no Lax cookie, so `openOAuthFlow` finds no flow (OAuthChecksMissing) and every sign-in ends on
   // /auth/signin?error=OAuthCallbackError: Sign in with Apple cannot work in a real browser on a real domain.

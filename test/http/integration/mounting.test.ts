@@ -68,7 +68,7 @@ const signInAndOut = async (b: Browser, origin: string, secure = false) => {
   const session = await sessionJson(b)
   expect(session).toEqual({ user: ada, expires: expect.any(String) })
 
-  // The token was minted signed out; the session it would now act on needs one of its own (csrf.ts).
+  // The token was minted signed out; the session it would now act on needs one of its own (src/http/csrf/csrfToken.ts).
   expect((await b.post("/auth/signout", { csrfToken })).headers.get("location")).toContain("error=MissingCSRF")
   const out = await b.post("/auth/signout", { csrfToken: await b.csrfToken() })
   expect(out.status).toBe(302)

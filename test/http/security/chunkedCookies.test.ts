@@ -138,7 +138,7 @@ describe("a session larger than a cookie", () => {
     expect(cookieChanges(response)).toEqual({ set: [], expired: chunkNames(chunks - 1) })
   })
 
-  // Found by this suite (a gap left `.0` and `.2` in the browser for good); src/http/sessionCookie.ts now
+  // Found by this suite (a gap left `.0` and `.2` in the browser for good); src/http/session/sessionCookie.ts now
   // expires every present chunk when they cannot be reassembled, as Auth.js does (wire doc §1.5).
   it("a missing middle chunk is no session, and the remaining chunks are cleared", async () => {
     const { browser, chunks } = await bigSession()

@@ -38,7 +38,7 @@ const everyCookie = async (auth: Auth): Promise<ReadonlyArray<SetCookie>> => {
   const id = `cookie-${++serial}`
   const params = await auth.approve(start.headers.get("location")!, profile(id, `${id}@example.com`, true))
   keep(await b.get(`/auth/callback/github?${new URLSearchParams(params)}`))
-  // A signed-in browser's CSRF token is bound to its session (csrf.ts): each POST asks for the current one.
+  // A signed-in browser's CSRF token is bound to its session (src/http/csrf/csrfToken.ts): each POST asks for the current one.
   keep(await b.post("/auth/callback/credentials", { csrfToken: await b.csrfToken(), username: "ada", password: "correct horse", callbackUrl: "/x" }))
   keep(await b.post("/auth/signout", { csrfToken: await b.csrfToken() }))
   return seen

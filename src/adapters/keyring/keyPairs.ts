@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import { Base64Url } from "effect/encoding"
-import { KeyStoreUnavailable, type PairAlgorithm, type PublicJwk } from "../KeyStore.ts"
+import { KeyStoreUnavailable, type PairAlgorithm, type PublicJwk } from "../../ports/KeyStore.ts"
 import type { PairMaterial } from "./keyMaterial.ts"
 import { isEncryptingPair, type PairSpec } from "./keySpec.ts"
 

@@ -2,7 +2,7 @@
  * What kind of key each purpose gets. Every KeyStore adapter answers from here, so one set of options makes
  * the same kinds and lengths of key in every store (the KeyStore conformance suite checks each of them).
  */
-import type { ContentEncryption, KeyPurpose, PairAlgorithm, SecretAlgorithm } from "../KeyStore.ts"
+import type { ContentEncryption, KeyPurpose, PairAlgorithm, SecretAlgorithm } from "../../ports/KeyStore.ts"
 import type { SessionKeyOptions } from "./keyOptions.ts"
 
 export type SecretSpec = {

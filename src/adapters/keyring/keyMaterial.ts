@@ -3,7 +3,7 @@
  * draw, generate or unseal material, and dress it with a purpose and dates only when they hand it out.
  */
 import { Redacted } from "effect"
-import type { KeyPair, KeyPurpose, PublicJwk, SecretKey } from "../KeyStore.ts"
+import type { KeyPair, KeyPurpose, PublicJwk, SecretKey } from "../../ports/KeyStore.ts"
 import type { PairSpec, SecretSpec } from "./keySpec.ts"
 
 export interface SecretMaterial {

@@ -1,6 +1,6 @@
 import type { HttpServerRequest } from "effect/http"
 import { forwardedEntry } from "./forwardedChain.ts"
-import type { ResolvedHttpOptions } from "./HttpOptions.ts"
+import type { ResolvedHttpOptions } from "../HttpOptions.ts"
 
 /** What every handler needs to know about where it is answering: computed once per request. */
 export interface RequestContext {

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import { hashToken } from "../domain/secretToken.ts"
-import type { SessionCredential } from "../domain/Session.ts"
+import { hashToken } from "../../domain/secretToken.ts"
+import type { SessionCredential } from "../../domain/Session.ts"
 import type { CurrentSession } from "./sessionCookie.ts"
 
 const bindingOf = (credential: SessionCredential) =>

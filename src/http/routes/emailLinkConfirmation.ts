@@ -1,14 +1,14 @@
 import { Effect, Option, Redacted } from "effect"
 import { HttpServerResponse } from "effect/http"
-import type { ProviderId } from "../domain/Account.ts"
-import { normalizeEmail } from "../domain/normalizeEmail.ts"
-import { Verification } from "../domain/SignInError.ts"
+import type { ProviderId } from "../../domain/Account.ts"
+import { normalizeEmail } from "../../domain/normalizeEmail.ts"
+import { Verification } from "../../domain/SignInError.ts"
 import { htmlPage } from "./authResponse.ts"
-import { callbackTarget } from "./callbackTarget.ts"
-import { issueCsrfToken, requireCsrf } from "./csrfGuard.ts"
-import { confirmSignInPage } from "./pages/confirmSignInPage.ts"
-import { readBody } from "./requestBody.ts"
-import type { RouteInput } from "./routeInput.ts"
+import { callbackTarget } from "../request/callbackTarget.ts"
+import { issueCsrfToken, requireCsrf } from "../csrf/csrfGuard.ts"
+import { confirmSignInPage } from "../pages/confirmSignInPage.ts"
+import { readBody } from "../request/requestBody.ts"
+import type { RouteInput } from "./authRoute.ts"
 
 /** A magic link's token and address, as the link or the confirming form carries them; null when unusable. */
 const linkFields = (token: string | null | undefined, email: string | null | undefined) =>

@@ -1,9 +1,9 @@
 import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { resolveRedirect } from "../domain/redirectPolicy.ts"
+import { resolveRedirect } from "../../domain/redirectPolicy.ts"
 import { htmlPage, json, redirect } from "./authResponse.ts"
-import { errorPage } from "./pages/errorPage.ts"
-import type { RouteFailure, RouteInput } from "./routeInput.ts"
+import { errorPage } from "../pages/errorPage.ts"
+import type { RouteFailure, RouteInput } from "./authRoute.ts"
 
 /** Browser flows answer with redirects and pages; API routes (JSON in, JSON out) answer with statuses. */
 export type FailureStyle = "browser" | "api"

@@ -1,10 +1,10 @@
 import { Effect } from "effect"
-import type { IssuedSession } from "../domain/Session.ts"
-import { endSession } from "../domain/sessionLifecycle.ts"
-import type { UserId } from "../domain/User.ts"
+import type { IssuedSession } from "../../domain/Session.ts"
+import { endSession } from "../../domain/sessionLifecycle.ts"
+import type { UserId } from "../../domain/User.ts"
 import { redirect } from "./authResponse.ts"
-import type { RouteInput } from "./routeInput.ts"
-import { type CurrentSession, writeSession } from "./sessionCookie.ts"
+import type { RouteInput } from "./authRoute.ts"
+import { type CurrentSession, writeSession } from "../session/sessionCookie.ts"
 
 /**
  * After any successful sign-in: write the new session, ending the browser's previous one — it may be an

@@ -4,7 +4,7 @@
  */
 import { Effect, Redacted, Schema } from "effect"
 import { secretStrength, type WeakSecret, weakSecret } from "../../domain/secretStrength.ts"
-import type { ContentEncryption } from "../KeyStore.ts"
+import type { ContentEncryption } from "../../ports/KeyStore.ts"
 import { isContentEncryption, isEncryptingPair, isPairAlgorithm, isSecretAlgorithm } from "./keySpec.ts"
 
 /** The session key's algorithm: a secret (`dir`, HMAC) or a key pair (signing or encrypting). */

@@ -1,8 +1,8 @@
 import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { hash } from "node:crypto"
-import { JwtClaims } from "../domain/Session.ts"
-import type { KeyStoreUnavailable } from "../ports/KeyStore.ts"
-import { TokenCodec, TokenRejected } from "../ports/TokenCodec.ts"
+import { JwtClaims } from "../../domain/Session.ts"
+import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
+import { TokenCodec, TokenRejected } from "../../ports/TokenCodec.ts"
 
 /** How long a verification is reused before the token is checked against the keys again. */
 const reverifyAfterMillis = 60_000

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { RouteInput } from "./routeInput.ts"
+import type { RouteInput } from "../routes/authRoute.ts"
 import { type CurrentSession, currentSession } from "./sessionCookie.ts"
 
 // Read once per request: the CSRF check and the route both need the session, and a second read would

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import { resolveRedirect } from "../domain/redirectPolicy.ts"
-import type { RouteInput } from "./routeInput.ts"
+import { resolveRedirect } from "../../domain/redirectPolicy.ts"
+import type { RouteInput } from "../routes/authRoute.ts"
 
 /**
  * Where to go after the flow: the form's or query's `callbackUrl`, else the one remembered in the

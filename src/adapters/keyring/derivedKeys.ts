@@ -18,7 +18,7 @@
 import { Redacted } from "effect"
 import { Base64Url } from "effect/encoding"
 import { hkdfSync } from "node:crypto"
-import type { KeyPurpose } from "../KeyStore.ts"
+import type { KeyPurpose } from "../../ports/KeyStore.ts"
 import { randomKid } from "./freshKeys.ts"
 import type { SecretMaterial } from "./keyMaterial.ts"
 import { type SecretSpec, secretLength } from "./keySpec.ts"

@@ -1,4 +1,4 @@
-import type { ResolvedHttpOptions } from "./HttpOptions.ts"
+import type { ResolvedHttpOptions } from "../HttpOptions.ts"
 
 export interface CookieNames {
   readonly session: string

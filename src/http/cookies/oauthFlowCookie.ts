@@ -1,8 +1,8 @@
 import { Clock, Effect, Schema } from "effect"
-import type { AuthorizationChecks } from "../ports/ProviderClient.ts"
-import { TokenCodec } from "../ports/TokenCodec.ts"
-import { OAuthChecksMissing } from "./HttpError.ts"
-import type { RouteInput } from "./routeInput.ts"
+import type { AuthorizationChecks } from "../../ports/ProviderClient.ts"
+import { TokenCodec } from "../../ports/TokenCodec.ts"
+import { OAuthChecksMissing } from "../HttpError.ts"
+import type { RouteInput } from "../routes/authRoute.ts"
 
 /** A flow must come back within this time, as in Auth.js. */
 const lifetimeSeconds = 15 * 60

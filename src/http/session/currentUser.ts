@@ -1,8 +1,8 @@
 import { Effect, Option } from "effect"
-import type { User } from "../domain/User.ts"
-import { UserStore } from "../ports/UserStore.ts"
+import type { User } from "../../domain/User.ts"
+import { UserStore } from "../../ports/UserStore.ts"
 import { requestSession } from "./requestSession.ts"
-import type { RouteInput } from "./routeInput.ts"
+import type { RouteInput } from "../routes/authRoute.ts"
 import type { CurrentSession } from "./sessionCookie.ts"
 
 /** The signed-in user as a stored user (JWT sessions hold only claims, so the user is looked up). */

@@ -1,8 +1,8 @@
 import { Effect, Redacted } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
-import { KeyStore } from "../ports/KeyStore.ts"
-import type { RequestContext } from "./requestContext.ts"
+import { KeyStore } from "../../ports/KeyStore.ts"
+import type { RequestContext } from "../request/requestContext.ts"
 
 /**
  * Double-submit CSRF, as Auth.js does it (same cookie shape "token|hash", same 64-hex token, so its

@@ -1,7 +1,7 @@
 import { Cause, Effect } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
-import type { CallbackFailed } from "../domain/callHook.ts"
-import { AuthConfig, type ResolvedAuthConfig } from "../domain/AuthConfig.ts"
+import type { CallbackFailed } from "../../domain/callHook.ts"
+import { AuthConfig, type ResolvedAuthConfig } from "../../domain/AuthConfig.ts"
 import type {
   AccessDenied,
   CredentialsSignin,
@@ -10,26 +10,26 @@ import type {
   ProviderNotConfigured,
   SignInRedirected,
   Verification
-} from "../domain/SignInError.ts"
-import type { KeyStoreUnavailable } from "../ports/KeyStore.ts"
-import type { ClaimsNotJson, TokenTooLarge } from "../ports/TokenCodec.ts"
-import type { MailerError } from "../ports/Mailer.ts"
+} from "../../domain/SignInError.ts"
+import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
+import type { ClaimsNotJson, TokenTooLarge } from "../../ports/TokenCodec.ts"
+import type { MailerError } from "../../ports/Mailer.ts"
 import type {
   ProviderCheckFailed,
   ProviderDenied,
   ProviderResponseInvalid,
   ProviderUnavailable,
   UnknownProvider
-} from "../ports/ProviderClient.ts"
-import type { AccountNotFound, LastSignInMethod, UserNotFound, UserStoreUnavailable } from "../ports/UserStore.ts"
+} from "../../ports/ProviderClient.ts"
+import type { AccountNotFound, LastSignInMethod, UserNotFound, UserStoreUnavailable } from "../../ports/UserStore.ts"
 import { json } from "./authResponse.ts"
-import { CookieJar } from "./cookieJar.ts"
-import { type CookieNames, cookieNames } from "./cookieNames.ts"
+import { CookieJar } from "../cookies/cookieJar.ts"
+import { type CookieNames, cookieNames } from "../cookies/cookieNames.ts"
 import { failureResponse, type FailureStyle } from "./failureResponse.ts"
-import type { BadRequest, LinkFlowForeign, MissingCSRF, NotSignedIn, OAuthChecksMissing } from "./HttpError.ts"
-import { HttpOptions, type ResolvedHttpOptions } from "./HttpOptions.ts"
-import type { BodyMalformed, BodyTooLarge } from "./requestBody.ts"
-import { type RequestContext, requestContext } from "./requestContext.ts"
+import type { BadRequest, LinkFlowForeign, MissingCSRF, NotSignedIn, OAuthChecksMissing } from "../HttpError.ts"
+import { HttpOptions, type ResolvedHttpOptions } from "../HttpOptions.ts"
+import type { BodyMalformed, BodyTooLarge } from "../request/requestBody.ts"
+import { type RequestContext, requestContext } from "../request/requestContext.ts"
 
 /** Where the API is mounted: "" (the root) or "/auth". */
 export type BasePath = "" | `/${string}`

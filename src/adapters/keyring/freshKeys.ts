@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import { Base64Url } from "effect/encoding"
-import type { Key, KeyPurpose, KeyStoreUnavailable } from "../KeyStore.ts"
+import type { Key, KeyPurpose, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { keyPairOf, secretKeyOf, type SecretMaterial } from "./keyMaterial.ts"
 import { generatePair } from "./keyPairs.ts"
 import { type SecretSpec, secretLength, type Spec } from "./keySpec.ts"

@@ -1,9 +1,9 @@
 import { Effect } from "effect"
-import { csrfState, csrfTokenMatches, sameOriginRequest } from "./csrf.ts"
-import { MissingCSRF } from "./HttpError.ts"
-import { requestSession } from "./requestSession.ts"
-import type { RouteInput } from "./routeInput.ts"
-import { sessionBinding } from "./sessionBinding.ts"
+import { csrfState, csrfTokenMatches, sameOriginRequest } from "./csrfToken.ts"
+import { MissingCSRF } from "../HttpError.ts"
+import { requestSession } from "../session/requestSession.ts"
+import type { RouteInput } from "../routes/authRoute.ts"
+import { sessionBinding } from "../session/sessionBinding.ts"
 
 const stateOf = Effect.fnUntraced(function*(input: RouteInput) {
   const binding = yield* sessionBinding(yield* requestSession(input))
@@ -19,7 +19,7 @@ export const issueCsrfToken = Effect.fnUntraced(function*(input: RouteInput) {
 
 /**
  * Every state-changing POST passes here: from our own origin, with a double-submit token that matches the
- * cookie and was minted for this browser's session (see csrf.ts).
+ * cookie and was minted for this browser's session (see csrfToken.ts).
  */
 export const requireCsrf = Effect.fnUntraced(function*(input: RouteInput, submitted: string | undefined) {
   if (!sameOriginRequest(input.request, input.context)) return yield* new MissingCSRF()

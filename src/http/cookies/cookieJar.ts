@@ -1,6 +1,6 @@
 import { HttpServerResponse } from "effect/http"
-import type { ResolvedHttpOptions } from "./HttpOptions.ts"
-import type { RequestContext } from "./requestContext.ts"
+import type { ResolvedHttpOptions } from "../HttpOptions.ts"
+import type { RequestContext } from "../request/requestContext.ts"
 import { presentChunks, splitChunks } from "./sessionCookieChunks.ts"
 
 type Change =
