@@ -13,9 +13,9 @@ export {
   type TokenIdentity,
   type TokenSecrets,
   UserNotFound,
-  UserStore,
-  UserStoreUnavailable
-} from "./ports/UserStore.ts"
+  Users,
+  UsersUnavailable
+} from "./ports/Users.ts"
 export { type MailMessage, Mailer, MailerError } from "./ports/Mailer.ts"
 export {
   type AuthorizationChecks,
@@ -106,8 +106,8 @@ export { CallbackFailed } from "./domain/callHook.ts"
 export { normalizeEmail } from "./domain/normalizeEmail.ts"
 export { resolveRedirect, safeRedirect } from "./domain/redirectPolicy.ts"
 
-// Adapters (namespaces: MemoryUserStore.layer, …) and composition
-export * as MemoryUserStore from "./adapters/memory/MemoryUserStore.ts"
+// Adapters (namespaces: MemoryUsers.layer, …) and composition
+export * as MemoryUsers from "./adapters/memory/MemoryUsers.ts"
 export * as MemoryMailer from "./adapters/memory/MemoryMailer.ts"
 export * as MemoryProviderClient from "./adapters/memory/MemoryProviderClient.ts"
 export * as MemoryKeyStore from "./adapters/memory/MemoryKeyStore.ts"
@@ -132,17 +132,17 @@ export {
 } from "./adapters/oauth/OAuthProviderOptions.ts"
 export * as providers from "./adapters/oauth/providers/presets.ts"
 export * as NodemailerMailer from "./adapters/mail/NodemailerMailer.ts"
-export * as SqliteUserStore from "./adapters/sqlite/SqliteUserStore.ts"
+export * as SqliteUsers from "./adapters/sqlite/SqliteUsers.ts"
 export * as SqliteKeyStore from "./adapters/sqlite/SqliteKeyStore.ts"
 export { SqliteDatabase } from "./adapters/sqlite/SqliteDatabase.ts"
 export * as PostgresClient from "./adapters/postgres/PostgresClient.ts"
-export * as PostgresUserStore from "./adapters/postgres/PostgresUserStore.ts"
+export * as PostgresUsers from "./adapters/postgres/PostgresUsers.ts"
 export * as PostgresKeyStore from "./adapters/postgres/PostgresKeyStore.ts"
 export * as PostgresMigrations from "./adapters/postgres/migrate.ts"
-export * as AuthjsUserStore from "./adapters/authjs/AuthjsUserStore.ts"
+export * as AuthjsUsers from "./adapters/authjs/AuthjsUsers.ts"
 export * as AuthjsLedger from "./adapters/authjs/AuthjsLedger.ts"
 export { type AdapterSource, toAuthjsAdapter } from "./adapters/authjs/toAuthjsAdapter.ts"
-export * as SealedTokensUserStore from "./adapters/sealedTokens/SealedTokensUserStore.ts"
-export { type SealingReport, TokenSealing } from "./adapters/sealedTokens/SealedTokensUserStore.ts"
+export * as SealedTokensUsers from "./adapters/sealedTokens/SealedTokensUsers.ts"
+export { type SealingReport, TokenSealing } from "./adapters/sealedTokens/SealedTokensUsers.ts"
 export { kyselyMysqlSchema, pgAdapterConstraints, pgAdapterSchema } from "./adapters/authjs/authjsSchemas.ts"
 export { cryptoLayer } from "./compose/cryptoLayer.ts"

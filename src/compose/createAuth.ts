@@ -6,10 +6,10 @@ import * as JoseTokenCodec from "../adapters/jose/JoseTokenCodec.ts"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
-import * as MemoryUserStore from "../adapters/memory/MemoryUserStore.ts"
+import * as MemoryUsers from "../adapters/memory/MemoryUsers.ts"
 import { type OAuthProviderOptions, providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
 import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
-import * as SealedTokensUserStore from "../adapters/sealedTokens/SealedTokensUserStore.ts"
+import * as SealedTokensUsers from "../adapters/sealedTokens/SealedTokensUsers.ts"
 import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
 import { authRoutes } from "../http/authRoutes.ts"
@@ -21,7 +21,7 @@ import type { KeyStore } from "../ports/KeyStore.ts"
 import { requireStrongSecrets } from "../adapters/keyring/keyOptions.ts"
 import type { Mailer } from "../ports/Mailer.ts"
 import type { ProviderClient } from "../ports/ProviderClient.ts"
-import type { UserStore } from "../ports/UserStore.ts"
+import type { Users } from "../ports/Users.ts"
 import { coreLayer } from "./coreLayer.ts"
 import { protectNode, type ProtectOptions, protectWeb } from "./protect.ts"
 import { sessionOf } from "./sessionOf.ts"
@@ -44,7 +44,7 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
   /** Keep users signed in who arrive with an Auth.js v5 session cookie made with these secrets. */
   readonly authjsSecrets?: ReadonlyArray<Secret>
   /** The adapters; each defaults to its memory implementation (the KeyStore derives its keys from `secret`). */
-  readonly userStore?: Layer.Layer<UserStore, unknown>
+  readonly users?: Layer.Layer<Users, unknown>
   readonly keyStore?: Layer.Layer<KeyStore, unknown>
   readonly mailer?: Layer.Layer<Mailer, unknown>
   readonly providerClient?: Layer.Layer<ProviderClient, unknown>
@@ -67,7 +67,7 @@ export const authAppLayer = (options: AuthfxOptions) => {
   const ports = Layer.mergeAll(
     // Whichever key store is chosen: `secret` is the deployment's, and a weak one stops the start (WeakSecret).
     Layer.effectDiscard(requireStrongSecrets(secrets(options.secret))),
-    options.userStore ?? MemoryUserStore.layer,
+    options.users ?? MemoryUsers.layer,
     options.mailer ?? MemoryMailer.layer(),
     options.providerClient ?? defaultProviderClient(oauth),
     options.keyStore ??
@@ -81,7 +81,7 @@ export const authAppLayer = (options: AuthfxOptions) => {
     Layer.provideMerge(codec),
     Layer.provideMerge(coreLayer(domainOptions)),
     // OAuth tokens are sealed at rest whatever store keeps them; rows still in plain text are sealed at start.
-    Layer.provideMerge(SealedTokensUserStore.sealing({ sealStoredTokensAtStart: true })),
+    Layer.provideMerge(SealedTokensUsers.sealing({ sealStoredTokensAtStart: true })),
     Layer.provideMerge(ports)
   )
 }

@@ -4,20 +4,20 @@ import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import * as AuthjsLedger from "../adapters/authjs/AuthjsLedger.ts"
 import { kyselyMysqlSchema, pgAdapterConstraints, pgAdapterSchema } from "../adapters/authjs/authjsSchemas.ts"
-import * as AuthjsUserStore from "../adapters/authjs/AuthjsUserStore.ts"
+import * as AuthjsUsers from "../adapters/authjs/AuthjsUsers.ts"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as PostgresMigrations from "../adapters/postgres/migrate.ts"
 import * as PostgresClient from "../adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../adapters/postgres/PostgresKeyStore.ts"
-import * as PostgresUserStore from "../adapters/postgres/PostgresUserStore.ts"
+import * as PostgresUsers from "../adapters/postgres/PostgresUsers.ts"
 import { SqliteDatabase } from "../adapters/sqlite/SqliteDatabase.ts"
 import * as SqliteKeyStore from "../adapters/sqlite/SqliteKeyStore.ts"
-import * as SqliteUserStore from "../adapters/sqlite/SqliteUserStore.ts"
+import * as SqliteUsers from "../adapters/sqlite/SqliteUsers.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
-import type { UserStore } from "../ports/UserStore.ts"
+import type { Users } from "../ports/Users.ts"
 
 export interface DemoStores {
-  readonly userStore: Layer.Layer<UserStore, unknown>
+  readonly users: Layer.Layer<Users, unknown>
   readonly keyStore: Layer.Layer<KeyStore, unknown>
 }
 
@@ -101,10 +101,10 @@ const ledgerFor = (env: Env): Layer.Layer<AuthjsLedger.AuthjsLedger, AuthjsDemoF
   )
 }
 
-const authjsUserStore = (kind: string, env: Env): Layer.Layer<UserStore, unknown> =>
+const authjsUsers = (kind: string, env: Env): Layer.Layer<Users, unknown> =>
   Layer.unwrap(
     Effect.map(authjsAdapter(kind, env), ({ adapter, ledger, options }) =>
-      AuthjsUserStore.layer(adapter, options).pipe(Layer.provide(ledger ?? ledgerFor(env))))
+      AuthjsUsers.layer(adapter, options).pipe(Layer.provide(ledger ?? ledgerFor(env))))
   )
 
 /**
@@ -122,7 +122,7 @@ export const demoStores = (
 ): DemoStores => {
   const authjs = env["AUTHJS_ADAPTER"]
   if (authjs !== undefined && authjs !== "") {
-    return { userStore: authjsUserStore(authjs, env), keyStore: MemoryKeyStore.layer({ secrets }) }
+    return { users: authjsUsers(authjs, env), keyStore: MemoryKeyStore.layer({ secrets }) }
   }
   const databaseUrl = env["DATABASE_URL"]
   if (databaseUrl !== undefined && databaseUrl !== "") {
@@ -132,7 +132,7 @@ export const demoStores = (
     )
     const migrated = PostgresMigrations.layer.pipe(Layer.provideMerge(client))
     return {
-      userStore: PostgresUserStore.layer.pipe(Layer.provide(migrated)),
+      users: PostgresUsers.layer.pipe(Layer.provide(migrated)),
       keyStore: PostgresKeyStore.layer({ secrets }).pipe(Layer.provide(migrated))
     }
   }
@@ -140,7 +140,7 @@ export const demoStores = (
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
   const database = SqliteDatabase.layer({ path })
   return {
-    userStore: SqliteUserStore.layer.pipe(Layer.provide(database)),
+    users: SqliteUsers.layer.pipe(Layer.provide(database)),
     keyStore: SqliteKeyStore.layer({ secrets }).pipe(Layer.provide(database))
   }
 }

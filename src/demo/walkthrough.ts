@@ -3,7 +3,7 @@ import { TestClock } from "effect/testing"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
-import * as MemoryUserStore from "../adapters/memory/MemoryUserStore.ts"
+import * as MemoryUsers from "../adapters/memory/MemoryUsers.ts"
 import { coreLayer } from "../compose/coreLayer.ts"
 import { generateSecret } from "../compose/secretFromEnv.ts"
 import type { ProviderId } from "../domain/Account.ts"
@@ -89,7 +89,7 @@ const layer = coreLayer({
     { type: "oidc", id: idp, name: "Identity provider", trustEmail: true }
   ]
 }).pipe(Layer.provideMerge(Layer.mergeAll(
-  MemoryUserStore.layer,
+  MemoryUsers.layer,
   MemoryMailer.layer(),
   MemoryProviderClient.layer([{ id: idp, type: "oidc", accessTokenSeconds: 3600 }]),
   // A secret of its own each run: nothing outlives the walkthrough.

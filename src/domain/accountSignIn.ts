@@ -1,5 +1,5 @@
 import { Clock, Effect, Option } from "effect"
-import { UserStore } from "../ports/UserStore.ts"
+import { Users } from "../ports/Users.ts"
 import { type Account, type AccountType, mergeTokenSets, type TokenSet } from "./Account.ts"
 import { AuthConfig, type NewSignInUser } from "./AuthConfig.ts"
 import { callHook, emitEvent } from "./callHook.ts"
@@ -37,7 +37,7 @@ export interface SignedIn {
 }
 
 const fetchFacts = Effect.fnUntraced(function*(attempt: AccountSignInAttempt) {
-  const store = yield* UserStore
+  const store = yield* Users
   const email = Option.flatMap(Option.fromNullishOr(attempt.profile.email), normalizeEmail)
   const [accountOwner, emailOwner] = yield* Effect.all([
     store.getUserByAccount({ provider: attempt.provider.id, providerAccountId: attempt.profile.id }),
@@ -86,7 +86,7 @@ const askSignInCallback = Effect.fnUntraced(function*(attempt: AccountSignInAtte
 /** Applies a decision. Races with another sign-in surface as EmailTaken / AccountAlreadyLinked. */
 const applyDecision = Effect.fnUntraced(function*(attempt: AccountSignInAttempt, decision: LinkDecision) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   switch (decision._tag) {
     case "Refuse":
       return yield* new OAuthAccountNotLinked({ reason: decision.reason })

@@ -1,5 +1,5 @@
 import { Clock, Effect, Option, type Redacted } from "effect"
-import { UserStore } from "../ports/UserStore.ts"
+import { Users } from "../ports/Users.ts"
 import type { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { hashToken, randomSecret } from "./secretToken.ts"
@@ -10,7 +10,7 @@ import type { User } from "./User.ts"
 /** Starts a database session: a 256-bit random token for the cookie, only its hash for the store. */
 export const createDatabaseSession = Effect.fnUntraced(function*(user: User, via: ProviderId) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   const now = yield* Clock.currentTimeMillis
   const token = yield* randomSecret(32)
   const expires = new Date(now + config.session.maxAge * 1000)
@@ -29,7 +29,7 @@ export const readDatabaseSession = Effect.fnUntraced(function*(
   options?: { readonly newSession?: unknown }
 ) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   const tokenHash = yield* hashToken(token)
   const found = yield* store.getSessionAndUser(tokenHash)
   if (Option.isNone(found)) return noSession(true)

@@ -1,6 +1,6 @@
 import { Clock, Effect, Option, Redacted } from "effect"
 import { Mailer } from "../ports/Mailer.ts"
-import { UserStore } from "../ports/UserStore.ts"
+import { Users } from "../ports/Users.ts"
 import { type Account, emptyTokenSet, type ProviderId } from "./Account.ts"
 import { AuthConfig, findProvider } from "./AuthConfig.ts"
 import { callHook, emitEvent } from "./callHook.ts"
@@ -32,7 +32,7 @@ const emailAccount = (provider: EmailProviderConfig, identifier: Email, user: Us
   }
 
 /** Marks the address verified. Only `emailVerified` changes, so the address cannot collide with another. */
-const markVerified = (store: UserStore["Service"], user: User, at: number) =>
+const markVerified = (store: Users["Service"], user: User, at: number) =>
   store.updateUser(user.id, { emailVerified: new Date(at) }).pipe(
     Effect.catchTag("EmailTaken", () => Effect.die(new Error("marking an address verified cannot take an address")))
   )
@@ -72,7 +72,7 @@ export const requestEmailSignIn = Effect.fn("requestEmailSignIn")(function*(inpu
   const provider = yield* findEmailProvider(input.provider)
   const identifier = Option.getOrUndefined(normalizeEmail(input.email))
   if (identifier === undefined) return yield* new InvalidEmail()
-  const store = yield* UserStore
+  const store = yield* Users
   const existing = Option.getOrNull(yield* store.getUserByEmail(identifier))
   yield* askSignIn(provider, identifier, existing, true)
 
@@ -112,7 +112,7 @@ export const completeEmailSignIn = Effect.fn("completeEmailSignIn")(function*(in
   const provider = yield* findEmailProvider(input.provider)
   const identifier = Option.getOrUndefined(normalizeEmail(input.email))
   if (identifier === undefined) return yield* new Verification()
-  const store = yield* UserStore
+  const store = yield* Users
   const config = yield* AuthConfig
   let consumed = Option.none<{ readonly expires: Date }>()
   for (const hash of yield* keyedHashes("verification", tokenMessage(identifier, Redacted.value(input.token)))) {

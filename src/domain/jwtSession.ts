@@ -1,5 +1,5 @@
 import { Clock, Effect, Schema } from "effect"
-import { type TokenIdentity, UserStore } from "../ports/UserStore.ts"
+import { type TokenIdentity, Users } from "../ports/Users.ts"
 import { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { callHook } from "./callHook.ts"
@@ -93,7 +93,7 @@ export const readJwtSession = Effect.fnUntraced(function*(
   options?: { readonly update?: { readonly data: unknown } }
 ) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   const now = yield* Clock.currentTimeMillis
   const time = judgeJwtTime(claims, now, config.session.updateAge)
   if (time === "expired") return noSession(true)
@@ -140,5 +140,5 @@ export const revokeJwtSession = Effect.fnUntraced(function*(claims: JwtClaims) {
   const now = yield* Clock.currentTimeMillis
   // The presented copy may outlive that if maxAge was shortened since it was issued.
   const until = Math.max(now + config.session.maxAge * 1000, claims.exp * 1000)
-  yield* UserStore.use((store) => store.revokeTokenId(claims.jti, new Date(until)))
+  yield* Users.use((store) => store.revokeTokenId(claims.jti, new Date(until)))
 })

@@ -1,5 +1,5 @@
 import { Clock, Effect, Option } from "effect"
-import { UserStore } from "../ports/UserStore.ts"
+import { Users } from "../ports/Users.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { emitEvent } from "./callHook.ts"
 import { createDatabaseSession, readDatabaseSession } from "./databaseSession.ts"
@@ -42,7 +42,7 @@ export const updateSession = Effect.fn("updateSession")(function*(credential: Se
  */
 export const endSession = Effect.fn("endSession")(function*(credential: SessionCredential) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   if (credential._tag === "Jwt") {
     yield* revokeJwtSession(credential.claims)
     yield* emitEvent("signOut", config.events.signOut, { session: null, token: credential.claims })
@@ -59,7 +59,7 @@ export const endSession = Effect.fn("endSession")(function*(credential: SessionC
  */
 export const endSessionsVia = Effect.fn("endSessionsVia")(function*(userId: UserId, via: ProviderId) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   const now = yield* Clock.currentTimeMillis
   yield* store.deleteUserSessions(userId, { via })
   yield* store.revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000), { via })
@@ -71,7 +71,7 @@ export const endSessionsVia = Effect.fn("endSessionsVia")(function*(userId: User
  */
 export const endAllSessions = Effect.fn("endAllSessions")(function*(userId: UserId) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   const now = yield* Clock.currentTimeMillis
   yield* store.deleteUserSessions(userId)
   yield* store.revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000))

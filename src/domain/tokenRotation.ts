@@ -1,7 +1,7 @@
 import { Clock, Context, Deferred, Effect, Exit, Layer, Option, type Redacted, Schema } from "effect"
 import { SecureRandom } from "effect/crypto"
 import { ProviderClient } from "../ports/ProviderClient.ts"
-import { UserStore, type UserStoreUnavailable } from "../ports/UserStore.ts"
+import { Users, type UsersUnavailable } from "../ports/Users.ts"
 import { type Account, type AccountKey, mergeTokenSets, type ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { randomId } from "./secretToken.ts"
@@ -23,7 +23,7 @@ export class TokenRefreshFailed extends Schema.TaggedError<TokenRefreshFailed>()
   message: Schema.String
 }) {}
 
-export type AccessTokenError = NoLinkedAccount | ReauthRequired | TokenRefreshFailed | UserStoreUnavailable
+export type AccessTokenError = NoLinkedAccount | ReauthRequired | TokenRefreshFailed | UsersUnavailable
 
 /** How often a node waiting on another node's refresh looks again. */
 const pollMillis = 50
@@ -44,7 +44,7 @@ export class TokenRotation extends Context.Service<TokenRotation, {
   static readonly layer = Layer.effect(
     TokenRotation,
     Effect.gen(function*() {
-      const store = yield* UserStore
+      const store = yield* Users
       const client = yield* ProviderClient
       const config = yield* AuthConfig
       const random = yield* SecureRandom.SecureRandom

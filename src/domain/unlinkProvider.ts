@@ -1,6 +1,6 @@
 import { Effect, Option } from "effect"
 import { ProviderClient } from "../ports/ProviderClient.ts"
-import { AccountNotFound, LastSignInMethod, UserNotFound, UserStore } from "../ports/UserStore.ts"
+import { AccountNotFound, LastSignInMethod, UserNotFound, Users } from "../ports/Users.ts"
 import type { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { emitEvent } from "./callHook.ts"
@@ -16,7 +16,7 @@ import type { UserId } from "./User.ts"
  */
 export const unlinkProvider = Effect.fn("unlinkProvider")(function*(userId: UserId, provider: ProviderId) {
   const config = yield* AuthConfig
-  const store = yield* UserStore
+  const store = yield* Users
   const user = yield* store.getUser(userId)
   if (Option.isNone(user)) return yield* new UserNotFound()
   const accounts = yield* store.listAccounts(userId)

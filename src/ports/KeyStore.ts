@@ -6,7 +6,7 @@ import { Context, type Effect, type Option, type Redacted, Schema } from "effect
  * - `csrf`: keys the HMAC that binds CSRF tokens to this deployment.
  * - `verification`: keys the hash under which e-mail sign-in tokens are stored.
  * - `checks`: encrypts the short-lived OAuth state/PKCE/nonce cookies.
- * - `tokens`: seals the OAuth access, refresh and ID tokens a UserStore keeps (adapters/sealedTokens).
+ * - `tokens`: seals the OAuth access, refresh and ID tokens a Users keeps (adapters/sealedTokens).
  */
 export const KeyPurpose = Schema.Literals(["session", "csrf", "verification", "checks", "tokens"])
 export type KeyPurpose = typeof KeyPurpose.Type

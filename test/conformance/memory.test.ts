@@ -1,6 +1,6 @@
 import * as MemoryLedger from "../../src/adapters/memory/MemoryLedger.ts"
-import * as MemoryUserStore from "../../src/adapters/memory/MemoryUserStore.ts"
+import * as MemoryUsers from "../../src/adapters/memory/MemoryUsers.ts"
 import { suite as ledgerSuite } from "./Ledger.ts"
-import { suite as userStoreSuite } from "./UserStore.ts"
-userStoreSuite("memory", MemoryUserStore.layer)
+import { suite as usersSuite } from "./Users.ts"
+usersSuite("memory", MemoryUsers.layer)
 ledgerSuite("memory", MemoryLedger.layer)

@@ -7,7 +7,7 @@ import type { CredentialsProviderConfig, CredentialsUser } from "../../src/domai
 import { readSession } from "../../src/domain/sessionLifecycle.ts"
 import { CredentialsSignin } from "../../src/domain/SignInError.ts"
 import type { Email } from "../../src/domain/User.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { expectTag } from "../support/expectTag.ts"
 import { credentials, run, type Services } from "../support/memoryHarness.ts"
 
@@ -20,7 +20,7 @@ const signIn = (username: string, password: string, provider: ProviderId | strin
 const withAuthorize = (authorize: CredentialsProviderConfig["authorize"]): Partial<AuthOptions> => ({
   providers: [{ type: "credentials", id: "pin" as ProviderId, name: "PIN", fields: {}, trustEmail: false, authorize }]
 })
-const userByEmail = (email: string) => UserStore.use((store) => store.getUserByEmail(email as Email))
+const userByEmail = (email: string) => Users.use((store) => store.getUserByEmail(email as Email))
 const signInPin = credentialsSignIn({ provider: "pin", credentials: { pin: "1234" } })
 
 /** Fails the test unless `program` failed with an error (a defect is not a refusal). */
@@ -57,7 +57,7 @@ describe("credentials sign-in", () => {
       assert.strictEqual(second.user.id, first.user.id)
       assert.isFalse(second.isNewUser)
       assert.strictEqual(second.decision, "SignInExisting")
-      assert.strictEqual((yield* UserStore.use((store) => store.listAccounts(first.user.id))).length, 1)
+      assert.strictEqual((yield* Users.use((store) => store.listAccounts(first.user.id))).length, 1)
     }), { session: { strategy } }))
 
   it.effect("a wrong password or an unknown user is CredentialsSignin with code credentials", () =>

@@ -5,7 +5,7 @@ import { Outbox } from "../../src/adapters/memory/MemoryMailer.ts"
 import { requestEmailSignIn } from "../../src/domain/emailSignIn.ts"
 import type { Email } from "../../src/domain/User.ts"
 import { KeyStore } from "../../src/ports/KeyStore.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { expectTag } from "../support/expectTag.ts"
 import { emailProvider, followLink, github, oauthSignIn, profile, requestLink, run, start } from "../support/memoryHarness.ts"
 
@@ -16,7 +16,7 @@ const linkTo = (token: Redacted.Redacted<string>, identifier: Email) =>
 const request = (email: string) =>
   requestEmailSignIn({ provider: emailProvider, email, host: "localhost:3000", link: linkTo })
 const outbox = Outbox.use((o) => o.all)
-const userByEmail = (email: string) => UserStore.use((store) => store.getUserByEmail(email as Email))
+const userByEmail = (email: string) => Users.use((store) => store.getUserByEmail(email as Email))
 const day = 24 * 60 * 60 * 1000
 
 describe("e-mail sign-in: the request", () => {
@@ -38,7 +38,7 @@ describe("e-mail sign-in: the request", () => {
   it.effect("the raw token is not what the store keeps", () =>
     run(Effect.gen(function*() {
       const link = yield* requestLink("ada@example.com")
-      const asHash = yield* UserStore.use((store) => store.consumeVerificationToken(link.identifier, link.token))
+      const asHash = yield* Users.use((store) => store.consumeVerificationToken(link.identifier, link.token))
       assert.isTrue(Option.isNone(asHash))
       assert.isTrue((yield* followLink(link)).isNewUser, "the probe consumed nothing; the link still works")
     })))
@@ -137,7 +137,7 @@ describe("e-mail sign-in: following the link", () => {
       assert.notStrictEqual(done.user.id, claimant.id)
       assert.strictEqual(done.user.emailVerified?.getTime(), start + 3600_000)
       assert.strictEqual(Option.getOrThrow(yield* userByEmail("ada@example.com")).id, done.user.id)
-      assert.isNull(Option.getOrThrow(yield* UserStore.use((s) => s.getUser(claimant.id))).email)
+      assert.isNull(Option.getOrThrow(yield* Users.use((s) => s.getUser(claimant.id))).email)
     })))
 
   it.effect("a rotation of the verification key between request and click keeps the link working", () =>

@@ -8,7 +8,7 @@ import type { Profile } from "../../src/domain/Profile.ts"
 import type { IssuedSession } from "../../src/domain/Session.ts"
 import type { User } from "../../src/domain/User.ts"
 import type { AuthorizationChecks, ProviderCheckFailed } from "../../src/ports/ProviderClient.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { expectTag } from "../support/expectTag.ts"
 import { followLink, github, google, oauthSignIn, profile, requestLink, run, start } from "../support/memoryHarness.ts"
 
@@ -35,7 +35,7 @@ const approved = Effect.fnUntraced(function*(provider: ProviderId, who: Profile)
   return { params: yield* approve(started.url, who), checks: started.checks }
 })
 const ownerOf = (provider: ProviderId, providerAccountId: string) =>
-  UserStore.use((store) => store.getUserByAccount({ provider, providerAccountId }))
+  Users.use((store) => store.getUserByAccount({ provider, providerAccountId }))
 
 const ada = profile("gh-ada", "ada@example.com", true)
 
@@ -45,7 +45,7 @@ describe("OAuth sign-in: new and returning users", () => {
       const signedIn = yield* oauthSignIn(github, profile("gh-ada", "  Ada@Example.COM ", true))
       assert.isTrue(signedIn.isNewUser)
       assert.strictEqual(signedIn.decision, "CreateAndLink")
-      const store = yield* UserStore
+      const store = yield* Users
       const user = Option.getOrThrow(yield* ownerOf(github, "gh-ada"))
       assert.strictEqual(user.id, signedIn.user.id)
       assert.strictEqual(user.email, "ada@example.com")
@@ -69,7 +69,7 @@ describe("OAuth sign-in: new and returning users", () => {
       const signedIn = yield* oauthSignIn(github, ada)
       const session = signedIn.session
       if (session?._tag !== "Database") return assert.fail("expected a database session")
-      const store = yield* UserStore
+      const store = yield* Users
       const raw = Redacted.value(session.token)
       assert.isTrue(Option.isNone(yield* store.getSessionAndUser(raw)))
       const held = Option.getOrThrow(yield* store.getSessionAndUser(sha256(raw)))
@@ -85,11 +85,11 @@ describe("OAuth sign-in: new and returning users", () => {
       assert.isFalse(second.isNewUser)
       assert.strictEqual(second.decision, "SignInExisting")
       assert.isNotNull(second.session)
-      const stored = Option.getOrThrow(yield* UserStore.use((s) => s.getAccount({ provider: github, providerAccountId: "gh-ada" })))
+      const stored = Option.getOrThrow(yield* Users.use((s) => s.getAccount({ provider: github, providerAccountId: "gh-ada" })))
       assert.strictEqual(Redacted.value(stored.accessToken!), Redacted.value(second.account.accessToken!))
       assert.notStrictEqual(Redacted.value(stored.accessToken!), Redacted.value(first.account.accessToken!))
       assert.strictEqual(Redacted.value(stored.refreshToken!), Redacted.value(second.account.refreshToken!))
-      assert.strictEqual((yield* UserStore.use((s) => s.listAccounts(first.user.id))).length, 1)
+      assert.strictEqual((yield* Users.use((s) => s.listAccounts(first.user.id))).length, 1)
     })))
 })
 
@@ -100,7 +100,7 @@ describe("OAuth sign-in: account linking", () => {
       const error = yield* Effect.flip(oauthSignIn(github, profile("gh-mallory", "ada@example.com", true)))
       assert.strictEqual(expectTag(error, "OAuthAccountNotLinked").reason, "EmailOfAnotherUser")
       assert.isTrue(Option.isNone(yield* ownerOf(github, "gh-mallory")))
-      assert.strictEqual((yield* UserStore.use((s) => s.listAccounts(owner.id))).length, 1)
+      assert.strictEqual((yield* Users.use((s) => s.listAccounts(owner.id))).length, 1)
     })))
 
   it.effect("a trusted provider with a verified address links to its owner, who had proved it too", () =>
@@ -145,7 +145,7 @@ describe("OAuth sign-in: account linking", () => {
         assert.strictEqual(signedIn.decision, "CreateAndLink")
         assert.isTrue(signedIn.isNewUser)
         assert.notStrictEqual(signedIn.user.id, victim.id)
-        assert.strictEqual((yield* UserStore.use((s) => s.listAccounts(victim.id))).length, 0)
+        assert.strictEqual((yield* Users.use((s) => s.listAccounts(victim.id))).length, 0)
       }
       // KELVIN SIGN is refused as an address (NFC would make it K); the circled a is an address of its own.
       assert.isNull(kelvin.user.email)
@@ -168,7 +168,7 @@ describe("OAuth sign-in: account linking", () => {
       assert.strictEqual(linked.user.id, current.id)
       assert.isNull(linked.session)
       assert.strictEqual(Option.getOrThrow(yield* ownerOf(google, "g-work")).id, current.id)
-      assert.strictEqual((yield* UserStore.use((s) => s.listAccounts(current.id))).length, 2)
+      assert.strictEqual((yield* Users.use((s) => s.listAccounts(current.id))).length, 2)
     })))
 
   it.effect("signed in as bob, ada's account is refused and stays hers", () =>
@@ -178,7 +178,7 @@ describe("OAuth sign-in: account linking", () => {
       const error = yield* Effect.flip(oauthSignIn(github, ada, Option.some(bob)))
       assert.strictEqual(expectTag(error, "OAuthAccountNotLinked").reason, "AccountOfAnotherUser")
       assert.strictEqual(Option.getOrThrow(yield* ownerOf(github, "gh-ada")).id, owner.id)
-      assert.strictEqual((yield* UserStore.use((s) => s.listAccounts(bob.id))).length, 1)
+      assert.strictEqual((yield* Users.use((s) => s.listAccounts(bob.id))).length, 1)
     })))
 })
 

@@ -6,7 +6,7 @@ import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { credentialOf, type IssuedSession, type JwtClaims, type SessionRead } from "../../src/domain/Session.ts"
 import { endAllSessions, endSession, issueSession, readSession, updateSession } from "../../src/domain/sessionLifecycle.ts"
 import type { Email } from "../../src/domain/User.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { emailProvider, run, start } from "../support/memoryHarness.ts"
 
 const database: Partial<AuthOptions> = { session: { strategy: "database" } }
@@ -16,7 +16,7 @@ const maxAge = 30 * day
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 const makeUser = (name: string) =>
-  UserStore.use((store) =>
+  Users.use((store) =>
     store.createUser({ name, email: `${name.toLowerCase()}@example.com` as Email, emailVerified: null, image: `https://img.test/${name}.png` })
   )
 /** Creates a user and a session for them, returning the cookie's credential. */
@@ -64,7 +64,7 @@ describe("database sessions", () => {
       assert.strictEqual(Redacted.value(renewed.renewed.token), token, "the cookie keeps its token")
       assert.strictEqual(renewed.renewed.expires.getTime(), start + day + maxAge)
       expiries.push(renewed.session.expires.getTime())
-      const stored = yield* UserStore.use((store) => store.getSessionAndUser(sha256(token)))
+      const stored = yield* Users.use((store) => store.getSessionAndUser(sha256(token)))
       assert.strictEqual(Option.getOrThrow(stored).session.expires.getTime(), start + day + maxAge)
       yield* TestClock.adjust(1000)
       const again = active(yield* readSession(credential))
@@ -79,7 +79,7 @@ describe("database sessions", () => {
       if (issued._tag !== "Database") return assert.fail("expected a database session")
       yield* TestClock.adjust(maxAge)
       assert.deepStrictEqual(yield* readSession(credential), noSession)
-      const row = yield* UserStore.use((store) => store.getSessionAndUser(sha256(Redacted.value(issued.token))))
+      const row = yield* Users.use((store) => store.getSessionAndUser(sha256(Redacted.value(issued.token))))
       assert.isTrue(Option.isNone(row))
     }), database))
 

@@ -5,14 +5,14 @@ import { ScriptedProvider } from "../../src/adapters/memory/MemoryProviderClient
 import type { Account, ProviderId, TokenSet } from "../../src/domain/Account.ts"
 import { type NoLinkedAccount, TokenRotation } from "../../src/domain/tokenRotation.ts"
 import type { Email, UserId } from "../../src/domain/User.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { github, google, memoryHarness, oauthSignIn, profile, run, start } from "../support/memoryHarness.ts"
 
 
 const getAccessToken = (userId: UserId, provider: ProviderId) =>
   TokenRotation.use((rotation) => rotation.getAccessToken(userId, provider)).pipe(Effect.map(Redacted.value))
 const storedAccount = (userId: UserId, provider: ProviderId) =>
-  Effect.map(UserStore.use((store) => store.getUserAccount(userId, provider)), Option.getOrThrow)
+  Effect.map(Users.use((store) => store.getUserAccount(userId, provider)), Option.getOrThrow)
 const isValid = (token: string) => ScriptedProvider.use((idp) => idp.isAccessTokenValid(token))
 const refreshes = (provider: ProviderId) => Effect.map(ScriptedProvider.use((idp) => idp.stats(provider)), (s) => s.refreshes)
 const secret = (value: Redacted.Redacted<string> | null) => (value === null ? null : Redacted.value(value))
@@ -92,7 +92,7 @@ describe("token rotation", () => {
       assert.strictEqual(secret(stored.refreshToken), secret(account.refreshToken))
       // Nobody holds the claim any more: a probe can take it (and gives it back).
       const key = { provider: github, providerAccountId: "gh-ada" }
-      const store = yield* UserStore
+      const store = yield* Users
       assert.isTrue(yield* store.claimTokenRefresh(key, { holder: "probe", until: new Date(start + 7200_000) }))
       yield* store.completeTokenRefresh(key, "probe", Option.none())
       yield* ScriptedProvider.use((idp) => idp.setOutage(github, false))
@@ -115,7 +115,7 @@ describe("token rotation", () => {
   it.effect("a user without an account at that provider is NoLinkedAccount", () =>
     run(Effect.gen(function*() {
       const { user } = yield* signInAda
-      const other = yield* UserStore.use((store) =>
+      const other = yield* Users.use((store) =>
         store.createUser({ name: null, email: "bob@example.com" as Email, emailVerified: null, image: null })
       )
       const noGoogle = yield* Effect.flip(getAccessToken(user.id, google))
@@ -150,7 +150,7 @@ describe("token rotation", () => {
       const [rotationOne, rotationTwo] = [Context.get(one, TokenRotation), Context.get(two, TokenRotation)]
       assert.notStrictEqual(rotationOne, rotationTwo)
       const { user, account } = yield* Effect.provideContext(signInAda, one)
-      const store = Context.get(one, UserStore)
+      const store = Context.get(one, Users)
       const idp = Context.get(one, ScriptedProvider)
       // Real time here: make the stored access token expired instead of waiting an hour.
       yield* store.updateAccountTokens(account, { ...tokenSetOf(account), expiresAt: new Date(Date.now() - 1000) })

@@ -5,7 +5,7 @@ import type { ProviderId } from "../../src/domain/Account.ts"
 import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
 import { unlinkProvider } from "../../src/domain/unlinkProvider.ts"
 import type { UserId } from "../../src/domain/User.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { TestClock } from "effect/testing"
 import { credentialOf } from "../../src/domain/Session.ts"
 import { readSession } from "../../src/domain/sessionLifecycle.ts"
@@ -13,7 +13,7 @@ import { github, google, oauthSignIn, profile, run, testProviders } from "../sup
 
 
 const providersOf = (userId: UserId) =>
-  Effect.map(UserStore.use((store) => store.listAccounts(userId)), (accounts) => accounts.map((a) => a.provider).sort())
+  Effect.map(Users.use((store) => store.listAccounts(userId)), (accounts) => accounts.map((a) => a.provider).sort())
 const stats = (provider: ProviderId) => ScriptedProvider.use((idp) => idp.stats(provider))
 const withoutEmailSignIn: Partial<AuthOptions> = { providers: testProviders.filter((p) => p.type !== "email") }
 
@@ -31,7 +31,7 @@ describe("unlinking a provider", () => {
       const removed = yield* unlinkProvider(ada.id, google)
       assert.strictEqual(removed.providerAccountId, "g-ada")
       assert.deepStrictEqual(yield* providersOf(ada.id), ["github"])
-      assert.isTrue(Option.isNone(yield* UserStore.use((s) => s.getUserByAccount({ provider: google, providerAccountId: "g-ada" }))))
+      assert.isTrue(Option.isNone(yield* Users.use((s) => s.getUserByAccount({ provider: google, providerAccountId: "g-ada" }))))
       assert.deepStrictEqual(yield* stats(google), { refreshes: 0, revocations: 1 })
       assert.deepStrictEqual(yield* stats(github), { refreshes: 0, revocations: 0 })
       const revoked = Redacted.value(googleAccount.accessToken!)
@@ -55,7 +55,7 @@ describe("unlinking a provider", () => {
       assert.isNotNull(ada.emailVerified)
       yield* unlinkProvider(ada.id, google)
       assert.deepStrictEqual(yield* providersOf(ada.id), [])
-      assert.isTrue(Option.isSome(yield* UserStore.use((s) => s.getUser(ada.id))))
+      assert.isTrue(Option.isSome(yield* Users.use((s) => s.getUser(ada.id))))
     })))
 
   it.effect("a verified address does not count without an e-mail provider", () =>

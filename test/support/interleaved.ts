@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { ProviderClient } from "../../src/ports/ProviderClient.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 
 /** mulberry32: a tiny seeded PRNG, so a failing interleaving replays from fast-check's seed. */
 const prng = (seed: number) => () => {
@@ -31,17 +31,17 @@ const interleave = <S extends object>(service: S, next: () => number): S => {
   return Object.fromEntries(Object.entries(service).map(([name, member]) => [name, wrap(member)])) as S
 }
 
-/** Re-provides UserStore alone with interleaving pauses, seeded (e.g. the store under a decorator). */
+/** Re-provides Users alone with interleaving pauses, seeded (e.g. the store under a decorator). */
 export const interleavedUserStore = (seed: number) => {
   const next = prng(seed ^ 0x5f3759df)
-  return Layer.effect(UserStore, UserStore.use((store) => Effect.succeed(interleave(store, next))))
+  return Layer.effect(Users, Users.use((store) => Effect.succeed(interleave(store, next))))
 }
 
-/** Re-provides UserStore and ProviderClient with interleaving pauses, seeded. */
+/** Re-provides Users and ProviderClient with interleaving pauses, seeded. */
 export const interleaved = (seed: number) => {
   const next = prng(seed)
   return Layer.mergeAll(
-    Layer.effect(UserStore, UserStore.use((store) => Effect.succeed(interleave(store, next)))),
+    Layer.effect(Users, Users.use((store) => Effect.succeed(interleave(store, next)))),
     Layer.effect(ProviderClient, ProviderClient.use((client) => Effect.succeed(interleave(client, next))))
   )
 }

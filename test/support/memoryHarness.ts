@@ -3,8 +3,8 @@ import { TestClock } from "effect/testing"
 import * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../../src/adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../../src/adapters/memory/MemoryProviderClient.ts"
-import * as MemoryUserStore from "../../src/adapters/memory/MemoryUserStore.ts"
-import * as SealedTokensUserStore from "../../src/adapters/sealedTokens/SealedTokensUserStore.ts"
+import * as MemoryUsers from "../../src/adapters/memory/MemoryUsers.ts"
+import * as SealedTokensUsers from "../../src/adapters/sealedTokens/SealedTokensUsers.ts"
 import { coreLayer } from "../../src/compose/coreLayer.ts"
 import type { ProviderId } from "../../src/domain/Account.ts"
 import type { AuthOptions } from "../../src/domain/AuthConfig.ts"
@@ -54,11 +54,11 @@ export const start = Date.UTC(2026, 0, 1)
 export const memoryHarness = (options?: Partial<AuthOptions>, interleaveSeed?: number) => {
   // With a seed, the store under the tokens decorator yields too, so the decorator's own read and rewrite race.
   const rawStore = interleaveSeed === undefined
-    ? MemoryUserStore.layer
-    : interleavedUserStore(interleaveSeed).pipe(Layer.provide(MemoryUserStore.layer))
+    ? MemoryUsers.layer
+    : interleavedUserStore(interleaveSeed).pipe(Layer.provide(MemoryUsers.layer))
   const adapters = Layer.mergeAll(
     // Tokens sealed at rest, as createAuth keeps them.
-    SealedTokensUserStore.layer(rawStore),
+    SealedTokensUsers.layer(rawStore),
     MemoryMailer.layer(),
     MemoryProviderClient.layer([
       { id: github, type: "oauth", accessTokenSeconds: 3600 },

@@ -24,7 +24,7 @@ import type { ProviderConfig } from "../../src/domain/Provider.ts"
 import { TokenRotation } from "../../src/domain/tokenRotation.ts"
 import type { User, UserId } from "../../src/domain/User.ts"
 import { ProviderClient } from "../../src/ports/ProviderClient.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { type Exchange, listen, makeNodeBrowser, type NodeBrowser } from "./nodeBrowser.ts"
 import type { CookieJar, OidcPeer, PeerCallback } from "./oidcPeer.ts"
 import { type SmtpPeer, startSmtpPeer } from "./smtpPeer.ts"
@@ -57,7 +57,7 @@ export interface CallbackFailure {
 export interface OidcAuthOptions {
   /** Default: one provider `idp`, trustEmail false, the default checks. */
   readonly idps?: ReadonlyArray<IdpSpec>
-  /** Everything else createAuth takes (userStore, session, accessTokenSkewSeconds, …). */
+  /** Everything else createAuth takes (users, session, accessTokenSkewSeconds, …). */
   readonly overrides?: Partial<AuthfxOptions>
 }
 
@@ -227,8 +227,8 @@ export const serveOidcAuth = async (peer: OidcPeer, options: OidcAuthOptions = {
     return { status: response.status, body: (await response.json()) as unknown }
   }
 
-  const store = <A, E>(f: (store: UserStore["Service"]) => Effect.Effect<A, E>) =>
-    auth.runtime.runPromise(UserStore.use(f))
+  const store = <A, E>(f: (store: Users["Service"]) => Effect.Effect<A, E>) =>
+    auth.runtime.runPromise(Users.use(f))
 
   /** The stored account of `sub` at `provider`, or undefined. */
   const account = async (sub: string, provider = "idp"): Promise<Account | undefined> =>

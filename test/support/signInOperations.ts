@@ -4,7 +4,7 @@ import type { ProviderId } from "../../src/domain/Account.ts"
 import { credentialsSignIn } from "../../src/domain/credentialsSignIn.ts"
 import { unlinkProvider } from "../../src/domain/unlinkProvider.ts"
 import type { User, UserId } from "../../src/domain/User.ts"
-import { UserStore } from "../../src/ports/UserStore.ts"
+import { Users } from "../../src/ports/Users.ts"
 import { followLink, github, google, oauthSignIn, profile, requestLink } from "./memoryHarness.ts"
 
 /** A small world, so that random sequences collide on accounts and addresses often. */
@@ -75,7 +75,7 @@ export interface Step {
  */
 export const runOperations = (operations: ReadonlyArray<Operation>, check: (step: Step) => void) =>
   Effect.gen(function*() {
-    const store = yield* UserStore
+    const store = yield* Users
     const users: Array<User> = []
     const owner = new Map<string, UserId>()
     const pick = (index: number | null) =>

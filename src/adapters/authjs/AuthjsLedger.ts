@@ -5,13 +5,13 @@ import { makeStripedLocks } from "./stripedLocks.ts"
  * The ledger: what authfx keeps that an Auth.js adapter has no place for. Auth.js's `Adapter` can look a
  * user up by id, address or account, but it cannot list a user's accounts or sessions, has no method that
  * updates an account's tokens (and most adapters none that reads them: pg and Kysely lack `getAccount`),
- * and no notion of a revoked JWT or a refresh claim. `AuthjsUserStore` keeps those facts here, as small
+ * and no notion of a revoked JWT or a refresh claim. `AuthjsUsers` keeps those facts here, as small
  * JSON records under string keys, and keeps everything else in the adapter's own tables.
  *
  * Two implementations:
  * - `memory`: one process, gone at restart. Every `modify` is one synchronous step, hence atomic. For
  *   tests, development and single-node deployments that accept losing revocations and refresh claims on
- *   restart (and rebuilding account and session indexes, see AuthjsUserStore).
+ *   restart (and rebuilding account and session indexes, see AuthjsUsers).
  * - `fromStorage(storage)`: any key-value store with `getItem`/`setItem`/`removeItem` — an `unstorage`
  *   `Storage` fits as it is (Redis, a file system, db0/SQL, Cloudflare KV, …), durable and shared by every
  *   node. Such stores have no compare-and-set, so `modify` is serialised per key within this process only:

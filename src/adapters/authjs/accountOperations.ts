@@ -11,9 +11,9 @@ import {
   type RefreshOutcome,
   type TokenSecrets,
   UserNotFound,
-  type UserStore,
-  type UserStoreUnavailable
-} from "../../ports/UserStore.ts"
+  type Users,
+  type UsersUnavailable
+} from "../../ports/Users.ts"
 import { unavailable } from "./adapterCalls.ts"
 import { decodeAccount, linkOnlyAccount, toAuthjsAccount } from "./authjsRecords.ts"
 import type { Bridge } from "./bridge.ts"
@@ -23,7 +23,7 @@ import { accountOf, type AccountsRecord, isKey, keys, type StoredAccount, stored
 const pendingGrace = 60_000
 
 type Operations = Pick<
-  UserStore["Service"],
+  Users["Service"],
   | "linkAccount"
   | "unlinkAccount"
   | "getAccount"
@@ -71,7 +71,7 @@ export const accountOperations = (bridge: Bridge): Operations => {
       const now = yield* Clock.currentTimeMillis
       const verdicts = yield* Effect.forEach(
         record.accounts.filter(which),
-        (stored): Effect.Effect<Verdict, UserStoreUnavailable> =>
+        (stored): Effect.Effect<Verdict, UsersUnavailable> =>
           stored.pendingSince !== null && now - stored.pendingSince < pendingGrace
             ? Effect.succeed({ stored, state: "pending" as const })
             : Effect.map(getUserByAccount(keyOf(stored)), (owner) => ({
@@ -230,7 +230,7 @@ export const accountOperations = (bridge: Bridge): Operations => {
         const next: StoredAccount = { ...stored, ...withTokensOf(tokens) }
         return { result: next, next }
       }),
-      (changed): Effect.Effect<Account, AccountNotFound | UserStoreUnavailable> =>
+      (changed): Effect.Effect<Account, AccountNotFound | UsersUnavailable> =>
         Option.isNone(changed)
           ? Effect.fail(new AccountNotFound({ provider: key.provider }))
           : accountOf(changed.value.result, changed.value.userId)

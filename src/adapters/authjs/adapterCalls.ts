@@ -1,6 +1,6 @@
 import type { Adapter } from "@auth/core/adapters"
 import { Data, Duration, Effect } from "effect"
-import type { UserStoreUnavailable } from "../../ports/UserStore.ts"
+import type { UsersUnavailable } from "../../ports/Users.ts"
 import {
   type AdapterFailure,
   adapterUnavailable,
@@ -64,13 +64,13 @@ export class AdapterCallFailed extends Data.TaggedError("AdapterCallFailed")<{
   readonly cause: unknown
 }> {}
 
-export const unavailable = (error: AdapterCallFailed): UserStoreUnavailable => adapterUnavailable(error.method, error.cause)
+export const unavailable = (error: AdapterCallFailed): UsersUnavailable => adapterUnavailable(error.method, error.cause)
 
 export interface Calls {
   /** Runs one adapter method; a throw, a rejection or no answer in time becomes `AdapterCallFailed`. */
   readonly call: <A>(method: string, run: () => A | PromiseLike<A>) => Effect.Effect<A, AdapterCallFailed>
   /** The same, for operations that expect no failure: any is an outage. */
-  readonly plain: <A>(method: string, run: () => A | PromiseLike<A>) => Effect.Effect<A, UserStoreUnavailable>
+  readonly plain: <A>(method: string, run: () => A | PromiseLike<A>) => Effect.Effect<A, UsersUnavailable>
 }
 
 class NoAnswer extends Error {

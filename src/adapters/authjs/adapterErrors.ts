@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { UsersUnavailable } from "../../ports/Users.ts"
 
 /**
  * The Auth.js adapter lacks methods the bridge needs. Raised when the layer is built, so a deployment that
@@ -95,7 +95,7 @@ export const safeCause = (error: unknown): Error => {
 }
 
 /** An adapter call that failed in a way the operation does not turn into a domain error. */
-export const adapterUnavailable = (method: string, error: unknown): UserStoreUnavailable => {
+export const adapterUnavailable = (method: string, error: unknown): UsersUnavailable => {
   const cause = safeCause(error)
-  return new UserStoreUnavailable({ message: `the Auth.js adapter's ${method} failed (${cause.message})`, cause })
+  return new UsersUnavailable({ message: `the Auth.js adapter's ${method} failed (${cause.message})`, cause })
 }

@@ -3,7 +3,7 @@ import { Account, type AccountKey, type AccountType, emptyTokenSet } from "../..
 import { Session } from "../../domain/Session.ts"
 import { User, type UserId } from "../../domain/User.ts"
 import { VerificationToken } from "../../domain/VerificationToken.ts"
-import { UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { UsersUnavailable } from "../../ports/Users.ts"
 
 /**
  * What Auth.js adapters hand back, normalised into authfx's models through Schema. Adapters differ in
@@ -151,10 +151,10 @@ const issuePaths = SchemaIssue.makeFormatterStandardSchemaV1()
 /** A record the model rejects: names the fields, never their values (they may be personal data). */
 const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, what: string) => {
   const decode = Schema.decodeUnknownEffect(schema)
-  return (candidate: unknown): Effect.Effect<S["Type"], UserStoreUnavailable> =>
+  return (candidate: unknown): Effect.Effect<S["Type"], UsersUnavailable> =>
     Effect.mapError(decode(candidate, { errors: "all" }), (error) => {
       const fields = [...new Set(issuePaths(error.issue).issues.map((issue) => String(issue.path?.[0] ?? "(record)")))]
-      return new UserStoreUnavailable({
+      return new UsersUnavailable({
         message: `the Auth.js adapter returned a ${what} that does not match the authfx model (${fields.join(", ")})`
       })
     })

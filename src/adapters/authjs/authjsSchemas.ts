@@ -2,7 +2,7 @@
  * The tables two Auth.js adapters expect, as SQL statements an application (or the demo) runs to create
  * them when they are missing. Every statement is idempotent. authfx's additions are separate from Auth.js's
  * own schema and say why: they are what turns "checked before writing" into "enforced by the database"
- * (see the guarantees in AuthjsUserStore.ts).
+ * (see the guarantees in AuthjsUsers.ts).
  */
 
 /** @auth/pg-adapter's schema.sql, as Auth.js ships it (no unique keys, no foreign keys). */

@@ -2,21 +2,21 @@ import { Effect, Option } from "effect"
 import type { AccountKey } from "../../domain/Account.ts"
 import { lowerCaseAscii } from "../../domain/normalizeEmail.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
-import type { UserStoreUnavailable } from "../../ports/UserStore.ts"
+import type { UsersUnavailable } from "../../ports/Users.ts"
 import type { Calls, CompleteAdapter } from "./adapterCalls.ts"
 import type { Ledger } from "./AuthjsLedger.ts"
 import { decodeUser } from "./authjsRecords.ts"
 import { AccountsRecord, emptyAccounts, emptySessions, recordsOf, SessionsRecord } from "./ledgerRecords.ts"
 
-/** What the operation modules of AuthjsUserStore share: the adapter, how to call it, the ledger, the lookups. */
+/** What the operation modules of AuthjsUsers share: the adapter, how to call it, the ledger, the lookups. */
 export interface Bridge extends Calls {
   readonly adapter: CompleteAdapter
   readonly accounts: ReturnType<typeof recordsOf<typeof AccountsRecord>>
   readonly sessions: ReturnType<typeof recordsOf<typeof SessionsRecord>>
   readonly ledger: Ledger
-  readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
-  readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
-  readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+  readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UsersUnavailable>
+  readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UsersUnavailable>
+  readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UsersUnavailable>
 }
 
 /**

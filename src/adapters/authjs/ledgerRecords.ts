@@ -1,7 +1,7 @@
 import { Effect, Option, Redacted, Schema } from "effect"
 import { Account, type AccountKey } from "../../domain/Account.ts"
 import type { UserId } from "../../domain/User.ts"
-import { UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { UsersUnavailable } from "../../ports/Users.ts"
 import type { Change, Ledger, LedgerUnavailable } from "./AuthjsLedger.ts"
 
 /**
@@ -65,10 +65,10 @@ export const emptyAccounts: AccountsRecord = { accounts: [] }
 export const emptySessions: SessionsRecord = { tokens: [] }
 
 export const ledgerUnavailable = (error: LedgerUnavailable) =>
-  new UserStoreUnavailable({ message: error.message, ...(error.cause === undefined ? {} : { cause: error.cause }) })
+  new UsersUnavailable({ message: error.message, ...(error.cause === undefined ? {} : { cause: error.cause }) })
 
 const corrupt = (kind: string) =>
-  new UserStoreUnavailable({ message: `a ${kind} record in the ledger is not one the bridge wrote` })
+  new UsersUnavailable({ message: `a ${kind} record in the ledger is not one the bridge wrote` })
 
 const notWritten: unique symbol = Symbol("authfx/ledger/corrupt")
 
@@ -90,7 +90,7 @@ export const recordsOf = <S extends Schema.Top & { readonly DecodingServices: ne
   empty: S["Type"]
 ) => {
   const decode = Schema.decodeUnknownOption(schema)
-  const read = (key: string): Effect.Effect<S["Type"], UserStoreUnavailable> =>
+  const read = (key: string): Effect.Effect<S["Type"], UsersUnavailable> =>
     ledger.get(key).pipe(
       Effect.mapError(ledgerUnavailable),
       Effect.flatMap((value) => {
@@ -102,7 +102,7 @@ export const recordsOf = <S extends Schema.Top & { readonly DecodingServices: ne
   const update = <A>(
     key: string,
     f: (record: S["Type"]) => RecordChange<S["Type"], A>
-  ): Effect.Effect<A, UserStoreUnavailable> =>
+  ): Effect.Effect<A, UsersUnavailable> =>
     ledger.modify(key, (current): Change<A | typeof notWritten> => {
       const decoded = Option.flatMap(current, decode)
       if (Option.isSome(current) && Option.isNone(decoded)) return { result: notWritten }
@@ -139,7 +139,7 @@ export const storedOf = (account: Account, pendingSince: number | null): StoredA
 
 const decodeAccount = Schema.decodeUnknownEffect(Account)
 
-export const accountOf = (stored: StoredAccount, userId: UserId): Effect.Effect<Account, UserStoreUnavailable> =>
+export const accountOf = (stored: StoredAccount, userId: UserId): Effect.Effect<Account, UsersUnavailable> =>
   Effect.mapError(
     decodeAccount({
       provider: stored.provider,
@@ -155,7 +155,7 @@ export const accountOf = (stored: StoredAccount, userId: UserId): Effect.Effect<
       sessionState: stored.sessionState,
       needsReauth: stored.needsReauth
     }),
-    () => new UserStoreUnavailable({ message: "an account record in the ledger does not match the authfx model" })
+    () => new UsersUnavailable({ message: "an account record in the ledger does not match the authfx model" })
   )
 
 export const isKey = (key: AccountKey) => (stored: StoredAccount): boolean =>

@@ -6,10 +6,10 @@ import type { VerificationToken } from "../../domain/VerificationToken.ts"
 import {
   type SessionAndUser,
   UserNotFound,
-  type UserStore,
-  UserStoreUnavailable,
+  type Users,
+  UsersUnavailable,
   type ViaOption
-} from "../../ports/UserStore.ts"
+} from "../../ports/Users.ts"
 import { unavailable } from "./adapterCalls.ts"
 import { makeStripedLocks } from "./stripedLocks.ts"
 import { decodeSession, decodeUser, decodeVerificationToken } from "./authjsRecords.ts"
@@ -17,7 +17,7 @@ import type { Bridge } from "./bridge.ts"
 import { keys, type SessionsRecord } from "./ledgerRecords.ts"
 
 type Operations = Pick<
-  UserStore["Service"],
+  Users["Service"],
   | "createSession"
   | "getSessionAndUser"
   | "updateSessionExpiry"
@@ -44,7 +44,7 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
   const adapterSession = (tokenHash: string) =>
     Effect.flatMap(
       plain("getSessionAndUser", () => adapter.getSessionAndUser(tokenHash)),
-      (found): Effect.Effect<Option.Option<SessionAndUser>, UserStoreUnavailable> =>
+      (found): Effect.Effect<Option.Option<SessionAndUser>, UsersUnavailable> =>
         found === null || found === undefined
           ? Effect.succeedNone
           : Effect.asSome(Effect.all({ session: decodeSession(found.session), user: decodeUser(found.user) }))
@@ -157,7 +157,7 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
   // only the adapter can make consuming atomic; the guarantees table says which do.
   const consuming = makeStripedLocks()
   const noTokens = Effect.fail(
-    new UserStoreUnavailable({ message: "e-mail sign-in is off: the bridge was built with verificationTokens: false" })
+    new UsersUnavailable({ message: "e-mail sign-in is off: the bridge was built with verificationTokens: false" })
   )
 
   return {

@@ -9,20 +9,20 @@ import { Effect, ManagedRuntime, Option, Redacted, Schema } from "effect"
 import { type Account, type AccountKey, AccountType, ProviderId } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import { Email, type NewUser, type User, UserId, type UserPatch } from "../../domain/User.ts"
-import { UserStore } from "../../ports/UserStore.ts"
+import { Users } from "../../ports/Users.ts"
 
 /**
- * authfx's UserStore (memory, PostgreSQL, SQLite, … or the Auth.js bridge itself) as an Auth.js `Adapter`, so
+ * authfx's Users (memory, PostgreSQL, SQLite, … or the Auth.js bridge itself) as an Auth.js `Adapter`, so
  * an application still on Auth.js can move its storage first and its server later:
  *
  * ```ts
- * const runtime = ManagedRuntime.make(PostgresUserStore.layer.pipe(Layer.provide(PostgresClient.layerConfig())))
+ * const runtime = ManagedRuntime.make(PostgresUsers.layer.pipe(Layer.provide(PostgresClient.layerConfig())))
  * Auth(request, { adapter: toAuthjsAdapter(runtime), session: { strategy: "database" }, … })
  * ```
  *
  * Every method Auth.js calls for users, OAuth and e-mail sign-in and database sessions is here; WebAuthn's
  * authenticator methods are not (authfx has no passkeys yet), so Auth.js refuses a WebAuthn provider at start.
- * Failures reject with the port's tagged errors (`EmailTaken`, `AccountAlreadyLinked`, `UserStoreUnavailable`,
+ * Failures reject with the port's tagged errors (`EmailTaken`, `AccountAlreadyLinked`, `UsersUnavailable`,
  * all `Error`s), which Auth.js reports as its AdapterError. Differences from Auth.js's own adapters, each for
  * authfx's guarantees:
  * - Session tokens are stored as their SHA-256 hash (hex), as authfx stores its own: a leaked table cannot
@@ -33,13 +33,13 @@ import { UserStore } from "../../ports/UserStore.ts"
  *   user (Auth.js would let a signed-in user link a second GitHub account; here that link is refused).
  * - OAuth tokens are whatever the source store hands out. authfx seals them at rest (adapters/sealedTokens), so
  *   build the source over the sealing decorator with the deployment's KeyStore, as `createAuth` does (its
- *   `auth.runtime` is such a source): `SealedTokensUserStore.layer(PostgresUserStore.layer)` plus the KeyStore.
+ *   `auth.runtime` is such a source): `SealedTokensUsers.layer(PostgresUsers.layer)` plus the KeyStore.
  *   Over a bare store, Auth.js writes tokens in clear text (authfx reads and seals them later) and, once authfx
  *   has sealed them, reads `authfx.sealed.v1.…` strings instead of tokens.
  * - Only the token fields authfx models are kept (`expires_in`, `refresh_token_expires_in` and other extra
  *   fields of a token response are dropped); `expires_at` is kept in whole seconds, as Auth.js does.
  */
-export type AdapterSource = UserStore["Service"] | ManagedRuntime.ManagedRuntime<UserStore, unknown>
+export type AdapterSource = Users["Service"] | ManagedRuntime.ManagedRuntime<Users, unknown>
 
 const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("")
 
@@ -116,12 +116,12 @@ const userIdOf = (id: string): Option.Option<UserId> => Schema.decodeUnknownOpti
 export const toAuthjsAdapter = (source: AdapterSource): Adapter => {
   // Effect.runPromise rejects with the failure itself: a tagged error, an Error subclass.
   const run = ManagedRuntime.isManagedRuntime(source)
-    ? <A, E>(use: (store: UserStore["Service"]) => Effect.Effect<A, E>) =>
-      (source as ManagedRuntime.ManagedRuntime<UserStore, unknown>).runPromise(UserStore.use(use))
-    : <A, E>(use: (store: UserStore["Service"]) => Effect.Effect<A, E>) =>
-      Effect.runPromise(use(source as UserStore["Service"]))
+    ? <A, E>(use: (store: Users["Service"]) => Effect.Effect<A, E>) =>
+      (source as ManagedRuntime.ManagedRuntime<Users, unknown>).runPromise(Users.use(use))
+    : <A, E>(use: (store: Users["Service"]) => Effect.Effect<A, E>) =>
+      Effect.runPromise(use(source as Users["Service"]))
 
-  const byId = <A>(id: string, none: A, use: (store: UserStore["Service"], id: UserId) => Effect.Effect<A, unknown>) =>
+  const byId = <A>(id: string, none: A, use: (store: Users["Service"], id: UserId) => Effect.Effect<A, unknown>) =>
     Option.match(userIdOf(id), { onNone: () => Promise.resolve(none), onSome: (valid) => run((store) => use(store, valid)) })
 
   return {

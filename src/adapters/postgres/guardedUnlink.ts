@@ -1,8 +1,8 @@
 import { Effect, Option } from "effect"
 import type { Account, AccountKey } from "../../domain/Account.ts"
-import { LastSignInMethod, type UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { LastSignInMethod, type UsersUnavailable } from "../../ports/Users.ts"
 import type { Client } from "./PostgresClient.ts"
-import { type Row, toAccount, unavailable } from "./userStoreRows.ts"
+import { type Row, toAccount, unavailable } from "./userRows.ts"
 
 /**
  * `unlinkAccount` with `keepSignInMethod`: removes the account only if its user keeps another account or
@@ -19,7 +19,7 @@ export const guardedUnlink = (
   client: Client,
   key: AccountKey,
   verifiedEmailCounts: boolean
-): Effect.Effect<Option.Option<Account>, LastSignInMethod | UserStoreUnavailable> =>
+): Effect.Effect<Option.Option<Account>, LastSignInMethod | UsersUnavailable> =>
   client.run((db) =>
     db.begin((tx) => [
       tx`
@@ -47,7 +47,7 @@ export const guardedUnlink = (
     ])
   ).pipe(
     Effect.mapError(unavailable),
-    Effect.flatMap(([, verdict]): Effect.Effect<Option.Option<Account>, LastSignInMethod | UserStoreUnavailable> => {
+    Effect.flatMap(([, verdict]): Effect.Effect<Option.Option<Account>, LastSignInMethod | UsersUnavailable> => {
       // No row: the account is not linked (any more). A row that is not allowed: the guard refused.
       const row: Row | undefined = verdict?.[0]
       if (row === undefined) return Effect.succeedNone

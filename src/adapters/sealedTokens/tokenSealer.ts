@@ -6,7 +6,7 @@
 import { Effect, Option, Redacted } from "effect"
 import type { AccountKey } from "../../domain/Account.ts"
 import { type Key, type KeyStore, KeyStoreUnavailable, type SecretKey } from "../../ports/KeyStore.ts"
-import type { TokenSecrets } from "../../ports/UserStore.ts"
+import type { TokenSecrets } from "../../ports/Users.ts"
 import { openValue, parseStored, type SecretField, secretFields, sealValue } from "./sealedValue.ts"
 
 /** What one read of an account's stored secrets found. */

@@ -181,7 +181,7 @@ const close = (db: DatabaseSync) =>
 
 /**
  * One SQLite connection (`node:sqlite`, which Node ships) for the embedded stores: opened with WAL,
- * foreign keys and a busy timeout, migrated on open, closed with the layer. The UserStore and KeyStore of a
+ * foreign keys and a busy timeout, migrated on open, closed with the layer. The Users and KeyStore of a
  * process share it; other processes open their own connection to the same file.
  */
 export class SqliteDatabase extends Context.Service<SqliteDatabase, {

@@ -3,11 +3,11 @@ import { type Account, AccountType, ProviderId, type TokenSet } from "../../doma
 import type { Session } from "../../domain/Session.ts"
 import { Email, type User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
-import type { TokenSecrets } from "../../ports/UserStore.ts"
+import type { TokenSecrets } from "../../ports/Users.ts"
 import { boolean, checked, checkedOrNull, date, dateOrNull, textOrNull } from "./columns.ts"
 import type { Params, Row } from "./SqliteDatabase.ts"
 
-/** The columns each mapping reads, for the SELECT and RETURNING lists of SqliteUserStore. */
+/** The columns each mapping reads, for the SELECT and RETURNING lists of SqliteUsers. */
 export const userColumns = "id, name, email, email_verified, image"
 export const accountColumns = "provider, provider_account_id, user_id, type, access_token, refresh_token, id_token, " +
   "expires_at, token_type, scope, session_state, needs_reauth"

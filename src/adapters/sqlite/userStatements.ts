@@ -1,4 +1,4 @@
-/** The statements of SqliteUserStore: one per operation, but for the guarded unlink's check and delete. */
+/** The statements of SqliteUsers: one per operation, but for the guarded unlink's check and delete. */
 import { accountColumns, sessionColumns, tokenColumns, userColumns } from "./userRows.ts"
 
 const byKey = "provider = :provider AND provider_account_id = :provider_account_id"

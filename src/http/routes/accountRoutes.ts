@@ -3,7 +3,7 @@ import { HttpRouter } from "effect/http"
 import type { ProviderId } from "../../domain/Account.ts"
 import { findOAuthProvider } from "../../domain/oauthSignIn.ts"
 import { unlinkProvider } from "../../domain/unlinkProvider.ts"
-import { UserStore } from "../../ports/UserStore.ts"
+import { Users } from "../../ports/Users.ts"
 import { json } from "./authResponse.ts"
 import { callbackTarget } from "../request/callbackTarget.ts"
 import { requireCsrf } from "../csrf/csrfGuard.ts"
@@ -31,7 +31,7 @@ export const accountRoutes = (basePath: BasePath) =>
     authRoute("GET", `${basePath}/accounts`, "api", (input) =>
       Effect.gen(function*() {
         const { user } = yield* signedInUser(input)
-        const accounts = yield* UserStore.use((store) => store.listAccounts(user.id))
+        const accounts = yield* Users.use((store) => store.listAccounts(user.id))
         return json(accounts.map((account) => ({
           provider: account.provider,
           type: account.type,

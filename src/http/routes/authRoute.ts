@@ -21,7 +21,7 @@ import type {
   ProviderUnavailable,
   UnknownProvider
 } from "../../ports/ProviderClient.ts"
-import type { AccountNotFound, LastSignInMethod, UserNotFound, UserStoreUnavailable } from "../../ports/UserStore.ts"
+import type { AccountNotFound, LastSignInMethod, UserNotFound, UsersUnavailable } from "../../ports/Users.ts"
 import { json } from "./authResponse.ts"
 import { CookieJar } from "../cookies/cookieJar.ts"
 import { type CookieNames, cookieNames } from "../cookies/cookieNames.ts"
@@ -70,7 +70,7 @@ export type RouteFailure =
   | LastSignInMethod
   | AccountNotFound
   | UserNotFound
-  | UserStoreUnavailable
+  | UsersUnavailable
   | KeyStoreUnavailable
   | TokenTooLarge
   | ClaimsNotJson

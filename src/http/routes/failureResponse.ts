@@ -87,7 +87,7 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
         return json({ error: "BadRequest", message: "The body is not valid JSON." }, 400)
       case "BadRequest":
         return json({ error: "BadRequest", message: error.message }, 400)
-      case "UserStoreUnavailable":
+      case "UsersUnavailable":
       case "KeyStoreUnavailable":
         yield* Effect.logError("authfx: a store is unavailable", error.message)
         return unavailable(input, style)

@@ -5,7 +5,7 @@ import type { JwtClaims, SessionView } from "../../domain/Session.ts"
 import { defaultView } from "../../domain/sessionView.ts"
 import type { UserId } from "../../domain/User.ts"
 import { TokenCodec } from "../../ports/TokenCodec.ts"
-import { UserStore } from "../../ports/UserStore.ts"
+import { Users } from "../../ports/Users.ts"
 import { cookieNames } from "../cookies/cookieNames.ts"
 import { HttpOptions } from "../HttpOptions.ts"
 import { VerifiedTokens } from "./VerifiedTokens.ts"
@@ -56,15 +56,15 @@ const cookieValue = (header: string | undefined, name: string): string | null | 
  * checks synchronously (memory, SQLite; not a network database), which is probed once here.
  */
 export const makeSessionFastPath = Effect.gen(function*() {
-  const context = yield* Effect.context<AuthConfig | HttpOptions | VerifiedTokens | UserStore | TokenCodec>()
+  const context = yield* Effect.context<AuthConfig | HttpOptions | VerifiedTokens | Users | TokenCodec>()
   const config = Context.get(context, AuthConfig)
   const options = Context.get(context, HttpOptions)
-  const runs = (effect: Effect.Effect<unknown, unknown, AuthConfig | UserStore | TokenCodec>) =>
+  const runs = (effect: Effect.Effect<unknown, unknown, AuthConfig | Users | TokenCodec>) =>
     Exit.isSuccess(Effect.runSyncExit(effect.pipe(Effect.provideContext(context))))
   const eligible = options.fastSessionPath && config.session.strategy === "jwt" && options.url !== null &&
     config.callbacks.jwt === undefined && config.callbacks.session === undefined && config.events.session === undefined
   const storeIsSync = eligible &&
-    runs(UserStore.use((store) => store.isTokenRevoked({ jti: "probe", userId: "probe" as UserId, issuedAt: new Date(0), via: null })))
+    runs(Users.use((store) => store.isTokenRevoked({ jti: "probe", userId: "probe" as UserId, issuedAt: new Date(0), via: null })))
   if (!eligible || !storeIsSync || options.url === null) return null
 
   // Cold tokens too, when the codec opens synchronously (the default dir + A256GCM key): probed likewise.
@@ -77,7 +77,7 @@ export const makeSessionFastPath = Effect.gen(function*() {
   const name = cookieNames(options, secure).session
   const path = `${options.basePath}/session`
   const tokens = Context.get(context, VerifiedTokens)
-  const store = Context.get(context, UserStore)
+  const store = Context.get(context, Users)
   const updateAge = config.session.updateAge
   // A verified token's claims object is the same on every hit, so its answer is rendered once.
   const bodies = new WeakMap<JwtClaims, string>()

@@ -10,21 +10,21 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Redacted } from "effect"
 import { createStorage } from "unstorage"
 import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
-import * as AuthjsUserStore from "../../../src/adapters/authjs/AuthjsUserStore.ts"
+import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
 import { ProviderId } from "../../../src/domain/Account.ts"
 import { Email } from "../../../src/domain/User.ts"
-import type { UserStoreUnavailable } from "../../../src/ports/UserStore.ts"
-import { keepSignInMethod, newAccount, newUser, outcomeOf } from "../../conformance/userStore/fixtures.ts"
+import type { UsersUnavailable } from "../../../src/ports/Users.ts"
+import { keepSignInMethod, newAccount, newUser, outcomeOf } from "../../conformance/users/fixtures.ts"
 import { downLedgerStorage } from "./support/downStorage.ts"
 
 const github = ProviderId.make("github")
-const bridgeOver = (adapter: Adapter, options?: AuthjsUserStore.Options) =>
-  AuthjsUserStore.make(adapter, options).pipe(Effect.provide(AuthjsLedger.memory))
+const bridgeOver = (adapter: Adapter, options?: AuthjsUsers.Options) =>
+  AuthjsUsers.make(adapter, options).pipe(Effect.provide(AuthjsLedger.memory))
 
 const failureOf = <A>(exit: Exit.Exit<A, { readonly _tag: string }>) => {
   if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
   const reason = exit.cause.reasons[0]
-  return reason !== undefined && "error" in reason ? reason.error as UserStoreUnavailable : assert.fail("expected a typed failure")
+  return reason !== undefined && "error" in reason ? reason.error as UsersUnavailable : assert.fail("expected a typed failure")
 }
 
 describe("building the bridge", () => {
@@ -43,7 +43,7 @@ describe("building the bridge", () => {
       expect(error.missing).toEqual(["createVerificationToken", "useVerificationToken"])
       expect(error.message).toContain("e-mail sign-in")
       const store = yield* bridgeOver(noTokens, { verificationTokens: false })
-      assert.strictEqual(outcomeOf(yield* Effect.exit(store.consumeVerificationToken("a@example.com", "h"))), "UserStoreUnavailable")
+      assert.strictEqual(outcomeOf(yield* Effect.exit(store.consumeVerificationToken("a@example.com", "h"))), "UsersUnavailable")
     }))
 })
 
@@ -64,7 +64,7 @@ describe("adapter errors", () => {
       }
     }))
 
-  it.effect("other failures are UserStoreUnavailable naming the method and codes, never the driver's text", () =>
+  it.effect("other failures are UsersUnavailable naming the method and codes, never the driver's text", () =>
     Effect.gen(function*() {
       const secretAddress = "ada@example.com"
       const store = yield* bridgeOver({
@@ -75,7 +75,7 @@ describe("adapter errors", () => {
         }
       })
       const error = failureOf(yield* Effect.exit(store.getUserByEmail(Email.make(secretAddress))))
-      assert.strictEqual(error._tag, "UserStoreUnavailable")
+      assert.strictEqual(error._tag, "UsersUnavailable")
       expect(error.message).toBe("the Auth.js adapter's getUserByEmail failed (Error ECONNRESET)")
       expect(JSON.stringify(error)).not.toContain(secretAddress)
       expect(String(error.cause)).not.toContain(secretAddress)
@@ -108,7 +108,7 @@ describe("adapter errors", () => {
 describe("one backend down", () => {
   it.effect("with the ledger down, what the adapter alone answers still works; the rest is unavailable", () =>
     Effect.gen(function*() {
-      const store = yield* AuthjsUserStore.make(UnstorageAdapter(createStorage())).pipe(
+      const store = yield* AuthjsUsers.make(UnstorageAdapter(createStorage())).pipe(
         Effect.provide(AuthjsLedger.fromStorage(downLedgerStorage))
       )
       const user = yield* store.createUser(newUser())
@@ -123,7 +123,7 @@ describe("one backend down", () => {
         revokeTokenId: yield* Effect.exit(store.revokeTokenId("jti", new Date(60_000))),
         isTokenRevoked: yield* Effect.exit(store.isTokenRevoked({ jti: "jti", userId: user.id, issuedAt: new Date(0), via: null }))
       }
-      expect(Object.values(needsLedger).map(outcomeOf)).toEqual(Array(5).fill("UserStoreUnavailable"))
+      expect(Object.values(needsLedger).map(outcomeOf)).toEqual(Array(5).fill("UsersUnavailable"))
     }))
 })
 

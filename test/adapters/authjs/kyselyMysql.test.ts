@@ -7,19 +7,19 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { createStorage } from "unstorage"
 import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
-import * as AuthjsUserStore from "../../../src/adapters/authjs/AuthjsUserStore.ts"
+import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
 import { Email } from "../../../src/domain/User.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
-import { suite } from "../../conformance/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
+import { suite } from "../../conformance/Users.ts"
 import { freePort } from "../postgres/testDatabase.ts"
 import { downLedgerStorage } from "./support/downStorage.ts"
 import { adapterOn, kyselyDatabase, kyselyOn, pool } from "./support/mariadb.ts"
 
 const bridge = Layer.effect(
-  UserStore,
+  Users,
   Effect.gen(function*() {
     const { db } = yield* kyselyDatabase("conformance")
-    return yield* AuthjsUserStore.make(adapterOn(db))
+    return yield* AuthjsUsers.make(adapterOn(db))
   })
 ).pipe(Layer.provide(AuthjsLedger.fromStorage(createStorage())))
 
@@ -27,7 +27,7 @@ const closedPort = await freePort()
 const downDb = kyselyOn(pool("test", { url: `mysql://root@127.0.0.1:${closedPort}`, connectTimeout: 2_000 }))
 
 suite("Auth.js bridge over @auth/kysely-adapter (mysql2, MariaDB)", bridge, {
-  unavailable: AuthjsUserStore.layer(adapterOn(downDb)).pipe(Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))),
+  unavailable: AuthjsUsers.layer(adapterOn(downDb)).pipe(Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))),
   listsAccounts: false
 })
 
@@ -52,7 +52,7 @@ describe("@auth/kysely-adapter on MariaDB: what it does not promise", () => {
       const second = kyselyOn(pool(name))
       yield* Effect.addFinalizer(() => Effect.promise(() => second.destroy()))
       const nodes = yield* Effect.all(
-        [db, second].map((each) => AuthjsUserStore.make(adapterOn(each)).pipe(Effect.provide(AuthjsLedger.memory)))
+        [db, second].map((each) => AuthjsUsers.make(adapterOn(each)).pipe(Effect.provide(AuthjsLedger.memory)))
       )
       let doubled = 0
       for (let round = 0; round < 10; round++) {
@@ -76,7 +76,7 @@ describe("@auth/kysely-adapter on MariaDB: a collation that ignores case and acc
   it.live("getUserByEmail answers only the user whose address equals the one asked for, up to ASCII case", () =>
     Effect.scoped(Effect.gen(function*() {
       const { db } = yield* kyselyDatabase("collation")
-      const store = yield* AuthjsUserStore.make(adapterOn(db)).pipe(Effect.provide(AuthjsLedger.memory))
+      const store = yield* AuthjsUsers.make(adapterOn(db)).pipe(Effect.provide(AuthjsLedger.memory))
       const elodie = yield* store.createUser({ name: null, email: Email.make("\u00E9lodie@mail.example"), emailVerified: null, image: null })
       const found = (address: string) => Effect.map(store.getUserByEmail(Email.make(address)), Option.map((user) => user.id))
       expect(yield* found("\u00E9lodie@mail.example")).toEqual(Option.some(elodie.id))

@@ -9,12 +9,12 @@ import { Context, Effect, Layer, Option, Redacted } from "effect"
 import type pg from "pg"
 import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
 import { toAuthjsAccount } from "../../../src/adapters/authjs/authjsRecords.ts"
-import * as AuthjsUserStore from "../../../src/adapters/authjs/AuthjsUserStore.ts"
+import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
 import { ProviderId } from "../../../src/domain/Account.ts"
 import { Email, UserId } from "../../../src/domain/User.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
-import { suite } from "../../conformance/UserStore.ts"
-import { newAccount, newUser, outcomeOf } from "../../conformance/userStore/fixtures.ts"
+import { Users } from "../../../src/ports/Users.ts"
+import { suite } from "../../conformance/Users.ts"
+import { newAccount, newUser, outcomeOf } from "../../conformance/users/fixtures.ts"
 import { freePort } from "../postgres/testDatabase.ts"
 import { downLedgerStorage } from "./support/downStorage.ts"
 import { pgPool, pgSchema } from "./support/pgSchema.ts"
@@ -24,10 +24,10 @@ class PgPool extends Context.Service<PgPool, pg.Pool>()("test/authjs/PgPool") {}
 
 const bridgeOn = (variant: "hardened" | "stock", label: string) =>
   Layer.effect(
-    UserStore,
+    Users,
     Effect.gen(function*() {
       const pool = yield* PgPool
-      return yield* AuthjsUserStore.make(PostgresAdapter(pool), { ping: () => pool.query("SELECT 1") })
+      return yield* AuthjsUsers.make(PostgresAdapter(pool), { ping: () => pool.query("SELECT 1") })
     })
   ).pipe(
     Layer.provide(AuthjsLedger.memory),
@@ -40,7 +40,7 @@ const closedPort = await freePort()
 const downPool = pgPool("public", { url: `postgres://postgres@127.0.0.1:${closedPort}/test`, max: 2 })
 
 suite("Auth.js bridge over @auth/pg-adapter", bridgeOn("hardened", "conformance"), {
-  unavailable: AuthjsUserStore.layer(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") }).pipe(
+  unavailable: AuthjsUsers.layer(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") }).pipe(
     Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))
   ),
   listsAccounts: false
@@ -49,17 +49,17 @@ suite("Auth.js bridge over @auth/pg-adapter", bridgeOn("hardened", "conformance"
 describe("@auth/pg-adapter: what the database must add", () => {
   it.live("getUser reports an outage as 'no such user' unless the bridge is given a ping", () =>
     Effect.gen(function*() {
-      const blind = yield* AuthjsUserStore.make(PostgresAdapter(downPool)).pipe(Effect.provide(AuthjsLedger.memory))
+      const blind = yield* AuthjsUsers.make(PostgresAdapter(downPool)).pipe(Effect.provide(AuthjsLedger.memory))
       const found = yield* blind.getUser(UserId.make("1"))
       assert.isTrue(Option.isNone(found), "pg-adapter's getUser turns the connection error into null")
-      const pinged = yield* AuthjsUserStore.make(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") })
+      const pinged = yield* AuthjsUsers.make(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") })
         .pipe(Effect.provide(AuthjsLedger.memory))
-      assert.strictEqual(outcomeOf(yield* Effect.exit(pinged.getUser(UserId.make("1")))), "UserStoreUnavailable")
+      assert.strictEqual(outcomeOf(yield* Effect.exit(pinged.getUser(UserId.make("1")))), "UsersUnavailable")
     }))
 
   it.live("with PostgreSQL down and the ledger up, what needs the database is unavailable; the ledger's facts answer", () =>
     Effect.gen(function*() {
-      const store = yield* AuthjsUserStore.make(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") })
+      const store = yield* AuthjsUsers.make(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") })
         .pipe(Effect.provide(AuthjsLedger.memory))
       const userId = UserId.make("1")
       const key = { provider: github, providerAccountId: "1" }
@@ -81,13 +81,13 @@ describe("@auth/pg-adapter: what the database must add", () => {
       }
       for (const [name, operation] of Object.entries(operations)) outcomes[name] = outcomeOf(yield* Effect.exit(operation))
       expect(outcomes).toEqual({
-        createUser: "UserStoreUnavailable",
-        getUser: "UserStoreUnavailable",
-        getUserByAccount: "UserStoreUnavailable",
-        linkAccount: "UserStoreUnavailable",
-        getAccount: "UserStoreUnavailable",
-        createSession: "UserStoreUnavailable",
-        consumeVerificationToken: "UserStoreUnavailable",
+        createUser: "UsersUnavailable",
+        getUser: "UsersUnavailable",
+        getUserByAccount: "UsersUnavailable",
+        linkAccount: "UsersUnavailable",
+        getAccount: "UsersUnavailable",
+        createSession: "UsersUnavailable",
+        consumeVerificationToken: "UsersUnavailable",
         listAccounts: "ok",
         deleteUserSessions: "ok",
         revokeTokenId: "ok",
@@ -110,7 +110,7 @@ describe("@auth/pg-adapter: what the database must add", () => {
   layer(bridgeOn("stock", "stock"))("on schema.sql as shipped (no UNIQUE, no foreign keys)", (it) => {
     it.effect("concurrent sign-ups with one address can make several users: the bridge's look-up is not enough", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         // Warm connections, so that the ten look-ups run side by side rather than queue for connects.
         yield* Effect.all(Array.from({ length: 10 }, () => store.getUserByEmail(Email.make("warm@example.com"))), {
           concurrency: "unbounded"
@@ -129,7 +129,7 @@ describe("@auth/pg-adapter: what the database must add", () => {
 
     it.effect("concurrent links of one provider account to two users can both succeed", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         yield* Effect.all(Array.from({ length: 10 }, () => store.getUserByEmail(Email.make("warm@example.com"))), {
           concurrency: "unbounded"
         })
@@ -151,7 +151,7 @@ describe("@auth/pg-adapter: what the database must add", () => {
   layer(bridgeOn("hardened", "hardened"))("with authfx's constraints", (it) => {
     it.effect("an account Auth.js linked before the switch is known by its link only (pg has no getAccount)", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* store.createUser(newUser())
         const legacy = newAccount(user.id, github)
         // As Auth.js links: straight into the table, tokens and all, with no ledger entry.
@@ -170,7 +170,7 @@ describe("@auth/pg-adapter: what the database must add", () => {
 
     it.effect("of 10 concurrent sign-ups with one address exactly one succeeds; the others get EmailTaken", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const email = Email.make(`race-${crypto.randomUUID()}@example.com`)
         const exits = yield* Effect.all(
           Array.from({ length: 10 }, () => Effect.exit(store.createUser(newUser({ email })))),
@@ -183,7 +183,7 @@ describe("@auth/pg-adapter: what the database must add", () => {
 
     it.effect("of concurrent links of one provider account to two users exactly one succeeds", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const [a, b] = yield* Effect.all([store.createUser(newUser()), store.createUser(newUser())])
         const providerAccountId = `acct-${crypto.randomUUID()}`
         const exits = yield* Effect.all(

@@ -6,12 +6,12 @@ import { Auth, type AuthConfig } from "@auth/core"
 import type { EmailConfig } from "@auth/core/providers"
 import { afterAll, describe, expect, it } from "vitest"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
-import * as MemoryUserStore from "../../../src/adapters/memory/MemoryUserStore.ts"
-import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
+import * as MemoryUsers from "../../../src/adapters/memory/MemoryUsers.ts"
+import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { toAuthjsAdapter } from "../../../src/adapters/authjs/toAuthjsAdapter.ts"
 import { Email } from "../../../src/domain/User.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
-import { newAccount } from "../../conformance/userStore/fixtures.ts"
+import { Users } from "../../../src/ports/Users.ts"
+import { newAccount } from "../../conformance/users/fixtures.ts"
 import { testDatabase } from "../postgres/testDatabase.ts"
 
 const origin = "http://localhost:3000"
@@ -44,8 +44,8 @@ const sha256Hex = async (text: string) =>
   Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).toString("hex")
 
 const stores = {
-  memory: MemoryUserStore.layer,
-  postgres: PostgresUserStore.layer.pipe(Layer.provide(testDatabase("authjs_reverse", { max: 4 })))
+  memory: MemoryUsers.layer,
+  postgres: PostgresUsers.layer.pipe(Layer.provide(testDatabase("authjs_reverse", { max: 4 })))
 } as const
 
 describe.each(Object.keys(stores) as Array<keyof typeof stores>)("Auth.js on authfx's %s store", (name) => {
@@ -74,7 +74,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)("Auth.js on aut
     basePath: "/api/auth",
     logger: { error: (error) => void logged.push(error.name) }
   }
-  const store = () => runtime.runPromise(UserStore.use(Effect.succeed))
+  const store = () => runtime.runPromise(Users.use(Effect.succeed))
 
   it("signs in by magic link, shows the user in /session, and signs out", async () => {
     const { cookies, send, form } = browser(config)

@@ -7,15 +7,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { createStorage } from "unstorage"
 import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
-import * as AuthjsUserStore from "../../../src/adapters/authjs/AuthjsUserStore.ts"
-import { suite } from "../../conformance/UserStore.ts"
+import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
+import { suite } from "../../conformance/Users.ts"
 import { downLedgerStorage, downUnstorage } from "./support/downStorage.ts"
 
 const storeOn = (storage: ReturnType<typeof createStorage>) =>
-  AuthjsUserStore.layer(UnstorageAdapter(storage)).pipe(Layer.provide(AuthjsLedger.fromStorage(storage)))
+  AuthjsUsers.layer(UnstorageAdapter(storage)).pipe(Layer.provide(AuthjsLedger.fromStorage(storage)))
 
 suite("Auth.js bridge over @auth/unstorage-adapter (memory driver)", storeOn(createStorage()), {
-  unavailable: AuthjsUserStore.layer(UnstorageAdapter(downUnstorage())).pipe(
+  unavailable: AuthjsUsers.layer(UnstorageAdapter(downUnstorage())).pipe(
     Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))
   ),
   listsAccounts: false

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto"
 import type postgres from "postgres"
 import * as PostgresMigrations from "../../../src/adapters/postgres/migrate.ts"
 import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
-import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
+import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { ProviderId } from "../../../src/domain/Account.ts"
 import { normalizeEmail } from "../../../src/domain/normalizeEmail.ts"
 import { Email } from "../../../src/domain/User.ts"
@@ -127,7 +127,7 @@ describe("migrating an Auth.js database", () => {
       assert.isAbove(first.applied.length, 0)
       expect((yield* migrateOn(c)).applied).toEqual([])
 
-      const store = PostgresUserStore.make(c)
+      const store = PostgresUsers.make(c)
       const ada = Option.getOrThrow(yield* store.getUserByAccount(github))
       expect(ada).toEqual({
         id: "1",
@@ -249,7 +249,7 @@ describe("migrating an Auth.js database", () => {
         "bob@example.com",
         null
       ])
-      const store = PostgresUserStore.make(c)
+      const store = PostgresUsers.make(c)
       const kate = Option.getOrThrow(yield* store.getUserByEmail(Email.make("kate@example.com")))
       assert.strictEqual(kate.id, "2")
     }).pipe(Effect.scoped))

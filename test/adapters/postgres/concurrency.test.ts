@@ -4,10 +4,10 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option } from "effect"
-import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
+import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { accountKeyOf, ProviderId } from "../../../src/domain/Account.ts"
 import { Email } from "../../../src/domain/User.ts"
-import { newAccount, newUser, outcomeOf, uuid } from "../../conformance/userStore/fixtures.ts"
+import { newAccount, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
 import { client, migratedSchema } from "./testDatabase.ts"
 
 /** Two pools ("two processes") on one migrated schema. */
@@ -16,12 +16,12 @@ const twoProcesses = (label: string, max = 10) =>
     const schema = yield* migratedSchema(label)
     const a = yield* client(schema, { max, applicationName: `${schema}_a` })
     const b = yield* client(schema, { max, applicationName: `${schema}_b` })
-    return { schema, a, b, storeA: PostgresUserStore.make(a), storeB: PostgresUserStore.make(b) }
+    return { schema, a, b, storeA: PostgresUsers.make(a), storeB: PostgresUsers.make(b) }
   })
 
 const hour = 3_600_000
 
-describe("PostgresUserStore under concurrency", () => {
+describe("PostgresUsers under concurrency", () => {
   it.live("50 parallel consumers of one verification token over 10 connections: exactly one wins", () =>
     Effect.gen(function*() {
       const { a, schema, storeA } = yield* twoProcesses("consume")

@@ -1,9 +1,9 @@
 import { Layer, Redacted } from "effect"
 import * as PostgresClient from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
-import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
+import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { suite as keyStoreSuite } from "../../conformance/KeyStore.ts"
-import { suite as userStoreSuite } from "../../conformance/UserStore.ts"
+import { suite as usersSuite } from "../../conformance/Users.ts"
 import { freePort, testDatabase } from "./testDatabase.ts"
 
 const closedPort = await freePort()
@@ -13,9 +13,9 @@ const down = PostgresClient.layer({
   maxReconnectDelay: "20 millis"
 })
 
-userStoreSuite("postgres", PostgresUserStore.layer.pipe(Layer.provide(testDatabase("conformance", { max: 10 }))), {
+usersSuite("postgres", PostgresUsers.layer.pipe(Layer.provide(testDatabase("conformance", { max: 10 }))), {
   // fresh: the same layer value is already built (memoised) against the live database for the suite.
-  unavailable: Layer.fresh(PostgresUserStore.layer.pipe(Layer.provide(down)))
+  unavailable: Layer.fresh(PostgresUsers.layer.pipe(Layer.provide(down)))
 })
 
 const secret = Redacted.make("BJpokA+W7K8kCj8XSPEROdJyrtyCpthjrlqeSSvaKXNz")

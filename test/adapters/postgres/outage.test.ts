@@ -1,6 +1,6 @@
 /**
  * Outages: backends killed under the pool, and a server stopped and started mid-run. The contract: clear
- * `UserStoreUnavailable` / `KeyStoreUnavailable` errors while it lasts (never a defect), recovery without
+ * `UsersUnavailable` / `KeyStoreUnavailable` errors while it lasts (never a defect), recovery without
  * help once the database is back, and nothing acknowledged lost.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
@@ -8,10 +8,10 @@ import { Cause, Effect, Exit, Fiber, Option, Redacted, Schedule } from "effect"
 import * as PostgresMigrations from "../../../src/adapters/postgres/migrate.ts"
 import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
-import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
+import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { accountKeyOf } from "../../../src/domain/Account.ts"
-import type { UserStore } from "../../../src/ports/UserStore.ts"
-import { newAccount, newSession, newUser, outcomeOf, uuid } from "../../conformance/userStore/fixtures.ts"
+import type { Users } from "../../../src/ports/Users.ts"
+import { newAccount, newSession, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
 import { privateCluster } from "./privateCluster.ts"
 import { client, migratedSchema, randomSchema } from "./testDatabase.ts"
 
@@ -31,14 +31,14 @@ const messageOf = (exit: Exit.Exit<unknown, unknown>): string | null => {
 const recovered = <A, E>(effect: Effect.Effect<A, E>) =>
   effect.pipe(Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 100 }))
 
-describe("PostgresUserStore when backends are terminated", () => {
-  it.live("calls fail with UserStoreUnavailable or succeed (never a defect), and work again after", () =>
+describe("PostgresUsers when backends are terminated", () => {
+  it.live("calls fail with UsersUnavailable or succeed (never a defect), and work again after", () =>
     Effect.gen(function*() {
       const schema = yield* migratedSchema("terminate")
       const app = `${schema}_app`
       const c = yield* client(schema, { max: 5, applicationName: app, queryTimeout: "1 second" })
       const admin = yield* client(schema, { max: 2, applicationName: `${schema}_admin` })
-      const store = PostgresUserStore.make(c)
+      const store = PostgresUsers.make(c)
       const user = yield* store.createUser(newUser())
       const terminate = Effect.promise(() =>
         // The select list runs only for rows the WHERE kept (a WHERE's own AND may run in any order).
@@ -63,7 +63,7 @@ describe("PostgresUserStore when backends are terminated", () => {
       const inFlight = yield* Fiber.join(blocked)
       unlock.resolve()
       yield* Effect.promise(() => holder)
-      assert.strictEqual(outcomeOf(inFlight), "UserStoreUnavailable")
+      assert.strictEqual(outcomeOf(inFlight), "UsersUnavailable")
       assert.match(messageOf(inFlight) ?? "", clearMessage)
 
       // Killing the pool's backends again and again under load: every call either succeeds or is Unavailable.
@@ -78,7 +78,7 @@ describe("PostgresUserStore when backends are terminated", () => {
       const killer = Effect.forEach([1, 2, 3], () => Effect.andThen(Effect.sleep("15 millis"), terminate))
       for (let round = 0; round < 2; round++) {
         const [exits] = yield* Effect.all([load, killer], { concurrency: 2 })
-        for (const outcome of new Set(exits.map(outcomeOf))) assert.oneOf(outcome, ["ok", "UserStoreUnavailable"])
+        for (const outcome of new Set(exits.map(outcomeOf))) assert.oneOf(outcome, ["ok", "UsersUnavailable"])
       }
 
       // It works again by itself, at full capacity (as many calls at once as the pool has connections, and
@@ -99,7 +99,7 @@ describe("a statement that gets no answer", () => {
       const c = yield* client(schema, { max: 2, applicationName: app, queryTimeout: "1 second" })
       // Two: one holds the lock in a transaction, the other looks around.
       const admin = yield* client(schema, { max: 2, applicationName: `${schema}_admin` })
-      const store = PostgresUserStore.make(c)
+      const store = PostgresUsers.make(c)
       const user = yield* store.createUser(newUser({ name: "Before" }))
       const pool = c.sql
 
@@ -113,7 +113,7 @@ describe("a statement that gets no answer", () => {
       yield* Effect.promise(() => locked.promise)
       const started = Date.now()
       const exit = yield* Effect.exit(store.updateUser(user.id, { name: "Late" }))
-      assert.strictEqual(outcomeOf(exit), "UserStoreUnavailable")
+      assert.strictEqual(outcomeOf(exit), "UsersUnavailable")
       assert.include(messageOf(exit) ?? "", "did not answer within 1 seconds")
       assert.isBelow(Date.now() - started, 3_000)
       assert.notStrictEqual(c.sql, pool, "the pool was replaced")
@@ -142,7 +142,7 @@ describe("the PostgreSQL adapters when the server stops and starts", () => {
       const schema = randomSchema("restart")
       const c = yield* client(schema, { url: cluster.url, max: 4, connectTimeout: "2 seconds", queryTimeout: "2 seconds" })
       yield* PostgresMigrations.migrate.pipe(Effect.provideService(PostgresClient, c))
-      const store: UserStore["Service"] = PostgresUserStore.make(c)
+      const store: Users["Service"] = PostgresUsers.make(c)
       const keys = yield* PostgresKeyStore.make(c, {
         secrets: [Redacted.make("gCQGWpRWRyaVhVU5ztZa0aqGyJooOur9CBDnf8OqHF+6")],
         // Every read goes to the database, so the outage is felt at once.
@@ -181,7 +181,7 @@ describe("the PostgreSQL adapters when the server stops and starts", () => {
       for (const [operation, effect] of Object.entries(during)) {
         const started = Date.now()
         const exit = yield* Effect.exit(effect)
-        assert.strictEqual(outcomeOf(exit), "UserStoreUnavailable", operation)
+        assert.strictEqual(outcomeOf(exit), "UsersUnavailable", operation)
         assert.match(messageOf(exit) ?? "", clearMessage, operation)
         assert.isBelow(Date.now() - started, 5_000, `${operation} answered promptly`)
       }
@@ -198,7 +198,7 @@ describe("the PostgreSQL adapters when the server stops and starts", () => {
       yield* Effect.sleep("200 millis")
       yield* Fiber.interrupt(writer)
 
-      for (const outcome of outcomes) assert.oneOf(outcome, ["ok", "UserStoreUnavailable"], "the writer's outcomes")
+      for (const outcome of outcomes) assert.oneOf(outcome, ["ok", "UsersUnavailable"], "the writer's outcomes")
 
       // Everything written before, and every write that was acknowledged, is there.
       assert.strictEqual(Option.getOrThrow(yield* store.getUserByAccount(accountKeyOf(account))).id, user.id)

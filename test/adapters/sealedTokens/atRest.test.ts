@@ -10,17 +10,17 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, describe, expect, it } from "vitest"
-import * as MemoryUserStore from "../../../src/adapters/memory/MemoryUserStore.ts"
+import * as MemoryUsers from "../../../src/adapters/memory/MemoryUsers.ts"
 import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
-import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
-import { TokenSealing } from "../../../src/adapters/sealedTokens/SealedTokensUserStore.ts"
+import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
+import { TokenSealing } from "../../../src/adapters/sealedTokens/SealedTokensUsers.ts"
 import { SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
-import * as SqliteUserStore from "../../../src/adapters/sqlite/SqliteUserStore.ts"
+import * as SqliteUsers from "../../../src/adapters/sqlite/SqliteUsers.ts"
 import { authAppLayer, type AuthfxApp, createAuth } from "../../../src/compose/createAuth.ts"
 import { type AccountKey, ProviderId } from "../../../src/domain/Account.ts"
 import { TokenRotation } from "../../../src/domain/tokenRotation.ts"
 import { KeyStore } from "../../../src/ports/KeyStore.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { client, migratedSchema } from "../postgres/testDatabase.ts"
 
 const secret = "wNX68SBYPo16ltI8RoTFInQc9dMZTjjL87QehuHbG71M"
@@ -36,8 +36,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const authOver = async (userStore: Layer.Layer<UserStore, unknown>) => {
-  const auth = await createAuth({ secret, http: { url: "http://localhost:3000/auth" }, userStore })
+const authOver = async (users: Layer.Layer<Users, unknown>) => {
+  const auth = await createAuth({ secret, http: { url: "http://localhost:3000/auth" }, users })
   opened.push(auth)
   return auth
 }
@@ -57,7 +57,7 @@ const freshTokens = (): Plain => ({
 /** A user with a GitHub account, linked through the store in context as the domain links one. */
 const linkProgram = (tokens: Plain) =>
   Effect.gen(function*() {
-    const store = yield* UserStore
+    const store = yield* Users
     const user = yield* store.createUser({
       name: "Ada",
       email: `ada-${crypto.randomUUID()}@example.com` as never,
@@ -88,7 +88,7 @@ const reveal = (value: Redacted.Redacted<string> | null) => (value === null ? nu
 
 /** The account's tokens as the domain reads them through createAuth. */
 const domainTokens = (auth: AuthfxApp, key: AccountKey) =>
-  auth.runtime.runPromise(Effect.map(UserStore.use((store) => store.getAccount(key)), (found) => {
+  auth.runtime.runPromise(Effect.map(Users.use((store) => store.getAccount(key)), (found) => {
     const account = Option.getOrThrow(found)
     return {
       accessToken: reveal(account.accessToken),
@@ -116,7 +116,7 @@ const kidOf = (sealed: string | null) => (sealed ?? "").slice(sealedPrefix.lengt
 
 describe("OAuth tokens at rest, through createAuth", () => {
   describe("memory store", () => {
-    const raw = Effect.runSync(MemoryUserStore.make)
+    const raw = Effect.runSync(MemoryUsers.make)
     const rawTokens = async (key: AccountKey) => {
       const account = Option.getOrThrow(await Effect.runPromise(raw.getAccount(key)))
       return {
@@ -127,7 +127,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
     }
 
     it("the store holds no token in clear text; the domain reads them back unchanged", async () => {
-      const auth = await authOver(Layer.succeed(UserStore, raw))
+      const auth = await authOver(Layer.succeed(Users, raw))
       const { key, tokens, user } = await linkWithTokens(auth)
       expectSealed(await rawTokens(key), tokens)
       expect(await domainTokens(auth, key)).toEqual(tokens)
@@ -138,14 +138,14 @@ describe("OAuth tokens at rest, through createAuth", () => {
       const services = Effect.runPromise(Scope.provide(scope)(Layer.build(authAppLayer({
         secret,
         http: { url: "http://localhost:3000/auth" },
-        userStore: Layer.succeed(UserStore, raw)
+        users: Layer.succeed(Users, raw)
       }))))
       const { key, tokens } = await Effect.runPromise(Effect.provideContext(linkProgram(freshTokens()), await services))
       expectSealed(await rawTokens(key), tokens)
     })
 
     it("after KeyStore.rotate(\"tokens\"), old values still read and are re-sealed under the new key", async () => {
-      const auth = await authOver(Layer.succeed(UserStore, raw))
+      const auth = await authOver(Layer.succeed(Users, raw))
       const { key, tokens } = await linkWithTokens(auth)
       const before = await rawTokens(key)
       const rotated = await auth.runtime.runPromise(KeyStore.use((keys) => keys.rotate("tokens")))
@@ -160,7 +160,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
     })
 
     it("a sealed value moved to another account or another field does not open: it reads as no token", async () => {
-      const auth = await authOver(Layer.succeed(UserStore, raw))
+      const auth = await authOver(Layer.succeed(Users, raw))
       const victim = await linkWithTokens(auth)
       const attacker = await linkWithTokens(auth)
       const stolen = Option.getOrThrow(await Effect.runPromise(raw.getAccount(victim.key)))
@@ -184,7 +184,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
     })
 
     it("a value whose key retired reads as no token: the account asks for a new sign-in, nothing crashes", async () => {
-      const auth = await authOver(Layer.succeed(UserStore, raw))
+      const auth = await authOver(Layer.succeed(Users, raw))
       const { key, user } = await linkWithTokens(auth)
       await auth.runtime.runPromise(KeyStore.use((keys) => keys.rotate("tokens", { retireAfterSeconds: 0 })))
       expect(await domainTokens(auth, key)).toEqual({ accessToken: null, refreshToken: null, idToken: null })
@@ -197,7 +197,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
 
   describe("SQLite file", () => {
     const path = join(dir, "authfx.sqlite")
-    const store = () => SqliteUserStore.layer.pipe(Layer.provide(SqliteDatabase.layer({ path })))
+    const store = () => SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path })))
     const rawTokens = (key: AccountKey) => {
       const db = new DatabaseSync(path)
       try {
@@ -242,7 +242,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
   describe("SQLite file written before sealing", () => {
     it("createAuth seals, at start and without reading them, the rows it finds in plain text", async () => {
       const path = join(dir, "before-sealing.sqlite")
-      const before = await authOver(SqliteUserStore.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
+      const before = await authOver(SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
       const { key } = await linkWithTokens(before)
       await before.dispose()
       const plain = freshTokens()
@@ -259,7 +259,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
       try {
         db.prepare("UPDATE accounts SET access_token = ?, refresh_token = ?, id_token = ? WHERE provider_account_id = ?")
           .run(plain.accessToken, plain.refreshToken, plain.idToken, key.providerAccountId)
-        await authOver(SqliteUserStore.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
+        await authOver(SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
         // The pass runs in the background: wait for it (bounded), not for a fixed time.
         for (let tries = 0; tries < 500 && !(rawTokens().accessToken ?? "").startsWith(sealedPrefix); tries++) {
           await new Promise((resolve) => setTimeout(resolve, 10))
@@ -276,7 +276,7 @@ describe("OAuth tokens at rest, through createAuth", () => {
       const schema = yield* migratedSchema("sealed_tokens")
       return yield* client(schema, { max: 4 })
     })))
-    const store = async () => PostgresUserStore.layer.pipe(Layer.provide(Layer.succeed(PostgresClient, await database)))
+    const store = async () => PostgresUsers.layer.pipe(Layer.provide(Layer.succeed(PostgresClient, await database)))
     const rawTokens = async (key: AccountKey) => {
       const { sql } = await database
       const [row] = await sql`

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
-import * as SqliteUserStore from "../../../src/adapters/sqlite/SqliteUserStore.ts"
+import * as SqliteUsers from "../../../src/adapters/sqlite/SqliteUsers.ts"
 import type { VerificationToken } from "../../../src/domain/VerificationToken.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
-import { hour, newEmail, now, uuid } from "../../conformance/userStore/fixtures.ts"
+import { Users } from "../../../src/ports/Users.ts"
+import { hour, newEmail, now, uuid } from "../../conformance/users/fixtures.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "authfx-sqlite-concurrency-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -22,8 +22,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 /** A store with its own connection: `Layer.fresh`, so that two of them are not memoised into one. */
 const connect = (path: string) =>
   Effect.map(
-    Layer.build(Layer.fresh(SqliteUserStore.layer).pipe(Layer.provide(Layer.fresh(SqliteDatabase.layer({ path }))))),
-    (context) => Context.get(context, UserStore)
+    Layer.build(Layer.fresh(SqliteUsers.layer).pipe(Layer.provide(Layer.fresh(SqliteDatabase.layer({ path }))))),
+    (context) => Context.get(context, Users)
   )
 
 const newToken = (expires: Date): VerificationToken => ({ identifier: newEmail(), tokenHash: `hash-${uuid()}`, expires })
@@ -92,11 +92,11 @@ const src = (file: string) => pathToFileURL(resolve(import.meta.dirname, "../../
 const racerScript = `
 import { Effect, Exit, Layer, Option } from "effect"
 const { SqliteDatabase } = await import(${JSON.stringify(src("adapters/sqlite/SqliteDatabase.ts"))})
-const SqliteUserStore = await import(${JSON.stringify(src("adapters/sqlite/SqliteUserStore.ts"))})
-const { UserStore } = await import(${JSON.stringify(src("ports/UserStore.ts"))})
+const SqliteUsers = await import(${JSON.stringify(src("adapters/sqlite/SqliteUsers.ts"))})
+const { Users } = await import(${JSON.stringify(src("ports/Users.ts"))})
 const shuffled = (items) => items.map((item) => [Math.random(), item]).sort(([a], [b]) => a - b).map(([, item]) => item)
 const race = Effect.gen(function*() {
-  const store = yield* UserStore
+  const store = yield* Users
   process.stdout.write("ready\\n")
   const { startAt, tokens, emails } = yield* Effect.promise(async () => {
     let input = ""
@@ -116,7 +116,7 @@ const race = Effect.gen(function*() {
   }
   return { won, created, refused }
 })
-const layer = SqliteUserStore.layer.pipe(Layer.provide(SqliteDatabase.layer({ path: process.env.AUTHFX_RACE_FILE })))
+const layer = SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path: process.env.AUTHFX_RACE_FILE })))
 const result = await Effect.runPromise(race.pipe(Effect.provide(layer)))
 process.stdout.write(JSON.stringify(result) + "\\n")
 `

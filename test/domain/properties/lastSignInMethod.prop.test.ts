@@ -5,7 +5,7 @@ import type { ProviderId } from "../../../src/domain/Account.ts"
 import type { ProviderConfig } from "../../../src/domain/Provider.ts"
 import { unlinkProvider } from "../../../src/domain/unlinkProvider.ts"
 import type { Email } from "../../../src/domain/User.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { github, google, oauthSignIn, profile, runCase, testProviders } from "../../support/memoryHarness.ts"
 
 const providers = [github, google] as const
@@ -25,7 +25,7 @@ it("the last sign-in method cannot be unlinked", async () => {
       (emailOn, setups, unlinks, seed) =>
         runCase(
           Effect.gen(function*() {
-            const store = yield* UserStore
+            const store = yield* Users
             const users = yield* Effect.forEach(setups, (setup, index) =>
               Effect.gen(function*() {
                 const first = setup.linked[0]!

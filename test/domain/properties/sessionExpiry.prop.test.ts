@@ -5,7 +5,7 @@ import { expect, it } from "vitest"
 import type { SessionStrategy } from "../../../src/domain/AuthConfig.ts"
 import { credentialOf } from "../../../src/domain/Session.ts"
 import { issueSession, readSession } from "../../../src/domain/sessionLifecycle.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { emailProvider, runCase } from "../../support/memoryHarness.ts"
 
 
@@ -26,7 +26,7 @@ const followBrowser = (input: typeof scenario extends fc.Arbitrary<infer A> ? A 
 }) =>
   runCase(
     Effect.gen(function*() {
-      const store = yield* UserStore
+      const store = yield* Users
       const user = yield* store.createUser({ name: "p", email: null, emailVerified: null, image: null })
       let issued = yield* issueSession(user, { account: null, profile: null, isNewUser: false, via: emailProvider })
       let expires = issued.expires.getTime()

@@ -3,11 +3,11 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { expect, it } from "vitest"
 import { ScriptedProvider } from "../../../src/adapters/memory/MemoryProviderClient.ts"
-import { TokenSealing } from "../../../src/adapters/sealedTokens/SealedTokensUserStore.ts"
+import { TokenSealing } from "../../../src/adapters/sealedTokens/SealedTokensUsers.ts"
 import { accountKeyOf } from "../../../src/domain/Account.ts"
 import { TokenRotation } from "../../../src/domain/tokenRotation.ts"
 import { KeyStore } from "../../../src/ports/KeyStore.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { google, oauthSignIn, profile, runCase } from "../../support/memoryHarness.ts"
 
 // google's scripted access tokens live 600 s and its refresh tokens are single-use (rotated), so
@@ -28,7 +28,7 @@ it("concurrent getAccessToken calls refresh once and never return a superseded t
       (rounds, seed) =>
         runCase(Effect.gen(function*() {
           const idp = yield* ScriptedProvider
-          const store = yield* UserStore
+          const store = yield* Users
           const rotation = yield* TokenRotation
           const { user, account } = yield* oauthSignIn(google, profile("rot", null, false))
           let expiresAt = account.expiresAt!.getTime()
@@ -78,7 +78,7 @@ it("sealing stored tokens again after a key rotation never undoes a concurrent r
       (rounds, seed) =>
         runCase(Effect.gen(function*() {
           const idp = yield* ScriptedProvider
-          const store = yield* UserStore
+          const store = yield* Users
           const keys = yield* KeyStore
           const sealing = yield* TokenSealing
           const rotation = yield* TokenRotation

@@ -15,7 +15,7 @@ import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { startDemo } from "../../../src/demo/server.ts"
 import { ProviderId } from "../../../src/domain/Account.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { makeNodeBrowser, type NodeBrowser } from "../../support/nodeBrowser.ts"
 import { type OidcPeer, startOidcPeer } from "../../support/oidcPeer.ts"
 
@@ -210,7 +210,7 @@ describe.each(["jwt", "database"] as const)("the demo with OIDC_ISSUER, SESSION_
     expect(cookie.split(".").length > 1).toBe(strategy === "jwt")
     // The account and its tokens went into the demo's SQLite file.
     const account = await demo.auth.runtime.runPromise(
-      UserStore.use((store) => store.getAccount({ provider: ProviderId.make("idp"), providerAccountId: "dana" }))
+      Users.use((store) => store.getAccount({ provider: ProviderId.make("idp"), providerAccountId: "dana" }))
     )
     expect(Option.isSome(account)).toBe(true)
     const stored = Option.getOrThrow(account)

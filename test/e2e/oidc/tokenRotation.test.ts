@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import * as MemoryUserStore from "../../../src/adapters/memory/MemoryUserStore.ts"
+import * as MemoryUsers from "../../../src/adapters/memory/MemoryUsers.ts"
 import { SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
-import * as SqliteUserStore from "../../../src/adapters/sqlite/SqliteUserStore.ts"
+import * as SqliteUsers from "../../../src/adapters/sqlite/SqliteUsers.ts"
 import { type Account, ProviderId } from "../../../src/domain/Account.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { clientSecret, type OidcAuth, serveOidcAuth, untilExpired } from "../../support/oidcAuth.ts"
 import { type OidcPeer, startOidcPeer } from "../../support/oidcPeer.ts"
 
@@ -168,7 +168,7 @@ describe.concurrent("getAccessToken against a provider with 2-second access toke
   })
 
   // BUG: src/domain/accountSignIn.ts, applyDecision, case "SignInExisting": a new sign-in stores its TokenSet
-  // with `store.updateAccountTokens(key, attempt.tokens)`, which replaces every token field (MemoryUserStore:
+  // with `store.updateAccountTokens(key, attempt.tokens)`, which replaces every token field (MemoryUsers:
   // `{ ...account, ...tokens }`; SQLite: `UPDATE accounts SET refresh_token = :refresh_token, …`). When the
   // provider's token response carries no refresh token — RFC 6749 §5.1 makes it optional, and Google, for one,
   // sends it only on the first consent — the stored refresh token, still valid at the provider, is overwritten
@@ -201,8 +201,8 @@ describe.concurrent("getAccessToken against a provider with 2-second access toke
 
   it("the store keeps the provider's tokens sealed: neither the sign-in nor the refresh writes one in clear text", async () => {
     const peer = await startPeer()
-    const raw = Effect.runSync(MemoryUserStore.make)
-    const t = await serve(peer, { overrides: { userStore: Layer.succeed(UserStore, raw) } })
+    const raw = Effect.runSync(MemoryUsers.make)
+    const t = await serve(peer, { overrides: { users: Layer.succeed(Users, raw) } })
     const inClear = async (tokens: ReadonlyArray<string>) => {
       const stored = Option.getOrThrow(await Effect.runPromise(raw.getAccount({ provider: ProviderId.make("idp"), providerAccountId: "sam" })))
       const kept = [stored.accessToken, stored.refreshToken, stored.idToken].map(value)
@@ -223,10 +223,10 @@ describe.concurrent("getAccessToken against a provider with 2-second access toke
    * Node A serves the sign-in; node B is the same application on another port with the same client at the
    * provider. After expiry, 25 callers on each node ask at once.
    */
-  const racingNodes = async (sub: string, userStore: () => Layer.Layer<UserStore, unknown>) => {
+  const racingNodes = async (sub: string, users: () => Layer.Layer<Users, unknown>) => {
     const peer = await startPeer()
-    const a = await serve(peer, { overrides: { userStore: userStore() } })
-    const b = await serve(peer, { idps: [{ id: "idp", clientId: a.idps[0]!.clientId }], overrides: { userStore: userStore() } })
+    const a = await serve(peer, { overrides: { users: users() } })
+    const b = await serve(peer, { idps: [{ id: "idp", clientId: a.idps[0]!.clientId }], overrides: { users: users() } })
     const { user, account } = await signedIn(a, sub)
     // Node B sees the user and the account through the shared store.
     expect(value((await b.account(sub))?.accessToken ?? null)).toBe(value(account.accessToken))
@@ -244,15 +244,15 @@ describe.concurrent("getAccessToken against a provider with 2-second access toke
     expect(value((await b.account(sub))?.accessToken ?? null)).toBe(token)
   }
 
-  it("two nodes over one MemoryUserStore instance: one refresh", async () => {
-    const shared = Effect.runSync(MemoryUserStore.make)
-    await racingNodes("nina", () => Layer.succeed(UserStore, shared))
+  it("two nodes over one MemoryUsers instance: one refresh", async () => {
+    const shared = Effect.runSync(MemoryUsers.make)
+    await racingNodes("nina", () => Layer.succeed(Users, shared))
   })
 
   it("two nodes over one SQLite file, a connection each: one refresh", async () => {
     const dir = mkdtempSync(join(tmpdir(), "authfx-e2e-oidc-"))
     temporary.push(dir)
     const path = join(dir, "authfx.sqlite")
-    await racingNodes("noah", () => SqliteUserStore.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
+    await racingNodes("noah", () => SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
   })
 })

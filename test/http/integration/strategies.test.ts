@@ -7,7 +7,7 @@ import { Effect, Option } from "effect"
 import { createHash } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Callbacks, SessionStrategy } from "../../../src/domain/AuthConfig.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import type { Browser } from "../../support/browser.ts"
 import { serveAuth, type ServedAuth } from "../../support/nodeAuth.ts"
 
@@ -151,7 +151,7 @@ describe.each<SessionStrategy>(["jwt", "database"])("%s sessions", (strategy) =>
     }
     // database: the cookie is the token; the store holds only its SHA-256.
     const lookup = (tokenHash: string) =>
-      t.auth.runtime.runPromise(UserStore.use((store) => store.getSessionAndUser(tokenHash)).pipe(Effect.map(Option.isSome)))
+      t.auth.runtime.runPromise(Users.use((store) => store.getSessionAndUser(tokenHash)).pipe(Effect.map(Option.isSome)))
     expect(cookie).toMatch(/^[A-Za-z0-9_-]{40,}$/)
     expect(await lookup(sha256Hex(cookie))).toBe(true)
     expect(await lookup(cookie)).toBe(false)

@@ -8,7 +8,7 @@
 import { Option } from "effect"
 import { describe, expect, it } from "vitest"
 import type { UserId } from "../../../src/domain/User.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import type { Browser } from "../../support/browser.ts"
 import { startAuth } from "../../support/httpHarness.ts"
 import { profile } from "../../support/memoryHarness.ts"
@@ -19,9 +19,9 @@ const oauthCookie = "authjs.oauth-checks"
 const malloryGitHub = profile("gh-mallory", "mallory@users.github.example", true)
 
 const accountsOf = async (t: Harness, email: string) => {
-  const found = await t.auth.runtime.runPromise(UserStore.use((s) => s.getUserByEmail(email as never)))
+  const found = await t.auth.runtime.runPromise(Users.use((s) => s.getUserByEmail(email as never)))
   const id: UserId = Option.getOrThrow(found).id
-  const accounts = await t.auth.runtime.runPromise(UserStore.use((s) => s.listAccounts(id)))
+  const accounts = await t.auth.runtime.runPromise(Users.use((s) => s.listAccounts(id)))
   return accounts.map((a) => `${a.provider}/${a.providerAccountId}`).sort()
 }
 

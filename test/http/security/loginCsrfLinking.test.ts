@@ -8,15 +8,15 @@
 import { Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import type { UserId } from "../../../src/domain/User.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import type { Browser } from "../../support/browser.ts"
 import { startAuth } from "../../support/httpHarness.ts"
 import { profile } from "../../support/memoryHarness.ts"
 
 type Harness = Awaited<ReturnType<typeof startAuth>>
 
-const store = <A>(t: Harness, f: (store: UserStore["Service"]) => Effect.Effect<A, unknown>) =>
-  t.auth.runtime.runPromise(UserStore.use(f) as Effect.Effect<A>)
+const store = <A>(t: Harness, f: (store: Users["Service"]) => Effect.Effect<A, unknown>) =>
+  t.auth.runtime.runPromise(Users.use(f) as Effect.Effect<A>)
 
 const userIdByEmail = async (t: Harness, email: string): Promise<UserId> =>
   Option.getOrThrow(await store(t, (s) => s.getUserByEmail(email as never))).id

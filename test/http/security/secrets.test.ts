@@ -4,10 +4,10 @@ import { HttpRouter } from "effect/http"
 import { hkdfSync } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as MemoryKeyStore from "../../../src/adapters/memory/MemoryKeyStore.ts"
-import * as MemoryUserStore from "../../../src/adapters/memory/MemoryUserStore.ts"
+import * as MemoryUsers from "../../../src/adapters/memory/MemoryUsers.ts"
 import { authHttpApp } from "../../../src/compose/authHttpApp.ts"
 import { type AuthfxApp, type AuthfxOptions, createAuth } from "../../../src/compose/createAuth.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { makeBrowser } from "../../support/browser.ts"
 import { credentialUsers, testProviders } from "../../support/memoryHarness.ts"
 import { rawRequest } from "../../support/rawRequest.ts"
@@ -86,10 +86,10 @@ describe("a weak secret stops every entry point", () => {
 
 /** Two deployments (nodes, or one process before and after a restart) with one secret; one user store. */
 const twoNodes = async () => {
-  const userStore = Layer.succeed(UserStore, Effect.runSync(MemoryUserStore.make))
-  const a = await createAuth(options({ userStore }))
-  const b = await createAuth(options({ userStore }))
-  const stranger = await createAuth(options({ userStore, secret: otherSecret }))
+  const users = Layer.succeed(Users, Effect.runSync(MemoryUsers.make))
+  const a = await createAuth(options({ users }))
+  const b = await createAuth(options({ users }))
+  const stranger = await createAuth(options({ users, secret: otherSecret }))
   return { a, b, stranger }
 }
 

@@ -11,7 +11,7 @@ import * as fc from "fast-check"
 import { expect, it } from "vitest"
 import { normalizeEmail } from "../../../src/domain/normalizeEmail.ts"
 import type { User, UserId } from "../../../src/domain/User.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import type { Browser } from "../../support/browser.ts"
 import { startAuth } from "../../support/httpHarness.ts"
 import { profile } from "../../support/memoryHarness.ts"
@@ -66,8 +66,8 @@ const runWorld = async (ops: ReadonlyArray<Op>) => {
   const t = await startAuth({
     callbacks: { session: ({ session, token, user }) => ({ ...session, uid: user?.id ?? token?.sub ?? null }) }
   })
-  const read = <A>(f: (store: UserStore["Service"]) => Effect.Effect<A, unknown>) =>
-    t.auth.runtime.runPromise(UserStore.use(f) as Effect.Effect<A>)
+  const read = <A>(f: (store: Users["Service"]) => Effect.Effect<A, unknown>) =>
+    t.auth.runtime.runPromise(Users.use(f) as Effect.Effect<A>)
   const browsers: ReadonlyArray<Browser> = [t.browser(), t.browser(), t.browser()]
   const whoIs = async (b: Browser): Promise<UserId | null> => {
     const session = (await t.session(b)) as { readonly uid?: UserId } | null

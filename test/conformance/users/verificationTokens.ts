@@ -1,8 +1,8 @@
-/** UserStore conformance, "verification tokens": createVerificationToken and consumeVerificationToken. */
+/** Users conformance, "verification tokens": createVerificationToken and consumeVerificationToken. */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { VerificationToken } from "../../../src/domain/VerificationToken.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import { type ConformanceIt, expectNone, expectSome, hour, newEmail, now, tokenFields, uuid } from "./fixtures.ts"
 
 /** Registers the "verification tokens" block. */
@@ -16,7 +16,7 @@ export const describeVerificationTokens = (it: ConformanceIt): void => {
 
     it.effect("consumeVerificationToken returns the token once, then None", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const token = newToken(new Date((yield* now) + hour))
         yield* store.createVerificationToken(token)
         const consumed = expectSome(
@@ -29,7 +29,7 @@ export const describeVerificationTokens = (it: ConformanceIt): void => {
 
     it.effect("a wrong identifier or hash gets None and consumes nothing", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const token = newToken(new Date((yield* now) + hour))
         const sibling = { ...newToken(token.expires), identifier: token.identifier }
         yield* store.createVerificationToken(token)
@@ -45,7 +45,7 @@ export const describeVerificationTokens = (it: ConformanceIt): void => {
 
     it.effect("of 50 concurrent consumers exactly one gets the token", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const token = newToken(new Date((yield* now) + hour))
         yield* store.createVerificationToken(token)
         const results = yield* Effect.all(

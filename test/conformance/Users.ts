@@ -1,7 +1,7 @@
 /**
- * The UserStore conformance suite: every adapter (memory, PostgreSQL, the Auth.js bridge) runs it
- * unchanged, so each sentence of the contract on `UserStore` (src/ports/UserStore.ts) has a case here.
- * The cases live in ./userStore/, one file per area (fixtures.ts holds what they share); `suite` registers
+ * The Users conformance suite: every adapter (memory, PostgreSQL, the Auth.js bridge) runs it
+ * unchanged, so each sentence of the contract on `Users` (src/ports/Users.ts) has a case here.
+ * The cases live in ./users/, one file per area (fixtures.ts holds what they share); `suite` registers
  * them in order.
  *
  * Rules the cases keep, so the same suite is meaningful against a real database:
@@ -18,23 +18,23 @@
  */
 import { layer } from "@effect/vitest"
 import type { Layer } from "effect"
-import type { UserStore } from "../../src/ports/UserStore.ts"
-import { describeAccounts } from "./userStore/accounts.ts"
-import { describeMaintenance } from "./userStore/maintenance.ts"
-import { describeRefreshClaims } from "./userStore/refreshClaims.ts"
-import { describeRevocation } from "./userStore/revocation.ts"
-import { describeSessions } from "./userStore/sessions.ts"
-import { describeUnavailable } from "./userStore/unavailable.ts"
-import { describeUnlinking } from "./userStore/unlinking.ts"
-import { describeUsers } from "./userStore/users.ts"
-import { describeVerificationTokens } from "./userStore/verificationTokens.ts"
+import type { Users } from "../../src/ports/Users.ts"
+import { describeAccounts } from "./users/accounts.ts"
+import { describeMaintenance } from "./users/maintenance.ts"
+import { describeRefreshClaims } from "./users/refreshClaims.ts"
+import { describeRevocation } from "./users/revocation.ts"
+import { describeSessions } from "./users/sessions.ts"
+import { describeUnavailable } from "./users/unavailable.ts"
+import { describeUnlinking } from "./users/unlinking.ts"
+import { describeUsers } from "./users/users.ts"
+import { describeVerificationTokens } from "./users/verificationTokens.ts"
 
 export interface SuiteOptions {
   /**
    * The adapter wired to a backend that is down (e.g. a database on a closed port). Without it the
-   * contract's "infrastructure failure is `UserStoreUnavailable`" case is reported as todo.
+   * contract's "infrastructure failure is `UsersUnavailable`" case is reported as todo.
    */
-  readonly unavailable?: Layer.Layer<UserStore, unknown>
+  readonly unavailable?: Layer.Layer<Users, unknown>
   /**
    * Whether the store can list every account (`pageAccounts`). Default true; false for a store that cannot (the
    * Auth.js bridge: Auth.js adapters have no such method), whose `pageAccounts` must then say so.
@@ -43,8 +43,8 @@ export interface SuiteOptions {
 }
 
 /** Registers the conformance cases for one adapter, sharing one store (built from `storeLayer`) among them. */
-export const suite = (name: string, storeLayer: Layer.Layer<UserStore, unknown>, options: SuiteOptions = {}): void =>
-  layer(storeLayer)(`UserStore conformance: ${name}`, (it) => {
+export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, options: SuiteOptions = {}): void =>
+  layer(storeLayer)(`Users conformance: ${name}`, (it) => {
     describeUsers(it)
     describeAccounts(it)
     describeUnlinking(it)

@@ -6,9 +6,9 @@ import {
   AccountNotFound,
   EmailTaken,
   UserNotFound,
-  UserStore,
-  UserStoreUnavailable
-} from "../../ports/UserStore.ts"
+  Users,
+  UsersUnavailable
+} from "../../ports/Users.ts"
 import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { constraints, isForeignKeyViolation, isUniqueViolation, type SqlError } from "./sqlErrors.ts"
 import { guardedUnlink } from "./guardedUnlink.ts"
@@ -24,30 +24,30 @@ import {
   toUser,
   toVerificationToken,
   unavailable
-} from "./userStoreRows.ts"
+} from "./userRows.ts"
 
 /** Expired verification tokens and revocations are swept after this many of their writes (per process). */
 const sweepEvery = 256
 
-const noRow = (table: string) => new UserStoreUnavailable({ message: `PostgreSQL returned no ${table} row for a write` })
+const noRow = (table: string) => new UsersUnavailable({ message: `PostgreSQL returned no ${table} row for a write` })
 
 const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
 /**
- * The UserStore on PostgreSQL, over the tables of migrations/ (Auth.js's four tables plus authfx's).
+ * The Users on PostgreSQL, over the tables of migrations/ (Auth.js's four tables plus authfx's).
  * Each operation is one statement, so the database's row locking gives the atomicity the port asks for:
  * a DELETE … RETURNING consumes a token once, a conditional UPDATE grants a refresh claim once, a unique
  * constraint refuses the second of two concurrent sign-ups. The exception is a guarded unlink, which needs
  * a lock before it can count (see unlinkAccount).
  */
-export const make = (client: Client): UserStore["Service"] => {
+export const make = (client: Client): Users["Service"] => {
   type Query = (db: postgres.Sql) => Pending<ReadonlyArray<Row>>
   /** The statement's rows; every failure is an outage. */
-  const rows = (query: Query): Effect.Effect<ReadonlyArray<Row>, UserStoreUnavailable> =>
+  const rows = (query: Query): Effect.Effect<ReadonlyArray<Row>, UsersUnavailable> =>
     Effect.mapError(client.run(query), unavailable)
   /** The statement's rows; `domain` turns the failures the operation expects into its tagged errors. */
   const rowsOr = <E>(query: Query, domain: (error: SqlError) => E | null) =>
-    Effect.mapError(client.run(query), (error): E | UserStoreUnavailable => domain(error) ?? unavailable(error))
+    Effect.mapError(client.run(query), (error): E | UsersUnavailable => domain(error) ?? unavailable(error))
 
   // Fragments hold only text and parameters, so they serve whichever pool runs the statement.
   const sql = client.sql
@@ -83,7 +83,7 @@ export const make = (client: Client): UserStore["Service"] => {
 
   const emailTaken = (error: SqlError) => isUniqueViolation(error, constraints.userEmail) ? new EmailTaken() : null
 
-  return UserStore.of({
+  return Users.of({
     createUser: (input) =>
       rowsOr(
         (db) =>
@@ -357,8 +357,8 @@ export const make = (client: Client): UserStore["Service"] => {
   })
 }
 
-/** The UserStore over the shared pool. Building it opens no connection: the service starts while the database is down. */
-export const layer: Layer.Layer<UserStore, never, PostgresClient> = Layer.effect(
-  UserStore,
+/** The Users over the shared pool. Building it opens no connection: the service starts while the database is down. */
+export const layer: Layer.Layer<Users, never, PostgresClient> = Layer.effect(
+  Users,
   PostgresClient.use((client) => Effect.succeed(make(client)))
 )

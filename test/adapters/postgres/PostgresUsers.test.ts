@@ -1,21 +1,21 @@
-/** What is particular to the PostgreSQL UserStore, beyond the conformance suite. */
+/** What is particular to the PostgreSQL Users, beyond the conformance suite. */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import * as PostgresUserStore from "../../../src/adapters/postgres/PostgresUserStore.ts"
+import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { UserId } from "../../../src/domain/User.ts"
-import { newSession, newUser, outcomeOf, uuid } from "../../conformance/userStore/fixtures.ts"
+import { newSession, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
 import { client, migratedSchema, randomSchema } from "./testDatabase.ts"
 
 const store = (label: string) =>
   Effect.gen(function*() {
     const c = yield* client(yield* migratedSchema(label), { max: 2 })
-    return { sql: c.sql, store: PostgresUserStore.make(c) }
+    return { sql: c.sql, store: PostgresUsers.make(c) }
   })
 
 const failureMessage = <A, E extends { readonly message?: string }>(effect: Effect.Effect<A, E>) =>
   Effect.map(Effect.flip(effect), (error) => String(error.message))
 
-describe("PostgresUserStore", () => {
+describe("PostgresUsers", () => {
   it.live("ids are Auth.js's integers as strings; anything else names no user, without an error", () =>
     Effect.gen(function*() {
       const { store: s } = yield* store("ids")
@@ -61,14 +61,14 @@ describe("PostgresUserStore", () => {
       const session = newSession(user.id, new Date(Date.now() + 3_600_000))
       yield* s.createSession(session)
       const exit = yield* Effect.exit(s.createSession(session))
-      assert.strictEqual(outcomeOf(exit), "UserStoreUnavailable")
+      assert.strictEqual(outcomeOf(exit), "UsersUnavailable")
       assert.include(yield* failureMessage(s.createSession(session)), "constraint sessions_token_key")
     }).pipe(Effect.scoped))
 
   it.live("a database that was never migrated says to run authfx migrate", () =>
     Effect.gen(function*() {
       const c = yield* client(randomSchema("unmigrated"), { max: 1 })
-      const message = yield* failureMessage(PostgresUserStore.make(c).getUser(UserId.make("1")))
+      const message = yield* failureMessage(PostgresUsers.make(c).getUser(UserId.make("1")))
       assert.include(message, "run `authfx migrate`")
     }).pipe(Effect.scoped))
 })

@@ -1,8 +1,8 @@
-/** UserStore conformance, "refresh claims": claimTokenRefresh and completeTokenRefresh. */
+/** Users conformance, "refresh claims": claimTokenRefresh and completeTokenRefresh. */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { TokenSet } from "../../../src/domain/Account.ts"
-import { type RefreshOutcome, UserStore } from "../../../src/ports/UserStore.ts"
+import { type RefreshOutcome, Users } from "../../../src/ports/Users.ts"
 import {
   accountFields,
   century,
@@ -24,7 +24,7 @@ export const describeRefreshClaims = (it: ConformanceIt): void => {
 
     it.effect("claimTokenRefresh grants a claim to one holder at a time, per account", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { key } = yield* userWithAccount()
         const elsewhere = yield* userWithAccount()
@@ -35,7 +35,7 @@ export const describeRefreshClaims = (it: ConformanceIt): void => {
 
     it.effect("a lapsed claim can be taken over, and its former holder completes nothing", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { account, key } = yield* userWithAccount()
         const lapsed = claim(t - hour)
@@ -50,7 +50,7 @@ export const describeRefreshClaims = (it: ConformanceIt): void => {
 
     it.effect("completeTokenRefresh by a non-holder returns None and changes nothing", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { account, key } = yield* userWithAccount()
         const held = claim(t + century)
@@ -69,7 +69,7 @@ export const describeRefreshClaims = (it: ConformanceIt): void => {
 
     it.effect("completeTokenRefresh with no claim at all returns None", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { account, key } = yield* userWithAccount()
         expectNone(yield* store.completeTokenRefresh(key, `holder-${uuid()}`, refreshed(fullTokens())), "completion")
         expect(accountFields(expectSome(yield* store.getAccount(key), "the account"))).toEqual(accountFields(account))
@@ -77,7 +77,7 @@ export const describeRefreshClaims = (it: ConformanceIt): void => {
 
     it.effect("the holder's Refreshed outcome is stored and the claim released", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { account, key } = yield* userWithAccount()
         const held = claim(t + century)
@@ -92,7 +92,7 @@ export const describeRefreshClaims = (it: ConformanceIt): void => {
 
     it.effect("the holder's NeedsReauth outcome sets needsReauth and releases the claim", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { key } = yield* userWithAccount()
         const held = claim(t + century)
@@ -105,7 +105,7 @@ export const describeRefreshClaims = (it: ConformanceIt): void => {
 
     it.effect("the holder's Option.none() only releases the claim", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { account, key } = yield* userWithAccount()
         const held = claim(t + century)

@@ -8,16 +8,16 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { createStorage } from "unstorage"
 import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
-import * as AuthjsUserStore from "../../../src/adapters/authjs/AuthjsUserStore.ts"
+import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
 import { toAuthjsAdapter } from "../../../src/adapters/authjs/toAuthjsAdapter.ts"
 import * as MemoryKeyStore from "../../../src/adapters/memory/MemoryKeyStore.ts"
-import * as MemoryUserStore from "../../../src/adapters/memory/MemoryUserStore.ts"
-import * as SealedTokensUserStore from "../../../src/adapters/sealedTokens/SealedTokensUserStore.ts"
+import * as MemoryUsers from "../../../src/adapters/memory/MemoryUsers.ts"
+import * as SealedTokensUsers from "../../../src/adapters/sealedTokens/SealedTokensUsers.ts"
 import { type Account, accountKeyOf, type TokenSet } from "../../../src/domain/Account.ts"
 import { KeyStore, KeyStoreUnavailable } from "../../../src/ports/KeyStore.ts"
-import { type TokenSecrets, UserStore } from "../../../src/ports/UserStore.ts"
-import { suite } from "../../conformance/UserStore.ts"
-import { accountFields, fullTokens, github, newAccount, newUser, outcomeOf, uuid } from "../../conformance/userStore/fixtures.ts"
+import { type TokenSecrets, Users } from "../../../src/ports/Users.ts"
+import { suite } from "../../conformance/Users.ts"
+import { accountFields, fullTokens, github, newAccount, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
 
 const secret = Redacted.make("gFu4GH8uInEXCbrDmt3mZ8JYIDwF6mr23J5wU2k6Z3Do")
 const earlierSecret = Redacted.make("F6o6j/F1SRJeNgsT48Cf7UFspbSahFCFmcaIpDBYOqxL")
@@ -25,15 +25,15 @@ const sealedPrefix = "authfx.sealed.v1."
 
 suite(
   "memory, tokens sealed",
-  SealedTokensUserStore.layer(MemoryUserStore.layer).pipe(Layer.provide(MemoryKeyStore.layer({ secrets: [secret] })))
+  SealedTokensUsers.layer(MemoryUsers.layer).pipe(Layer.provide(MemoryKeyStore.layer({ secrets: [secret] })))
 )
 
 /** A raw memory store, the decorator over it, and the key store, all of one case. */
-const rig = (secrets: ReadonlyArray<Redacted.Redacted<string>> = [secret], raw?: UserStore["Service"]) =>
+const rig = (secrets: ReadonlyArray<Redacted.Redacted<string>> = [secret], raw?: Users["Service"]) =>
   Effect.gen(function*() {
-    const inner = raw ?? (yield* MemoryUserStore.make)
+    const inner = raw ?? (yield* MemoryUsers.make)
     const keys = yield* MemoryKeyStore.make({ secrets })
-    const { sealing, store } = SealedTokensUserStore.make(inner, keys)
+    const { sealing, store } = SealedTokensUsers.make(inner, keys)
     return { raw: inner, keys, sealing, store }
   })
 
@@ -43,20 +43,20 @@ const secretsOf = (account: TokenSecrets) => ({
   idToken: account.idToken === null ? null : Redacted.value(account.idToken)
 })
 
-const rawAccount = (raw: UserStore["Service"], account: Account) =>
+const rawAccount = (raw: Users["Service"], account: Account) =>
   Effect.map(raw.getAccount(accountKeyOf(account)), Option.getOrThrow)
 
 const kidsOf = (account: TokenSecrets) =>
   Object.values(secretsOf(account)).map((value) => (value ?? "").slice(sealedPrefix.length).split(".")[0])
 
 /** A user and an account written straight into `raw`, tokens in plain text: a row from before sealing. */
-const plainRow = (raw: UserStore["Service"]) =>
+const plainRow = (raw: Users["Service"]) =>
   Effect.gen(function*() {
     const user = yield* raw.createUser(newUser())
     return yield* raw.linkAccount(newAccount(user.id))
   })
 
-describe("SealedTokensUserStore", () => {
+describe("SealedTokensUsers", () => {
   it.effect("sealStoredTokens seals rows in plain text and under an older key, and a second run finds nothing to do", () =>
     Effect.gen(function*() {
       const { keys, raw, sealing, store } = yield* rig()
@@ -96,11 +96,11 @@ describe("SealedTokensUserStore", () => {
 
   it.effect("a rewrite that a refresh overtakes is dropped: the refreshed tokens stay", () =>
     Effect.gen(function*() {
-      const raw = yield* MemoryUserStore.make
+      const raw = yield* MemoryUsers.make
       const refreshed = fullTokens()
       let refreshOnce: (() => Effect.Effect<void, unknown>) | null = null
       // The refresh lands between the decorator's read of the row and its rewrite of it.
-      const racing = UserStore.of({
+      const racing = Users.of({
         ...raw,
         getAccount: (key) =>
           Effect.tap(raw.getAccount(key), () => {
@@ -180,9 +180,9 @@ describe("SealedTokensUserStore", () => {
         .toEqual({ accessToken: null, refreshToken: null, idToken: null })
     }))
 
-  it.effect("a KeyStore that is down makes token reads and writes UserStoreUnavailable, never a defect", () =>
+  it.effect("a KeyStore that is down makes token reads and writes UsersUnavailable, never a defect", () =>
     Effect.gen(function*() {
-      const raw = yield* MemoryUserStore.make
+      const raw = yield* MemoryUsers.make
       const keys = yield* MemoryKeyStore.make({ secrets: [secret] })
       let down = false
       const unavailable = new KeyStoreUnavailable({ message: "the key table is down" })
@@ -192,7 +192,7 @@ describe("SealedTokensUserStore", () => {
         find: (purpose, kid) => (down ? Effect.fail(unavailable) : keys.find(purpose, kid)),
         verificationKeys: (purpose) => (down ? Effect.fail(unavailable) : keys.verificationKeys(purpose))
       })
-      const { store } = SealedTokensUserStore.make(raw, flaky)
+      const { store } = SealedTokensUsers.make(raw, flaky)
       const user = yield* store.createUser(newUser())
       const account = yield* store.linkAccount(newAccount(user.id))
       const before = secretsOf(yield* rawAccount(raw, account))
@@ -205,10 +205,10 @@ describe("SealedTokensUserStore", () => {
         linkAccount: outcomeOf(yield* Effect.exit(store.linkAccount(newAccount((yield* store.createUser(newUser())).id))))
       }
       expect(outcomes).toEqual({
-        getAccount: "UserStoreUnavailable",
-        listAccounts: "UserStoreUnavailable",
-        updateAccountTokens: "UserStoreUnavailable",
-        linkAccount: "UserStoreUnavailable"
+        getAccount: "UsersUnavailable",
+        listAccounts: "UsersUnavailable",
+        updateAccountTokens: "UsersUnavailable",
+        linkAccount: "UsersUnavailable"
       })
       // Nothing was written meanwhile: no token went to the store unsealed.
       expect(secretsOf(yield* rawAccount(raw, account))).toEqual(before)
@@ -217,7 +217,7 @@ describe("SealedTokensUserStore", () => {
   it.effect("wrapping a sealed store again seals once", () =>
     Effect.gen(function*() {
       const { keys, raw, store } = yield* rig()
-      const twice = SealedTokensUserStore.make(store, keys)
+      const twice = SealedTokensUsers.make(store, keys)
       assert.strictEqual(twice.store, store)
       const account = yield* twice.store.linkAccount(newAccount((yield* twice.store.createUser(newUser())).id))
       const stored = Redacted.value((yield* rawAccount(raw, account)).accessToken!)
@@ -226,14 +226,14 @@ describe("SealedTokensUserStore", () => {
     }))
 })
 
-describe("SealedTokensUserStore and Auth.js", () => {
+describe("SealedTokensUsers and Auth.js", () => {
   it.effect("over the Auth.js bridge: tokens are sealed in the ledger, rows Auth.js wrote are sealed as read", () =>
     Effect.gen(function*() {
       const storage = createStorage()
       const adapter = UnstorageAdapter(storage)
       const bridge = Context.get(
-        yield* Layer.build(AuthjsUserStore.layer(adapter).pipe(Layer.provide(AuthjsLedger.fromStorage(storage)))),
-        UserStore
+        yield* Layer.build(AuthjsUsers.layer(adapter).pipe(Layer.provide(AuthjsLedger.fromStorage(storage)))),
+        Users
       )
       const { raw, sealing, store } = yield* rig([secret], bridge)
       // An account Auth.js linked itself, before authfx: plain text in the adapter's row.
@@ -262,9 +262,9 @@ describe("SealedTokensUserStore and Auth.js", () => {
     }))
 
   it("toAuthjsAdapter over the sealed store: Auth.js reads and writes tokens in clear, the store keeps them sealed", async () => {
-    const raw = Effect.runSync(MemoryUserStore.make)
+    const raw = Effect.runSync(MemoryUsers.make)
     const runtime = ManagedRuntime.make(
-      SealedTokensUserStore.layer(Layer.succeed(UserStore, raw)).pipe(Layer.provide(MemoryKeyStore.layer({ secrets: [secret] })))
+      SealedTokensUsers.layer(Layer.succeed(Users, raw)).pipe(Layer.provide(MemoryKeyStore.layer({ secrets: [secret] })))
     )
     try {
       const adapter = toAuthjsAdapter(runtime)

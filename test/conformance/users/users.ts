@@ -1,8 +1,8 @@
-/** UserStore conformance, "users": createUser, updateUser and deleteUser, and the user lookups. */
+/** Users conformance, "users": createUser, updateUser and deleteUser, and the user lookups. */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { type AccountKey, accountKeyOf } from "../../../src/domain/Account.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import {
   type ConformanceIt,
   createUser,
@@ -28,7 +28,7 @@ export const describeUsers = (it: ConformanceIt): void => {
   describe("users", () => {
     it.effect("createUser assigns an id and stores the user; getUser and getUserByEmail find it", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const verifiedAt = new Date((yield* now) - day)
         const input = newUser({ emailVerified: verifiedAt, image: "https://example.com/ada.png" })
         const user = yield* store.createUser(input)
@@ -45,7 +45,7 @@ export const describeUsers = (it: ConformanceIt): void => {
 
     it.effect("lookups of what does not exist return None (absence is not an error)", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const key: AccountKey = { provider: github, providerAccountId: `acct-${uuid()}` }
         expectNone(yield* store.getUser(missingUserId()), "user")
         expectNone(yield* store.getUserByEmail(newEmail()), "user")
@@ -71,7 +71,7 @@ export const describeUsers = (it: ConformanceIt): void => {
 
     it.effect("createUser onto a taken address fails with EmailTaken and changes nothing", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const email = newEmail()
         const holder = yield* createUser({ email, name: "Holder" })
         const error = yield* Effect.flip(store.createUser(newUser({ email, name: "Intruder" })))
@@ -82,7 +82,7 @@ export const describeUsers = (it: ConformanceIt): void => {
 
     it.effect("updateUser applies the patch, keeps absent keys and returns the user as stored", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser({ name: "Before", image: "https://example.com/before.png" })
         const renamed = yield* store.updateUser(user.id, { name: "After" })
         expect(userFields(renamed)).toEqual({ ...userFields(user), name: "After" })
@@ -100,7 +100,7 @@ export const describeUsers = (it: ConformanceIt): void => {
 
     it.effect("updateUser keeping the user's own address is no conflict", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const email = newEmail()
         const user = yield* createUser({ email })
         const updated = yield* store.updateUser(user.id, { email, name: "Same Address" })
@@ -109,7 +109,7 @@ export const describeUsers = (it: ConformanceIt): void => {
 
     it.effect("updateUser onto another user's address fails with EmailTaken and changes nothing", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const email = newEmail()
         const holder = yield* createUser({ email })
         const other = yield* createUser({ name: "Other" })
@@ -125,7 +125,7 @@ export const describeUsers = (it: ConformanceIt): void => {
 
     it.effect("an address given up can be taken by another user", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const email = newEmail()
         const first = yield* createUser({ email })
         yield* store.updateUser(first.id, { email: newEmail() })
@@ -137,14 +137,14 @@ export const describeUsers = (it: ConformanceIt): void => {
 
     it.effect("updateUser of a user who does not exist fails with UserNotFound", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const error = yield* Effect.flip(store.updateUser(missingUserId(), { name: "Nobody" }))
         assert.strictEqual(error._tag, "UserNotFound")
       }))
 
     it.effect("deleteUser deletes the user with their accounts and sessions, and says whether the user existed", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { user, key } = yield* userWithAccount()
         const second = yield* store.linkAccount(newAccount(user.id, gitlab))

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { open, SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
-import * as SqliteUserStore from "../../../src/adapters/sqlite/SqliteUserStore.ts"
+import * as SqliteUsers from "../../../src/adapters/sqlite/SqliteUsers.ts"
 import { accountKeyOf } from "../../../src/domain/Account.ts"
 import type { VerificationToken } from "../../../src/domain/VerificationToken.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
-import { suite } from "../../conformance/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
+import { suite } from "../../conformance/Users.ts"
 import {
   accountFields,
   century,
@@ -28,17 +28,17 @@ import {
   tokenFields,
   userFields,
   uuid
-} from "../../conformance/userStore/fixtures.ts"
+} from "../../conformance/users/fixtures.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "authfx-sqlite-userstore-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const storeAt = (path: string) => SqliteUserStore.layer.pipe(Layer.provide(SqliteDatabase.layer({ path })))
+const storeAt = (path: string) => SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
 // A store whose connection was closed underneath it: every statement fails, and the store must say
-// UserStoreUnavailable rather than throw. Fresh, because the suite's block has already built (and memoised)
-// `SqliteUserStore.layer` over the working database.
-const closedUnderneath = Layer.fresh(SqliteUserStore.layer).pipe(Layer.provide(Layer.effect(
+// UsersUnavailable rather than throw. Fresh, because the suite's block has already built (and memoised)
+// `SqliteUsers.layer` over the working database.
+const closedUnderneath = Layer.fresh(SqliteUsers.layer).pipe(Layer.provide(Layer.effect(
   SqliteDatabase,
   Effect.tap(open({ path: join(dir, "closed.db") }), (db) => Effect.sync(() => db.connection.close()))
 )))
@@ -50,13 +50,13 @@ let files = 0
 const newFile = () => join(dir, `users-${++files}.db`)
 
 /** Runs `f` against a store on `path`, then closes the store and its file, as a process that exits. */
-const run = <A, E>(path: string, f: (store: UserStore["Service"]) => Effect.Effect<A, E>, busyTimeoutMillis?: number) =>
+const run = <A, E>(path: string, f: (store: Users["Service"]) => Effect.Effect<A, E>, busyTimeoutMillis?: number) =>
   Effect.scoped(Effect.gen(function*() {
     const database = SqliteDatabase.layer(busyTimeoutMillis === undefined ? { path } : { path, busyTimeoutMillis })
-    return yield* f(Context.get(yield* Layer.build(SqliteUserStore.layer.pipe(Layer.provide(database))), UserStore))
+    return yield* f(Context.get(yield* Layer.build(SqliteUsers.layer.pipe(Layer.provide(database))), Users))
   }))
 
-describe("SqliteUserStore across restarts", () => {
+describe("SqliteUsers across restarts", () => {
   it.effect("users, accounts, sessions, verification tokens, revocations and refresh claims survive closing the file", () =>
     Effect.gen(function*() {
       const path = newFile()
@@ -110,7 +110,7 @@ describe("SqliteUserStore across restarts", () => {
     }))
 })
 
-describe("SqliteUserStore housekeeping", () => {
+describe("SqliteUsers housekeeping", () => {
   it.effect("expired verification tokens and revocations are swept from the file as writes go by", () =>
     Effect.gen(function*() {
       const path = newFile()
@@ -136,8 +136,8 @@ describe("SqliteUserStore housekeeping", () => {
     }))
 })
 
-describe("SqliteUserStore outages", () => {
-  it.effect("a write held up past the busy timeout fails with UserStoreUnavailable naming no one; it recovers", () =>
+describe("SqliteUsers outages", () => {
+  it.effect("a write held up past the busy timeout fails with UsersUnavailable naming no one; it recovers", () =>
     Effect.gen(function*() {
       const path = newFile()
       const existing = yield* run(path, (store) => store.createUser(newUser()))
@@ -147,7 +147,7 @@ describe("SqliteUserStore outages", () => {
           blocker.exec("BEGIN IMMEDIATE")
           const email = newEmail()
           const error = yield* Effect.flip(store.createUser(newUser({ email })))
-          assert.strictEqual(error._tag, "UserStoreUnavailable")
+          assert.strictEqual(error._tag, "UsersUnavailable")
           assert.include(error.message, "locked")
           assert.notInclude(error.message, email)
           // WAL: readers do not wait for the writer.
@@ -158,19 +158,19 @@ describe("SqliteUserStore outages", () => {
         }), 50)
     }))
 
-  it.effect("a closed database fails every call with UserStoreUnavailable whose message names no one", () =>
+  it.effect("a closed database fails every call with UsersUnavailable whose message names no one", () =>
     Effect.gen(function*() {
       const email = newEmail()
       const error = yield* Effect.scoped(Effect.gen(function*() {
         const db = yield* open({ path: newFile() })
         const store = Context.get(
-          yield* Layer.build(Layer.fresh(SqliteUserStore.layer)).pipe(Effect.provideService(SqliteDatabase, db)),
-          UserStore
+          yield* Layer.build(Layer.fresh(SqliteUsers.layer)).pipe(Effect.provideService(SqliteDatabase, db)),
+          Users
         )
         db.connection.close()
         return yield* Effect.flip(store.createUser(newUser({ email })))
       }))
-      assert.strictEqual(error._tag, "UserStoreUnavailable")
+      assert.strictEqual(error._tag, "UsersUnavailable")
       assert.strictEqual(error.message, "the SQLite user store could not create a user: the database is closed")
     }))
 })

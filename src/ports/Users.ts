@@ -32,7 +32,7 @@ export class AccountListingUnsupported extends Schema.TaggedError<AccountListing
 ) {}
 
 /** The store could not answer (connection lost, timeout, outage). Retrying later may work. */
-export class UserStoreUnavailable extends Schema.TaggedError<UserStoreUnavailable>()("UserStoreUnavailable", {
+export class UsersUnavailable extends Schema.TaggedError<UsersUnavailable>()("UsersUnavailable", {
   message: Schema.String,
   cause: Schema.optionalKey(Schema.Defect())
 }) {}
@@ -77,7 +77,7 @@ export interface ViaOption {
  * Users, their linked provider accounts (with OAuth tokens), database sessions, single-use
  * verification tokens and revoked JWT ids.
  *
- * Contract (each sentence has a conformance test in test/conformance/UserStore.ts):
+ * Contract (each sentence has a conformance test in test/conformance/Users.ts):
  * - Lookups return `Option`; absence is not an error.
  * - E-mail addresses are unique among users: creating or updating a user onto a taken address fails
  *   with `EmailTaken` and changes nothing.
@@ -99,23 +99,23 @@ export interface ViaOption {
  *   once, at most `limit` a page; a store that cannot list its accounts fails with `AccountListingUnsupported`.
  * - `replaceAccountSecrets` is a compare-and-set of the three secrets and nothing else (null equals null): of
  *   concurrent replacements from the same `expected`, exactly one succeeds.
- * - Infrastructure failure is `UserStoreUnavailable`, never a defect.
+ * - Infrastructure failure is `UsersUnavailable`, never a defect.
  */
-export class UserStore extends Context.Service<UserStore, {
-  readonly createUser: (user: NewUser) => Effect.Effect<User, EmailTaken | UserStoreUnavailable>
-  readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
-  readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
-  readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UserStoreUnavailable>
+export class Users extends Context.Service<Users, {
+  readonly createUser: (user: NewUser) => Effect.Effect<User, EmailTaken | UsersUnavailable>
+  readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UsersUnavailable>
+  readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UsersUnavailable>
+  readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UsersUnavailable>
   readonly updateUser: (
     id: UserId,
     patch: UserPatch
-  ) => Effect.Effect<User, UserNotFound | EmailTaken | UserStoreUnavailable>
+  ) => Effect.Effect<User, UserNotFound | EmailTaken | UsersUnavailable>
   /** Deletes the user with their accounts and sessions; returns whether the user existed. */
-  readonly deleteUser: (id: UserId) => Effect.Effect<boolean, UserStoreUnavailable>
+  readonly deleteUser: (id: UserId) => Effect.Effect<boolean, UsersUnavailable>
 
   readonly linkAccount: (
     account: Account
-  ) => Effect.Effect<Account, AccountAlreadyLinked | UserNotFound | UserStoreUnavailable>
+  ) => Effect.Effect<Account, AccountAlreadyLinked | UserNotFound | UsersUnavailable>
   /**
    * Removes the link and returns what was removed. With `keepSignInMethod`, it refuses (atomically, so
    * two concurrent unlinks cannot both pass) when the user would keep no other account and no
@@ -124,26 +124,26 @@ export class UserStore extends Context.Service<UserStore, {
   readonly unlinkAccount: (
     key: AccountKey,
     options?: { readonly keepSignInMethod?: { readonly verifiedEmailCounts: boolean } }
-  ) => Effect.Effect<Option.Option<Account>, LastSignInMethod | UserStoreUnavailable>
-  readonly getAccount: (key: AccountKey) => Effect.Effect<Option.Option<Account>, UserStoreUnavailable>
-  readonly listAccounts: (userId: UserId) => Effect.Effect<ReadonlyArray<Account>, UserStoreUnavailable>
+  ) => Effect.Effect<Option.Option<Account>, LastSignInMethod | UsersUnavailable>
+  readonly getAccount: (key: AccountKey) => Effect.Effect<Option.Option<Account>, UsersUnavailable>
+  readonly listAccounts: (userId: UserId) => Effect.Effect<ReadonlyArray<Account>, UsersUnavailable>
   /** The user's account at one provider (a user links at most one account per provider). */
   readonly getUserAccount: (
     userId: UserId,
     provider: ProviderId
-  ) => Effect.Effect<Option.Option<Account>, UserStoreUnavailable>
+  ) => Effect.Effect<Option.Option<Account>, UsersUnavailable>
   /** Replaces the stored tokens after a fresh sign-in (clears `needsReauth`). */
   readonly updateAccountTokens: (
     key: AccountKey,
     tokens: TokenSet
-  ) => Effect.Effect<Account, AccountNotFound | UserStoreUnavailable>
-  readonly claimTokenRefresh: (key: AccountKey, claim: RefreshClaim) => Effect.Effect<boolean, UserStoreUnavailable>
+  ) => Effect.Effect<Account, AccountNotFound | UsersUnavailable>
+  readonly claimTokenRefresh: (key: AccountKey, claim: RefreshClaim) => Effect.Effect<boolean, UsersUnavailable>
   /** Stores the outcome if `holder` still holds the claim, and releases it; returns the account after. */
   readonly completeTokenRefresh: (
     key: AccountKey,
     holder: string,
     outcome: Option.Option<RefreshOutcome>
-  ) => Effect.Effect<Option.Option<Account>, UserStoreUnavailable>
+  ) => Effect.Effect<Option.Option<Account>, UsersUnavailable>
   /**
    * Up to `limit` accounts after `after` (null: from the first) in the store's order of (provider,
    * providerAccountId); an empty page is the end. For maintenance programs that visit every account.
@@ -151,7 +151,7 @@ export class UserStore extends Context.Service<UserStore, {
   readonly pageAccounts: (
     after: AccountKey | null,
     limit: number
-  ) => Effect.Effect<ReadonlyArray<Account>, AccountListingUnsupported | UserStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<Account>, AccountListingUnsupported | UsersUnavailable>
   /**
    * Sets the account's access, refresh and ID token to `next` if all three still equal `expected`, in one
    * atomic step, and touches nothing else (expiry, `needsReauth`, a refresh claim); returns whether it did.
@@ -160,30 +160,30 @@ export class UserStore extends Context.Service<UserStore, {
     key: AccountKey,
     expected: TokenSecrets,
     next: TokenSecrets
-  ) => Effect.Effect<boolean, UserStoreUnavailable>
+  ) => Effect.Effect<boolean, UsersUnavailable>
 
-  readonly createSession: (session: Session) => Effect.Effect<Session, UserNotFound | UserStoreUnavailable>
-  readonly getSessionAndUser: (tokenHash: string) => Effect.Effect<Option.Option<SessionAndUser>, UserStoreUnavailable>
+  readonly createSession: (session: Session) => Effect.Effect<Session, UserNotFound | UsersUnavailable>
+  readonly getSessionAndUser: (tokenHash: string) => Effect.Effect<Option.Option<SessionAndUser>, UsersUnavailable>
   readonly updateSessionExpiry: (
     tokenHash: string,
     expires: Date
-  ) => Effect.Effect<Option.Option<Session>, UserStoreUnavailable>
-  readonly deleteSession: (tokenHash: string) => Effect.Effect<Option.Option<Session>, UserStoreUnavailable>
+  ) => Effect.Effect<Option.Option<Session>, UsersUnavailable>
+  readonly deleteSession: (tokenHash: string) => Effect.Effect<Option.Option<Session>, UsersUnavailable>
   /** Deletes every session of the user (only those signed in with `via`, when given); returns how many. */
-  readonly deleteUserSessions: (userId: UserId, options?: ViaOption) => Effect.Effect<number, UserStoreUnavailable>
+  readonly deleteUserSessions: (userId: UserId, options?: ViaOption) => Effect.Effect<number, UsersUnavailable>
 
-  readonly createVerificationToken: (token: VerificationToken) => Effect.Effect<void, UserStoreUnavailable>
+  readonly createVerificationToken: (token: VerificationToken) => Effect.Effect<void, UsersUnavailable>
   readonly consumeVerificationToken: (
     identifier: string,
     tokenHash: string
-  ) => Effect.Effect<Option.Option<VerificationToken>, UserStoreUnavailable>
+  ) => Effect.Effect<Option.Option<VerificationToken>, UsersUnavailable>
 
-  readonly revokeTokenId: (jti: string, until: Date) => Effect.Effect<void, UserStoreUnavailable>
+  readonly revokeTokenId: (jti: string, until: Date) => Effect.Effect<void, UsersUnavailable>
   readonly revokeUserTokens: (
     userId: UserId,
     issuedAtOrBefore: Date,
     until: Date,
     options?: ViaOption
-  ) => Effect.Effect<void, UserStoreUnavailable>
-  readonly isTokenRevoked: (token: TokenIdentity) => Effect.Effect<boolean, UserStoreUnavailable>
-}>()("authfx/UserStore") {}
+  ) => Effect.Effect<void, UsersUnavailable>
+  readonly isTokenRevoked: (token: TokenIdentity) => Effect.Effect<boolean, UsersUnavailable>
+}>()("authfx/Users") {}

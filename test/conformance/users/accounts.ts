@@ -1,8 +1,8 @@
-/** UserStore conformance, "accounts": linkAccount, the account lookups and updateAccountTokens. */
+/** Users conformance, "accounts": linkAccount, the account lookups and updateAccountTokens. */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect } from "effect"
 import { type AccountKey, accountKeyOf, type TokenSet } from "../../../src/domain/Account.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import {
   accountFields,
   type ConformanceIt,
@@ -25,7 +25,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
   describe("accounts", () => {
     it.effect("linkAccount stores the account with its tokens; getAccount, getUserByAccount, getUserAccount find it", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser()
         const account = newAccount(user.id)
         const linked = yield* store.linkAccount(account)
@@ -40,7 +40,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("an account without tokens round-trips its nulls", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser()
         const account = newAccount(user.id, google, {
           type: "oidc",
@@ -59,7 +59,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("listAccounts lists exactly the user's accounts", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser()
         const a = yield* store.linkAccount(newAccount(user.id, github))
         const b = yield* store.linkAccount(newAccount(user.id, google, { type: "oidc" }))
@@ -72,7 +72,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("linking an account linked to another user fails with AccountAlreadyLinked and changes nothing", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, account, key } = yield* userWithAccount()
         const other = yield* createUser()
         const error = yield* Effect.flip(
@@ -87,7 +87,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("linking the same account to its own user again fails with AccountAlreadyLinked", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, account, key } = yield* userWithAccount()
         const error = yield* Effect.flip(store.linkAccount({ ...account, ...fullTokens() }))
         assert.strictEqual(error._tag, "AccountAlreadyLinked")
@@ -97,7 +97,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("a user links at most one account per provider: a second one fails with AccountAlreadyLinked", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, account } = yield* userWithAccount()
         const second = newAccount(user.id, github)
         const error = yield* Effect.flip(store.linkAccount(second))
@@ -111,7 +111,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("the same provider account id at another provider is another account", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, key } = yield* userWithAccount()
         const other = yield* createUser()
         yield* store.linkAccount(newAccount(other.id, gitlab, { providerAccountId: key.providerAccountId }))
@@ -122,7 +122,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("linking to a user who does not exist (or no longer does) fails with UserNotFound", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const never = newAccount(missingUserId())
         assert.strictEqual((yield* Effect.flip(store.linkAccount(never)))._tag, "UserNotFound")
         expectNone(yield* store.getAccount(accountKeyOf(never)), "account of a missing user")
@@ -136,7 +136,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("updateAccountTokens replaces the tokens, clears needsReauth and returns the account", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, key } = yield* userWithAccount({ needsReauth: true })
         assert.strictEqual(expectSome(yield* store.getAccount(key), "the account").needsReauth, true)
         const tokens: TokenSet = { ...fullTokens(), idToken: null, scope: null, sessionState: null }
@@ -148,7 +148,7 @@ export const describeAccounts = (it: ConformanceIt): void => {
 
     it.effect("updateAccountTokens of an account not linked fails with AccountNotFound", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const key: AccountKey = { provider: gitlab, providerAccountId: `acct-${uuid()}` }
         const error = yield* Effect.flip(store.updateAccountTokens(key, fullTokens()))
         assert.strictEqual(error._tag, "AccountNotFound")

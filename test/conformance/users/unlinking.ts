@@ -1,8 +1,8 @@
-/** UserStore conformance, "unlinking": unlinkAccount, with and without keepSignInMethod, alone and racing. */
+/** Users conformance, "unlinking": unlinkAccount, with and without keepSignInMethod, alone and racing. */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { accountKeyOf } from "../../../src/domain/Account.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import {
   accountFields,
   type ConformanceIt,
@@ -24,7 +24,7 @@ export const describeUnlinking = (it: ConformanceIt): void => {
   describe("unlinking", () => {
     it.effect("unlinkAccount without keepSignInMethod removes even the last account and returns it", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, account, key } = yield* userWithAccount()
         const removed = yield* store.unlinkAccount(key)
         expect(accountFields(expectSome(removed, "the removed account"))).toEqual(accountFields(account))
@@ -38,7 +38,7 @@ export const describeUnlinking = (it: ConformanceIt): void => {
 
     it.effect("with keepSignInMethod, an account goes while another remains; the last one is refused", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, account, key } = yield* userWithAccount()
         const other = yield* store.linkAccount(newAccount(user.id, google))
         const removed = yield* store.unlinkAccount(accountKeyOf(other), keepSignInMethod(false))
@@ -52,7 +52,7 @@ export const describeUnlinking = (it: ConformanceIt): void => {
 
     it.effect("a verified address does not count unless verifiedEmailCounts", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser({ emailVerified: new Date((yield* now) - day) })
         const account = yield* store.linkAccount(newAccount(user.id))
         const error = yield* Effect.flip(store.unlinkAccount(accountKeyOf(account), keepSignInMethod(false)))
@@ -62,7 +62,7 @@ export const describeUnlinking = (it: ConformanceIt): void => {
 
     it.effect("the last account may go when verifiedEmailCounts and the address is verified", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser({ emailVerified: new Date((yield* now) - day) })
         const account = yield* store.linkAccount(newAccount(user.id))
         const removed = yield* store.unlinkAccount(accountKeyOf(account), keepSignInMethod(true))
@@ -72,7 +72,7 @@ export const describeUnlinking = (it: ConformanceIt): void => {
 
     it.effect("an unverified address does not count, even when verifiedEmailCounts", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { user, key } = yield* userWithAccount()
         assert.strictEqual(user.emailVerified, null)
         const error = yield* Effect.flip(store.unlinkAccount(key, keepSignInMethod(true)))
@@ -82,7 +82,7 @@ export const describeUnlinking = (it: ConformanceIt): void => {
 
     it.effect("a verification date without an address does not count", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser({ email: null, emailVerified: new Date((yield* now) - day) })
         const account = yield* store.linkAccount(newAccount(user.id))
         const error = yield* Effect.flip(store.unlinkAccount(accountKeyOf(account), keepSignInMethod(true)))
@@ -97,7 +97,7 @@ export const describeUnlinking = (it: ConformanceIt): void => {
       "concurrent unlinks of a user's last two accounts: exactly one succeeds (%o)",
       ({ verifiedEmailCounts, emailVerified }) =>
         Effect.gen(function*() {
-          const store = yield* UserStore
+          const store = yield* Users
           const verifiedAt = emailVerified ? new Date((yield* now) - day) : null
           const race = Effect.gen(function*() {
             const user = yield* createUser({ emailVerified: verifiedAt })

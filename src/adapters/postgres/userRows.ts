@@ -3,7 +3,7 @@ import { Account } from "../../domain/Account.ts"
 import { Session } from "../../domain/Session.ts"
 import { User, type UserId } from "../../domain/User.ts"
 import { VerificationToken } from "../../domain/VerificationToken.ts"
-import { UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { UsersUnavailable } from "../../ports/Users.ts"
 import { type SqlError, unavailableMessage } from "./sqlErrors.ts"
 
 /**
@@ -18,14 +18,14 @@ const issuePaths = SchemaIssue.makeFormatterStandardSchemaV1()
 /** A row the model rejects. Names only the table and the failing columns: the values may be personal data. */
 const misfit = (table: string, error: Schema.SchemaError) => {
   const columns = [...new Set(issuePaths(error.issue).issues.map((issue) => String(issue.path?.[0] ?? "?")))]
-  return new UserStoreUnavailable({
+  return new UsersUnavailable({
     message: `a stored ${table} row does not match the authfx model (${columns.join(", ")})`
   })
 }
 
 const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, table: string) => {
   const decode = Schema.decodeUnknownEffect(schema)
-  return (candidate: unknown): Effect.Effect<S["Type"], UserStoreUnavailable> =>
+  return (candidate: unknown): Effect.Effect<S["Type"], UsersUnavailable> =>
     Effect.mapError(decode(candidate), (error) => misfit(table, error))
 }
 
@@ -94,7 +94,7 @@ export const toVerificationToken = (row: Row) =>
   decodeToken({ identifier: row["identifier"], tokenHash: row["token"], expires: row["expires"] })
 
 export const unavailable = (error: SqlError) =>
-  new UserStoreUnavailable({ message: unavailableMessage(error), cause: error.cause })
+  new UsersUnavailable({ message: unavailableMessage(error), cause: error.cause })
 
 /** The first row, decoded, if there is one. */
 export const optional = <A, E>(

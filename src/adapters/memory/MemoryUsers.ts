@@ -11,8 +11,8 @@ import {
   type RefreshClaim,
   type TokenSecrets,
   UserNotFound,
-  UserStore
-} from "../../ports/UserStore.ts"
+  Users
+} from "../../ports/Users.ts"
 
 const accountId = (key: AccountKey) => `${key.provider}\u0000${key.providerAccountId}`
 const tokenId = (identifier: string, tokenHash: string) => `${identifier}\u0000${tokenHash}`
@@ -38,7 +38,7 @@ const holds = (account: Account, secrets: TokenSecrets) =>
 const sweepEvery = 256
 
 /**
- * The in-memory UserStore: a real implementation (the conformance suite runs against it), used by the
+ * The in-memory Users: a real implementation (the conformance suite runs against it), used by the
  * property tests and the demo. Every operation is one synchronous step, which is what makes consuming
  * a token or guarding an unlink atomic here; the database adapters get the same from SQL.
  */
@@ -64,7 +64,7 @@ export const make = Effect.sync(() => {
 
   const withNow = <A>(f: (now: number) => A) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => f(now)))
 
-  return UserStore.of({
+  return Users.of({
     createUser: (input) =>
       Effect.suspend<User, EmailTaken, never>(() => {
         if (input.email !== null && userByEmail.has(input.email)) return Effect.fail(new EmailTaken())
@@ -272,4 +272,4 @@ export const make = Effect.sync(() => {
   })
 })
 
-export const layer: Layer.Layer<UserStore> = Layer.effect(UserStore, make)
+export const layer: Layer.Layer<Users> = Layer.effect(Users, make)

@@ -1,14 +1,14 @@
 /**
- * OAuth tokens sealed at rest, for every UserStore: a decorator over the port that seals an account's access,
+ * OAuth tokens sealed at rest, for every Users: a decorator over the port that seals an account's access,
  * refresh and ID token on every write and opens them on every read, with the KeyStore's `tokens` keys
  * (AES-256-GCM, bound to the account and the field; see sealedValue.ts). The store underneath keeps only
  * sealed values, so a copied database, a backup or a log of its rows holds no usable token; the domain above
  * sees the tokens as they were.
  *
  * ```ts
- * const users = SealedTokensUserStore.layer(PostgresUserStore.layer).pipe(Layer.provide(keyStore))
+ * const users = SealedTokensUsers.layer(PostgresUsers.layer).pipe(Layer.provide(keyStore))
  * ```
- * `createAuth` and `authHttpApp` wrap whatever `userStore` they are given; build it yourself only to reach the
+ * `createAuth` and `authHttpApp` wrap whatever `users` they are given; build it yourself only to reach the
  * store outside them (`toAuthjsAdapter`, a script).
  *
  * Reading is forgiving, so that no account is lost:
@@ -31,7 +31,7 @@
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { type Account, type AccountKey, accountKeyOf, type TokenSet } from "../../domain/Account.ts"
 import { KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
-import { type RefreshOutcome, type TokenSecrets, UserStore, UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { type RefreshOutcome, type TokenSecrets, Users, UsersUnavailable } from "../../ports/Users.ts"
 import { makeTokenSealer, type Opened } from "./tokenSealer.ts"
 
 /** What `sealStoredTokens` did. */
@@ -59,7 +59,7 @@ export class TokenSealing extends Context.Service<TokenSealing, {
    */
   readonly sealStoredTokens: (
     options?: SealingOptions
-  ) => Effect.Effect<SealingReport, UserStoreUnavailable | KeyStoreUnavailable>
+  ) => Effect.Effect<SealingReport, UsersUnavailable | KeyStoreUnavailable>
 }>()("authfx/TokenSealing") {}
 
 const secretsOf = (tokens: TokenSecrets): TokenSecrets => ({
@@ -69,23 +69,23 @@ const secretsOf = (tokens: TokenSecrets): TokenSecrets => ({
 })
 
 const keysDown = (error: KeyStoreUnavailable) =>
-  new UserStoreUnavailable({ message: `the tokens key could not be read: ${error.message}`, cause: error })
+  new UsersUnavailable({ message: `the tokens key could not be read: ${error.message}`, cause: error })
 
-/** The KeyStore's failure as the port's: to a caller of the UserStore, a key table that is down is a store that is down. */
+/** The KeyStore's failure as the port's: to a caller of the Users, a key table that is down is a store that is down. */
 const orStoreDown = <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, Exclude<E, KeyStoreUnavailable> | UserStoreUnavailable, R> =>
+): Effect.Effect<A, Exclude<E, KeyStoreUnavailable> | UsersUnavailable, R> =>
   Effect.mapError(effect, (error) => (error instanceof KeyStoreUnavailable ? keysDown(error) : error)) as Effect.Effect<
     A,
-    Exclude<E, KeyStoreUnavailable> | UserStoreUnavailable,
+    Exclude<E, KeyStoreUnavailable> | UsersUnavailable,
     R
   >
 
 /** The stores this module made, so that wrapping one twice seals once. */
-const made = new WeakMap<UserStore["Service"], TokenSealing["Service"]>()
+const made = new WeakMap<Users["Service"], TokenSealing["Service"]>()
 
 /** The decorator over `inner`, and its maintenance program. */
-export const make = (inner: UserStore["Service"], keys: KeyStore["Service"]) => {
+export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
   const known = made.get(inner)
   if (known !== undefined) return { store: inner, sealing: known }
   const sealer = makeTokenSealer(keys)
@@ -144,7 +144,7 @@ export const make = (inner: UserStore["Service"], keys: KeyStore["Service"]) => 
       )
       : Effect.succeed(outcome)
 
-  const store = UserStore.of({
+  const store = Users.of({
     ...inner,
     linkAccount: (account) =>
       orStoreDown(Effect.flatMap(sealTokens(account, account), inner.linkAccount).pipe(Effect.flatMap(reveal))),
@@ -214,7 +214,7 @@ const sealOnce = (sealing: TokenSealing["Service"]) =>
   sealing.sealStoredTokens().pipe(
     Effect.flatMap((report) =>
       !report.listed
-        ? Effect.logInfo("authfx: this UserStore cannot list its accounts; their tokens are sealed as they are read")
+        ? Effect.logInfo("authfx: this Users cannot list its accounts; their tokens are sealed as they are read")
         : report.sealed === 0 && report.unreadable === 0
         ? Effect.void
         : Effect.logInfo(
@@ -233,16 +233,16 @@ export interface Options {
   readonly sealStoredTokensAtStart?: boolean
 }
 
-/** Seals the tokens of the UserStore in context, with the KeyStore in context; also gives `TokenSealing`. */
-export const sealing = (options: Options = {}): Layer.Layer<UserStore | TokenSealing, never, UserStore | KeyStore> =>
+/** Seals the tokens of the Users in context, with the KeyStore in context; also gives `TokenSealing`. */
+export const sealing = (options: Options = {}): Layer.Layer<Users | TokenSealing, never, Users | KeyStore> =>
   Layer.effectContext(Effect.gen(function*() {
-    const built = make(yield* UserStore, yield* KeyStore)
+    const built = make(yield* Users, yield* KeyStore)
     if (options.sealStoredTokensAtStart === true) yield* Effect.forkScoped(sealOnce(built.sealing))
-    return Context.make(UserStore, built.store).pipe(Context.add(TokenSealing, built.sealing))
+    return Context.make(Users, built.store).pipe(Context.add(TokenSealing, built.sealing))
   }))
 
 /** `inner` with its tokens sealed at rest, over the KeyStore in context. */
 export const layer = <E, R>(
-  inner: Layer.Layer<UserStore, E, R>,
+  inner: Layer.Layer<Users, E, R>,
   options?: Options
-): Layer.Layer<UserStore | TokenSealing, E, R | KeyStore> => sealing(options).pipe(Layer.provide(inner))
+): Layer.Layer<Users | TokenSealing, E, R | KeyStore> => sealing(options).pipe(Layer.provide(inner))

@@ -1,10 +1,10 @@
 /**
- * authfx's UserStore over any Auth.js adapter (`Adapter` from `@auth/core/adapters`): Prisma, Drizzle,
+ * authfx's Users over any Auth.js adapter (`Adapter` from `@auth/core/adapters`): Prisma, Drizzle,
  * Kysely, pg, MongoDB, DynamoDB, unstorage, … — every database Auth.js supports, with the data an Auth.js
  * application already has.
  *
  * ```ts
- * const users = AuthjsUserStore.layer(PostgresAdapter(pool), { ping: () => pool.query("SELECT 1") })
+ * const users = AuthjsUsers.layer(PostgresAdapter(pool), { ping: () => pool.query("SELECT 1") })
  *   .pipe(Layer.provide(AuthjsLedger.fromStorage(createStorage({ driver: redisDriver({ … }) }))))
  * ```
  *
@@ -56,7 +56,7 @@
  *   sealing tokens at rest then happens as each account is read (adapters/sealedTokens). `replaceAccountSecrets`
  *   compares and sets the ledger's tokens (those authfx reads), as atomic as the ledger; the adapter's own row
  *   keeps the tokens it was linked with (Auth.js has no account update).
- * - Outages: every adapter call is guarded (throws, rejections, a timeout) and becomes `UserStoreUnavailable`
+ * - Outages: every adapter call is guarded (throws, rejections, a timeout) and becomes `UsersUnavailable`
  *   naming the method and the driver's error class and code, never its text (which quotes values).
  *   @auth/pg-adapter's getUser answers null for every failure, an outage included: give `ping` so that a
  *   miss is confirmed against the database, or an outage reads as "no such user".
@@ -64,7 +64,7 @@
 import type { Adapter } from "@auth/core/adapters"
 import { Clock, type Duration, Effect, Layer, Option } from "effect"
 import type { Email, NewUser, UserId, UserPatch } from "../../domain/User.ts"
-import { EmailTaken, type TokenIdentity, UserNotFound, UserStore, UserStoreUnavailable } from "../../ports/UserStore.ts"
+import { EmailTaken, type TokenIdentity, UserNotFound, Users, UsersUnavailable } from "../../ports/Users.ts"
 import { accountOperations } from "./accountOperations.ts"
 import { checkAdapter, makeCalls, unavailable } from "./adapterCalls.ts"
 import type { AuthjsAdapterIncomplete, ClassifyError } from "./adapterErrors.ts"
@@ -93,7 +93,7 @@ export interface Options {
   readonly verificationTokens?: boolean
 }
 
-/** The UserStore over `adapter`, with the ledger from the context. Fails to build if the adapter lacks methods. */
+/** The Users over `adapter`, with the ledger from the context. Fails to build if the adapter lacks methods. */
 export const make = (adapter: Adapter, options: Options = {}) =>
   Effect.gen(function*() {
     const verificationTokens = options.verificationTokens ?? true
@@ -120,7 +120,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
             )
           )
         if (created === null || created === undefined) {
-          return yield* new UserStoreUnavailable({ message: "the Auth.js adapter's createUser returned no user" })
+          return yield* new UsersUnavailable({ message: "the Auth.js adapter's createUser returned no user" })
         }
         return yield* decodeUser(created)
       })
@@ -193,7 +193,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
         return byId.until > now || covers(byUser) || covers(byVia)
       })
 
-    return UserStore.of({
+    return Users.of({
       createUser,
       getUser,
       getUserByEmail,
@@ -227,10 +227,10 @@ export const make = (adapter: Adapter, options: Options = {}) =>
   })
 
 /**
- * The UserStore over an Auth.js adapter. Needs the ledger (`AuthjsLedger.memory` or `.fromStorage(…)`);
+ * The Users over an Auth.js adapter. Needs the ledger (`AuthjsLedger.memory` or `.fromStorage(…)`);
  * fails with `AuthjsAdapterIncomplete`, naming the missing methods, if the adapter cannot do the job.
  */
 export const layer = (
   adapter: Adapter,
   options?: Options
-): Layer.Layer<UserStore, AuthjsAdapterIncomplete, AuthjsLedger> => Layer.effect(UserStore, make(adapter, options))
+): Layer.Layer<Users, AuthjsAdapterIncomplete, AuthjsLedger> => Layer.effect(Users, make(adapter, options))

@@ -1,5 +1,5 @@
 /**
- * Shared fixtures of the UserStore conformance suite (test/conformance/UserStore.ts, whose header states
+ * Shared fixtures of the Users conformance suite (test/conformance/Users.ts, whose header states
  * the rules every case keeps): time constants, fresh ids and records, field projections for `toEqual`,
  * Option and Exit helpers, and the store-backed makers of users and accounts.
  */
@@ -9,10 +9,10 @@ import { type Account, accountKeyOf, ProviderId, type TokenSet } from "../../../
 import type { Session } from "../../../src/domain/Session.ts"
 import { Email, type NewUser, type User, UserId } from "../../../src/domain/User.ts"
 import type { VerificationToken } from "../../../src/domain/VerificationToken.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 
 /** The `it` that `layer(storeLayer)(name, (it) => …)` gives the suite's blocks. */
-export type ConformanceIt = Vitest.MethodsNonLive<UserStore>
+export type ConformanceIt = Vitest.MethodsNonLive<Users>
 
 export const second = 1_000
 export const hour = 3_600 * second
@@ -128,12 +128,12 @@ export const keepSignInMethod = (verifiedEmailCounts: boolean) => ({ keepSignInM
 
 /** A fresh user, created through the store. */
 export const createUser = (fields: Partial<NewUser> = {}) =>
-  UserStore.use((store) => store.createUser(newUser(fields)))
+  Users.use((store) => store.createUser(newUser(fields)))
 
 /** A fresh user with one fresh account linked. */
 export const userWithAccount = (fields: Partial<Account> = {}) =>
   Effect.gen(function*() {
-    const store = yield* UserStore
+    const store = yield* Users
     const user = yield* store.createUser(newUser())
     const account = yield* store.linkAccount(newAccount(user.id, github, fields))
     return { user, account, key: accountKeyOf(account) }

@@ -1,8 +1,8 @@
-/** UserStore conformance, "revocation": revokeTokenId, revokeUserTokens and isTokenRevoked. */
+/** Users conformance, "revocation": revokeTokenId, revokeUserTokens and isTokenRevoked. */
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import type { UserId } from "../../../src/domain/User.ts"
-import { type TokenIdentity, UserStore } from "../../../src/ports/UserStore.ts"
+import { type TokenIdentity, Users } from "../../../src/ports/Users.ts"
 import type { ProviderId } from "../../../src/domain/Account.ts"
 import {
   century,
@@ -30,7 +30,7 @@ export const describeRevocation = (it: ConformanceIt): void => {
 
     it.effect("a token id revoked until a future time is revoked; other ids are not", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const user = missingUserId()
         const revoked = identity(user, new Date(t - hour))
@@ -42,7 +42,7 @@ export const describeRevocation = (it: ConformanceIt): void => {
 
     it.effect("a revocation whose time has passed revokes nothing", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const user = yield* createUser()
         const token = identity(user.id, new Date(t - day))
@@ -53,7 +53,7 @@ export const describeRevocation = (it: ConformanceIt): void => {
 
     it.effect("revokeUserTokens revokes every token of the user issued at or before the given time", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const user = yield* createUser()
         const other = yield* createUser()
@@ -67,7 +67,7 @@ export const describeRevocation = (it: ConformanceIt): void => {
 
     it.effect("revokeUserTokens with via revokes only the user's tokens that carry that via", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const user = yield* createUser()
         const other = yield* createUser()

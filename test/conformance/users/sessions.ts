@@ -1,10 +1,10 @@
 /**
- * UserStore conformance, "sessions": createSession, getSessionAndUser, updateSessionExpiry, deleteSession
+ * Users conformance, "sessions": createSession, getSessionAndUser, updateSessionExpiry, deleteSession
  * and deleteUserSessions.
  */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import {
   type ConformanceIt,
   createUser,
@@ -27,7 +27,7 @@ export const describeSessions = (it: ConformanceIt): void => {
   describe("sessions", () => {
     it.effect("createSession stores the session; getSessionAndUser answers it with its user", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser()
         const session = newSession(user.id, new Date((yield* now) + day))
         expect(sessionFields(yield* store.createSession(session))).toEqual(session)
@@ -38,7 +38,7 @@ export const describeSessions = (it: ConformanceIt): void => {
 
     it.effect("getSessionAndUser does not judge expiry: an expired session is answered too", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser()
         const session = yield* store.createSession(newSession(user.id, new Date((yield* now) - day)))
         const found = expectSome(yield* store.getSessionAndUser(session.tokenHash), "the expired session")
@@ -48,7 +48,7 @@ export const describeSessions = (it: ConformanceIt): void => {
 
     it.effect("createSession for a user who does not exist (or no longer does) fails with UserNotFound", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const expires = new Date((yield* now) + day)
         const never = newSession(missingUserId(), expires)
         assert.strictEqual((yield* Effect.flip(store.createSession(never)))._tag, "UserNotFound")
@@ -63,7 +63,7 @@ export const describeSessions = (it: ConformanceIt): void => {
 
     it.effect("updateSessionExpiry sets the new expiry and returns the session; None when there is none", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const user = yield* createUser()
         const session = yield* store.createSession(newSession(user.id, new Date(t + hour)))
@@ -77,7 +77,7 @@ export const describeSessions = (it: ConformanceIt): void => {
 
     it.effect("deleteSession returns the deleted session, then None", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser()
         const session = yield* store.createSession(newSession(user.id, new Date((yield* now) + day)))
         const deleted = expectSome(yield* store.deleteSession(session.tokenHash), "the deleted session")
@@ -88,7 +88,7 @@ export const describeSessions = (it: ConformanceIt): void => {
 
     it.effect("deleteUserSessions deletes every session of the user, returns the count and spares others", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const expires = new Date((yield* now) + day)
         const user = yield* createUser()
         const other = yield* createUser()
@@ -103,7 +103,7 @@ export const describeSessions = (it: ConformanceIt): void => {
 
     it.effect("a session keeps the provider it was signed in with (or none)", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const user = yield* createUser()
         const expires = new Date((yield* now) + day)
         for (const via of [google, null]) {
@@ -116,7 +116,7 @@ export const describeSessions = (it: ConformanceIt): void => {
 
     it.effect("deleteUserSessions with via deletes only the user's sessions signed in with that provider", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const expires = new Date((yield* now) + day)
         const user = yield* createUser()
         const other = yield* createUser()

@@ -1,8 +1,8 @@
-/** UserStore conformance, "infrastructure failure": every operation against a backend that is down. */
+/** Users conformance, "infrastructure failure": every operation against a backend that is down. */
 import { describe, expect } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
 import type { AccountKey } from "../../../src/domain/Account.ts"
-import { UserStore } from "../../../src/ports/UserStore.ts"
+import { Users } from "../../../src/ports/Users.ts"
 import {
   type ConformanceIt,
   day,
@@ -26,18 +26,18 @@ import {
  */
 export const describeUnavailable = (
   it: ConformanceIt,
-  unavailable: Layer.Layer<UserStore, unknown> | undefined,
+  unavailable: Layer.Layer<Users, unknown> | undefined,
   listsAccounts: boolean
 ): void => {
   describe("infrastructure failure", () => {
-    const title = "every operation fails with UserStoreUnavailable, never a defect"
+    const title = "every operation fails with UsersUnavailable, never a defect"
     if (unavailable === undefined) {
       it.todo(`${title} (give suite an \`unavailable\` layer)`)
       return
     }
     it.effect(title, () =>
       Effect.gen(function*() {
-        const store = Context.get(yield* Layer.build(unavailable), UserStore)
+        const store = Context.get(yield* Layer.build(unavailable), Users)
         const t = yield* now
         const userId = missingUserId()
         const key: AccountKey = { provider: github, providerAccountId: `acct-${uuid()}` }
@@ -79,7 +79,7 @@ export const describeUnavailable = (
         for (const [operation, effect] of Object.entries(operations)) {
           outcomes[operation] = outcomeOf(yield* Effect.exit(effect))
         }
-        expect(outcomes).toEqual(Object.fromEntries(Object.keys(operations).map((op) => [op, "UserStoreUnavailable"])))
+        expect(outcomes).toEqual(Object.fromEntries(Object.keys(operations).map((op) => [op, "UsersUnavailable"])))
       }))
   })
 }

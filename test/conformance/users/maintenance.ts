@@ -1,11 +1,11 @@
 /**
- * UserStore conformance, "maintenance": what programs that visit every stored account need (sealing tokens at
+ * Users conformance, "maintenance": what programs that visit every stored account need (sealing tokens at
  * rest, adapters/sealedTokens): pageAccounts and the compare-and-set replaceAccountSecrets.
  */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { type Account, type AccountKey, accountKeyOf, sameAccount } from "../../../src/domain/Account.ts"
-import { type TokenSecrets, UserStore } from "../../../src/ports/UserStore.ts"
+import { type TokenSecrets, Users } from "../../../src/ports/Users.ts"
 import {
   accountFields,
   century,
@@ -39,7 +39,7 @@ const keyText = (key: AccountKey) => `${key.provider} ${key.providerAccountId}`
 /** Every account the store lists, a page of `limit` at a time, each page after the last one's last key. */
 const allPages = (limit: number) =>
   Effect.gen(function*() {
-    const store = yield* UserStore
+    const store = yield* Users
     const pages: Array<ReadonlyArray<Account>> = []
     let after: AccountKey | null = null
     while (true) {
@@ -59,7 +59,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
     if (listsAccounts) {
       it.effect("pageAccounts visits every account exactly once, in pages of at most `limit`", () =>
         Effect.gen(function*() {
-          const store = yield* UserStore
+          const store = yield* Users
           const linked: Array<Account> = []
           for (let i = 0; i < 3; i++) {
             const user = yield* createUser()
@@ -79,7 +79,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
 
       it.effect("pageAccounts after an account's key does not list that account again", () =>
         Effect.gen(function*() {
-          const store = yield* UserStore
+          const store = yield* Users
           const { key } = yield* userWithAccount()
           const after = yield* store.pageAccounts(key, 1000)
           assert.isFalse(after.some((account) => sameAccount(account, key)))
@@ -87,7 +87,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
     } else {
       it.effect("pageAccounts fails with AccountListingUnsupported", () =>
         Effect.gen(function*() {
-          const store = yield* UserStore
+          const store = yield* Users
           yield* userWithAccount()
           assert.strictEqual(outcomeOf(yield* Effect.exit(store.pageAccounts(null, 10))), "AccountListingUnsupported")
         }))
@@ -95,7 +95,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
 
     it.effect("replaceAccountSecrets sets the three secrets when they still hold `expected`, and nothing else", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { account, key } = yield* userWithAccount({ needsReauth: true })
         const next = newSecrets()
         assert.strictEqual(yield* store.replaceAccountSecrets(key, secretsOf(account), next), true)
@@ -105,7 +105,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
 
     it.effect("replaceAccountSecrets changes nothing when any one secret differs from `expected`", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { account, key } = yield* userWithAccount()
         const held = secretsOf(account)
         for (const field of ["accessToken", "refreshToken", "idToken"] as const) {
@@ -118,7 +118,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
 
     it.effect("replaceAccountSecrets compares null with null; an unknown account is false", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const empty = { accessToken: null, refreshToken: null, idToken: null }
         const { account, key } = yield* userWithAccount(empty)
         const next = { ...empty, refreshToken: Redacted.make(`refresh-${uuid()}`) }
@@ -131,7 +131,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
 
     it.effect("of concurrent replaceAccountSecrets from the same `expected`, exactly one wins", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const { account, key } = yield* userWithAccount()
         const candidates = Array.from({ length: 6 }, newSecrets)
         const results = yield* Effect.forEach(
@@ -147,7 +147,7 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
 
     it.effect("replaceAccountSecrets neither takes nor releases a refresh claim", () =>
       Effect.gen(function*() {
-        const store = yield* UserStore
+        const store = yield* Users
         const t = yield* now
         const { account, key } = yield* userWithAccount()
         const held = { holder: `holder-${uuid()}`, until: new Date(t + century) }

@@ -6,9 +6,9 @@ import {
   EmailTaken,
   LastSignInMethod,
   UserNotFound,
-  UserStore,
-  UserStoreUnavailable
-} from "../../ports/UserStore.ts"
+  Users,
+  UsersUnavailable
+} from "../../ports/Users.ts"
 import { boolean, integer } from "./columns.ts"
 import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 import {
@@ -31,7 +31,7 @@ const optionOf = <A>(row: Row | undefined, map: (row: Row) => A): Option.Option<
   row === undefined ? Option.none() : Option.some(map(row))
 
 const unavailable = (operation: string) => (failure: SqliteFailure) =>
-  new UserStoreUnavailable({ message: `the SQLite user store could not ${operation}: ${failure.detail}`, cause: failure })
+  new UsersUnavailable({ message: `the SQLite user store could not ${operation}: ${failure.detail}`, cause: failure })
 
 const isEmailTaken = (failure: SqliteFailure) => failure.kind === "unique" && failure.detail === "users.email"
 // The primary key (one owner per provider account) and UNIQUE (user_id, provider) (one account per provider
@@ -46,7 +46,7 @@ const refused = { _tag: "Refused" } as const
 // reads an empty row and fails as an invalid row instead of crashing.
 
 /**
- * The embedded UserStore: SQLite through `node:sqlite`, in the file `SqliteDatabase` opened. Every operation
+ * The embedded Users: SQLite through `node:sqlite`, in the file `SqliteDatabase` opened. Every operation
  * is one statement, or one IMMEDIATE transaction where it must read before it writes (a guarded unlink), so
  * it holds across the processes sharing the file. Conflicts come from the schema's constraints, not from
  * reading first.
@@ -67,7 +67,7 @@ export const make = Effect.gen(function*() {
         })
       ).pipe(Effect.mapError(unavailable(operation))))
 
-  return UserStore.of({
+  return Users.of({
     createUser: (input) =>
       db.query((sql) =>
         userOf(
@@ -300,4 +300,4 @@ export const make = Effect.gen(function*() {
   })
 })
 
-export const layer: Layer.Layer<UserStore, never, SqliteDatabase> = Layer.effect(UserStore, make)
+export const layer: Layer.Layer<Users, never, SqliteDatabase> = Layer.effect(Users, make)
