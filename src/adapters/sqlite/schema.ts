@@ -161,5 +161,16 @@ export const migrations: ReadonlyArray<string> = [
   DROP TABLE keys;
   ALTER TABLE keys_next RENAME TO keys;
   CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
+  `,
+  // The Ledger (src/ports/Ledger.ts): short-lived entries under string keys — revocations, refresh claims,
+  // counters. An entry whose expires_at is at or before now is absent; SqliteLedger compares with the now
+  // of Effect's Clock, never SQLite's, and the index is what its bounded sweep scans.
+  `
+  CREATE TABLE ledger (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX ledger_expires_at ON ledger (expires_at);
   `
 ]
