@@ -7,15 +7,14 @@ export {
   AccountNotFound,
   EmailTaken,
   LastSignInMethod,
-  type RefreshClaim,
-  type RefreshOutcome,
+  type AccountChange,
   type SessionAndUser,
-  type TokenIdentity,
   type TokenSecrets,
   UserNotFound,
   Users,
   UsersUnavailable
 } from "./ports/Users.ts"
+export { Ledger, type LedgerCount, type LedgerEntry, LedgerUnavailable, type SyncLedgerReads } from "./ports/Ledger.ts"
 export { type MailMessage, Mailer, MailerError } from "./ports/Mailer.ts"
 export {
   type AuthorizationChecks,
@@ -84,7 +83,16 @@ export { completeOAuthSignIn, startOAuthSignIn } from "./domain/oauthSignIn.ts"
 export { completeEmailSignIn, requestEmailSignIn } from "./domain/emailSignIn.ts"
 export { credentialsSignIn } from "./domain/credentialsSignIn.ts"
 export { type SignedIn } from "./domain/accountSignIn.ts"
-export { endAllSessions, endSession, issueSession, readSession, updateSession } from "./domain/sessionLifecycle.ts"
+export {
+  endAllSessions,
+  endSession,
+  endSessionsVia,
+  issueSession,
+  readSession,
+  updateSession
+} from "./domain/sessionLifecycle.ts"
+export { isTokenRevoked, revokeTokenId, revokeUserTokens, type TokenIdentity } from "./domain/revocation.ts"
+export { sweepEvery, sweepExpired } from "./domain/sweepExpired.ts"
 export { unlinkProvider } from "./domain/unlinkProvider.ts"
 export {
   type AccessTokenError,
@@ -108,10 +116,10 @@ export { resolveRedirect, safeRedirect } from "./domain/redirectPolicy.ts"
 
 // Adapters (namespaces: MemoryUsers.layer, …) and composition
 export * as MemoryUsers from "./adapters/memory/MemoryUsers.ts"
+export * as MemoryLedger from "./adapters/memory/MemoryLedger.ts"
 export * as MemoryMailer from "./adapters/memory/MemoryMailer.ts"
 export * as MemoryProviderClient from "./adapters/memory/MemoryProviderClient.ts"
 export * as MemoryKeyStore from "./adapters/memory/MemoryKeyStore.ts"
-export * as MemoryLedger from "./adapters/memory/MemoryLedger.ts"
 export { coreLayer } from "./compose/coreLayer.ts"
 export { type AuthfxApp, type AuthfxOptions, authAppLayer, createAuth } from "./compose/createAuth.ts"
 export { authHttpApp } from "./compose/authHttpApp.ts"

@@ -6,6 +6,7 @@ import * as JoseTokenCodec from "../adapters/jose/JoseTokenCodec.ts"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
+import * as MemoryLedger from "../adapters/memory/MemoryLedger.ts"
 import * as MemoryUsers from "../adapters/memory/MemoryUsers.ts"
 import { type OAuthProviderOptions, providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
 import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
@@ -18,10 +19,12 @@ import { type AuthHttpOptions, HttpOptions } from "../http/HttpOptions.ts"
 import { makeSessionFastPath } from "../http/session/sessionFastPath.ts"
 import { VerifiedTokens } from "../http/session/VerifiedTokens.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
+import type { Ledger } from "../ports/Ledger.ts"
 import { requireStrongSecrets } from "../adapters/keyring/keyOptions.ts"
 import type { Mailer } from "../ports/Mailer.ts"
 import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { Users } from "../ports/Users.ts"
+import { sweeping } from "../domain/sweepExpired.ts"
 import { coreLayer } from "./coreLayer.ts"
 import { protectNode, type ProtectOptions, protectWeb } from "./protect.ts"
 import { sessionOf } from "./sessionOf.ts"
@@ -45,6 +48,8 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
   readonly authjsSecrets?: ReadonlyArray<Secret>
   /** The adapters; each defaults to its memory implementation (the KeyStore derives its keys from `secret`). */
   readonly users?: Layer.Layer<Users, unknown>
+  /** Revocations, refresh claims and counters, shared by every node of a deployment (memory: this process). */
+  readonly ledger?: Layer.Layer<Ledger, unknown>
   readonly keyStore?: Layer.Layer<KeyStore, unknown>
   readonly mailer?: Layer.Layer<Mailer, unknown>
   readonly providerClient?: Layer.Layer<ProviderClient, unknown>
@@ -68,6 +73,7 @@ export const authAppLayer = (options: AuthfxOptions) => {
     // Whichever key store is chosen: `secret` is the deployment's, and a weak one stops the start (WeakSecret).
     Layer.effectDiscard(requireStrongSecrets(secrets(options.secret))),
     options.users ?? MemoryUsers.layer,
+    options.ledger ?? MemoryLedger.layer,
     options.mailer ?? MemoryMailer.layer(),
     options.providerClient ?? defaultProviderClient(oauth),
     options.keyStore ??
@@ -80,6 +86,8 @@ export const authAppLayer = (options: AuthfxOptions) => {
   return Layer.mergeAll(VerifiedTokens.layer, http).pipe(
     Layer.provideMerge(codec),
     Layer.provideMerge(coreLayer(domainOptions)),
+    // Expired tokens, sessions and ledger entries go on the domain's schedule, for as long as the app runs.
+    Layer.provideMerge(sweeping),
     // OAuth tokens are sealed at rest whatever store keeps them; rows still in plain text are sealed at start.
     Layer.provideMerge(SealedTokensUsers.sealing({ sealStoredTokensAtStart: true })),
     Layer.provideMerge(ports)

@@ -6,18 +6,23 @@ import * as AuthjsLedger from "../adapters/authjs/AuthjsLedger.ts"
 import { kyselyMysqlSchema, pgAdapterConstraints, pgAdapterSchema } from "../adapters/authjs/authjsSchemas.ts"
 import * as AuthjsUsers from "../adapters/authjs/AuthjsUsers.ts"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
+import * as MemoryLedger from "../adapters/memory/MemoryLedger.ts"
 import * as PostgresMigrations from "../adapters/postgres/migrate.ts"
 import * as PostgresClient from "../adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../adapters/postgres/PostgresKeyStore.ts"
+import * as PostgresLedger from "../adapters/postgres/PostgresLedger.ts"
 import * as PostgresUsers from "../adapters/postgres/PostgresUsers.ts"
 import { SqliteDatabase } from "../adapters/sqlite/SqliteDatabase.ts"
 import * as SqliteKeyStore from "../adapters/sqlite/SqliteKeyStore.ts"
+import * as SqliteLedger from "../adapters/sqlite/SqliteLedger.ts"
 import * as SqliteUsers from "../adapters/sqlite/SqliteUsers.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
+import type { Ledger } from "../ports/Ledger.ts"
 import type { Users } from "../ports/Users.ts"
 
 export interface DemoStores {
   readonly users: Layer.Layer<Users, unknown>
+  readonly ledger: Layer.Layer<Ledger, unknown>
   readonly keyStore: Layer.Layer<KeyStore, unknown>
 }
 
@@ -109,11 +114,12 @@ const authjsUsers = (kind: string, env: Env): Layer.Layer<Users, unknown> =>
 
 /**
  * With AUTHJS_ADAPTER (kysely-mysql, pg or unstorage-memory), users, accounts and sessions live in that Auth.js
- * adapter's tables through the bridge (see authjsAdapter); keys are derived from the secret.
+ * adapter's tables through the bridge (see authjsAdapter); keys are derived from the secret, and the ledger
+ * (revocations, refresh claims) is in memory.
  *
  * With DATABASE_URL, PostgreSQL (migrated at start; DATABASE_POOL_MAX, DATABASE_SCHEMA and the timeouts
- * are read too). Otherwise the demo keeps users, accounts, sessions and keys across restarts with no setup:
- * an SQLite file (AUTHFX_DB_FILE, default .data/authfx.sqlite). Either way both stores share one
+ * are read too). Otherwise the demo keeps users, accounts, sessions, the ledger and keys across restarts with
+ * no setup: an SQLite file (AUTHFX_DB_FILE, default .data/authfx.sqlite). Either way the stores share one
  * connection (pool): the same layer value is built once.
  */
 export const demoStores = (
@@ -122,7 +128,7 @@ export const demoStores = (
 ): DemoStores => {
   const authjs = env["AUTHJS_ADAPTER"]
   if (authjs !== undefined && authjs !== "") {
-    return { users: authjsUsers(authjs, env), keyStore: MemoryKeyStore.layer({ secrets }) }
+    return { users: authjsUsers(authjs, env), ledger: MemoryLedger.layer, keyStore: MemoryKeyStore.layer({ secrets }) }
   }
   const databaseUrl = env["DATABASE_URL"]
   if (databaseUrl !== undefined && databaseUrl !== "") {
@@ -133,6 +139,7 @@ export const demoStores = (
     const migrated = PostgresMigrations.layer.pipe(Layer.provideMerge(client))
     return {
       users: PostgresUsers.layer.pipe(Layer.provide(migrated)),
+      ledger: PostgresLedger.layer.pipe(Layer.provide(migrated)),
       keyStore: PostgresKeyStore.layer({ secrets }).pipe(Layer.provide(migrated))
     }
   }
@@ -141,6 +148,7 @@ export const demoStores = (
   const database = SqliteDatabase.layer({ path })
   return {
     users: SqliteUsers.layer.pipe(Layer.provide(database)),
+    ledger: SqliteLedger.layer.pipe(Layer.provide(database)),
     keyStore: SqliteKeyStore.layer({ secrets }).pipe(Layer.provide(database))
   }
 }

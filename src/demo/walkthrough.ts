@@ -3,6 +3,7 @@ import { TestClock } from "effect/testing"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
+import * as MemoryLedger from "../adapters/memory/MemoryLedger.ts"
 import * as MemoryUsers from "../adapters/memory/MemoryUsers.ts"
 import { coreLayer } from "../compose/coreLayer.ts"
 import { generateSecret } from "../compose/secretFromEnv.ts"
@@ -90,6 +91,7 @@ const layer = coreLayer({
   ]
 }).pipe(Layer.provideMerge(Layer.mergeAll(
   MemoryUsers.layer,
+  MemoryLedger.layer,
   MemoryMailer.layer(),
   MemoryProviderClient.layer([{ id: idp, type: "oidc", accessTokenSeconds: 3600 }]),
   // A secret of its own each run: nothing outlives the walkthrough.

@@ -1,8 +1,8 @@
 import { Clock, Effect, Schema } from "effect"
-import { type TokenIdentity, Users } from "../ports/Users.ts"
 import { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { callHook } from "./callHook.ts"
+import { isTokenRevoked, revokeTokenId, type TokenIdentity } from "./revocation.ts"
 import { randomId } from "./secretToken.ts"
 import { type IssuedSession, type JwtClaims, noSession, type SessionRead, type SignInContext } from "./Session.ts"
 import { AccessDenied } from "./SignInError.ts"
@@ -93,11 +93,10 @@ export const readJwtSession = Effect.fnUntraced(function*(
   options?: { readonly update?: { readonly data: unknown } }
 ) {
   const config = yield* AuthConfig
-  const store = yield* Users
   const now = yield* Clock.currentTimeMillis
   const time = judgeJwtTime(claims, now, config.session.updateAge)
   if (time === "expired") return noSession(true)
-  if (yield* store.isTokenRevoked(tokenIdentity(claims))) return noSession(true)
+  if (yield* isTokenRevoked(tokenIdentity(claims))) return noSession(true)
 
   let token = claims
   const hook = config.callbacks.jwt
@@ -140,5 +139,5 @@ export const revokeJwtSession = Effect.fnUntraced(function*(claims: JwtClaims) {
   const now = yield* Clock.currentTimeMillis
   // The presented copy may outlive that if maxAge was shortened since it was issued.
   const until = Math.max(now + config.session.maxAge * 1000, claims.exp * 1000)
-  yield* Users.use((store) => store.revokeTokenId(claims.jti, new Date(until)))
+  yield* revokeTokenId(claims.jti, new Date(until))
 })

@@ -4,6 +4,7 @@ import { AuthConfig } from "./AuthConfig.ts"
 import { emitEvent } from "./callHook.ts"
 import { createDatabaseSession, readDatabaseSession } from "./databaseSession.ts"
 import { createJwtSession, readJwtSession, revokeJwtSession } from "./jwtSession.ts"
+import { revokeUserTokens } from "./revocation.ts"
 import { hashToken } from "./secretToken.ts"
 import type { SessionCredential, SignInContext } from "./Session.ts"
 import type { User, UserId } from "./User.ts"
@@ -62,7 +63,7 @@ export const endSessionsVia = Effect.fn("endSessionsVia")(function*(userId: User
   const store = yield* Users
   const now = yield* Clock.currentTimeMillis
   yield* store.deleteUserSessions(userId, { via })
-  yield* store.revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000), { via })
+  yield* revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000), via)
 })
 
 /**
@@ -74,5 +75,5 @@ export const endAllSessions = Effect.fn("endAllSessions")(function*(userId: User
   const store = yield* Users
   const now = yield* Clock.currentTimeMillis
   yield* store.deleteUserSessions(userId)
-  yield* store.revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000))
+  yield* revokeUserTokens(userId, new Date(now), new Date(now + config.session.maxAge * 1000))
 })

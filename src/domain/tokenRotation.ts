@@ -1,9 +1,11 @@
 import { Clock, Context, Deferred, Effect, Exit, Layer, Option, type Redacted, Schema } from "effect"
 import { SecureRandom } from "effect/crypto"
 import { ProviderClient } from "../ports/ProviderClient.ts"
+import { Ledger, type LedgerUnavailable } from "../ports/Ledger.ts"
 import { Users, type UsersUnavailable } from "../ports/Users.ts"
 import { type Account, type AccountKey, mergeTokenSets, type ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
+import { claimRefresh, releaseRefresh } from "./refreshClaim.ts"
 import { randomId } from "./secretToken.ts"
 import type { UserId } from "./User.ts"
 
@@ -23,17 +25,18 @@ export class TokenRefreshFailed extends Schema.TaggedError<TokenRefreshFailed>()
   message: Schema.String
 }) {}
 
-export type AccessTokenError = NoLinkedAccount | ReauthRequired | TokenRefreshFailed | UsersUnavailable
+export type AccessTokenError = NoLinkedAccount | ReauthRequired | TokenRefreshFailed | UsersUnavailable | LedgerUnavailable
 
 /** How often a node waiting on another node's refresh looks again. */
 const pollMillis = 50
 
 /**
  * OAuth access tokens that stay valid. An expired (or about to expire) token is refreshed once:
- * concurrent callers in this process share one refresh (single flight), and a claim in the store keeps
+ * concurrent callers in this process share one refresh (single flight), and a claim in the ledger keeps
  * other processes from spending the same refresh token. The rotated refresh token is stored before
- * anyone gets the new access token; a refused refresh (`invalid_grant`) marks the account as needing
- * a new sign-in.
+ * anyone gets the new access token, and only over the tokens the refresh started from (a compare-and-set,
+ * so a refresh whose claim lapsed, or that a sign-in overtook, stores nothing); a refused refresh
+ * (`invalid_grant`) marks the account as needing a new sign-in.
  */
 export class TokenRotation extends Context.Service<TokenRotation, {
   readonly getAccessToken: (
@@ -45,6 +48,7 @@ export class TokenRotation extends Context.Service<TokenRotation, {
     TokenRotation,
     Effect.gen(function*() {
       const store = yield* Users
+      const ledger = yield* Ledger
       const client = yield* ProviderClient
       const config = yield* AuthConfig
       const random = yield* SecureRandom.SecureRandom
@@ -62,7 +66,13 @@ export class TokenRotation extends Context.Service<TokenRotation, {
         providerAccountId: account.providerAccountId
       })
 
-      const release = (key: AccountKey, holder: string) => store.completeTokenRefresh(key, holder, Option.none())
+      const release = (key: AccountKey, holder: string) =>
+        releaseRefresh(key, holder).pipe(Effect.provideService(Ledger, ledger), Effect.asVoid)
+      const secretsOf = (account: Account) => ({
+        accessToken: account.accessToken,
+        refreshToken: account.refreshToken,
+        idToken: account.idToken
+      })
 
       const refreshHolding = Effect.fnUntraced(function*(key: AccountKey, holder: string) {
         const account = yield* store.getAccount(key)
@@ -83,16 +93,20 @@ export class TokenRotation extends Context.Service<TokenRotation, {
         const answer = yield* Effect.exit(client.refresh(key.provider, current.refreshToken))
         if (Exit.isFailure(answer)) {
           const refused = answer.cause.reasons.some((reason) => reason._tag === "Fail" && reason.error._tag === "InvalidGrant")
-          yield* store.completeTokenRefresh(key, holder, refused ? Option.some({ _tag: "NeedsReauth" }) : Option.none())
+          // Only the tokens we spent are dead: a sign-in that stored new ones meanwhile keeps the account usable.
+          if (refused) yield* store.updateAccountIf(key, secretsOf(current), { needsReauth: true })
+          yield* release(key, holder)
           return yield* refused
             ? new ReauthRequired({ provider: key.provider })
             : new TokenRefreshFailed({ provider: key.provider, message: "the provider did not refresh the token" })
         }
         const tokens = mergeTokenSets(current, answer.value)
-        const stored = yield* store.completeTokenRefresh(key, holder, Option.some({ _tag: "Refreshed", tokens }))
-        // Our claim was taken over after it lapsed: what we got is not what is stored, so hand out nothing.
+        const stored = yield* store.updateAccountIf(key, secretsOf(current), { tokens, needsReauth: false })
+        yield* release(key, holder)
+        // The tokens changed under us (our claim lapsed and another refresh, or a sign-in, stored newer ones):
+        // what we got is not what is stored, so hand out nothing.
         if (Option.isNone(stored) || tokens.accessToken === null) {
-          return yield* new TokenRefreshFailed({ provider: key.provider, message: "the refresh claim lapsed" })
+          return yield* new TokenRefreshFailed({ provider: key.provider, message: "the tokens changed during the refresh" })
         }
         return tokens.accessToken
       })
@@ -104,10 +118,10 @@ export class TokenRotation extends Context.Service<TokenRotation, {
         while (true) {
           const holder = yield* randomId.pipe(Effect.provideService(SecureRandom.SecureRandom, random))
           const now = yield* Clock.currentTimeMillis
-          const claimed = yield* store.claimTokenRefresh(key, {
-            holder,
-            until: new Date(now + config.refreshClaimSeconds * 1000)
-          })
+          const claimed = yield* claimRefresh(key, holder).pipe(
+            Effect.provideService(Ledger, ledger),
+            Effect.provideService(AuthConfig, config)
+          )
           if (claimed) return yield* refreshHolding(key, holder)
           if (now > deadline) {
             return yield* new TokenRefreshFailed({ provider: key.provider, message: "another refresh is still running" })

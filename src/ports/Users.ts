@@ -42,40 +42,24 @@ export interface SessionAndUser {
   readonly user: User
 }
 
-/** A claim on refreshing one account's tokens, so that only one process spends a refresh token. */
-export interface RefreshClaim {
-  /** Who holds the claim: random per attempt. */
-  readonly holder: string
-  /** The claim lapses by itself at this time, so a crashed holder cannot block refreshes forever. */
-  readonly until: Date
-}
-
-/** How a refresh ended: new tokens, or the provider said the refresh token is dead. */
-export type RefreshOutcome =
-  | { readonly _tag: "Refreshed"; readonly tokens: TokenSet }
-  | { readonly _tag: "NeedsReauth" }
-
-/** An account's secrets: what is sealed at rest, and what `replaceAccountSecrets` compares and sets. */
+/** An account's secrets: what is sealed at rest, and what `updateAccountIf` compares. */
 export type TokenSecrets = Pick<TokenSet, "accessToken" | "refreshToken" | "idToken">
 
-/** Revocation facts about one JWT session token. */
-export interface TokenIdentity {
-  readonly jti: string
-  readonly userId: UserId
-  /** When the token was issued, to compare against a user-wide revocation. */
-  readonly issuedAt: Date
-  /** The provider the session was signed in with (its `via` claim), or null when the token has none. */
-  readonly via: ProviderId | null
+/** What `updateAccountIf` changes: the token fields it names, and `needsReauth` when given. */
+export interface AccountChange {
+  readonly tokens?: Partial<TokenSet>
+  readonly needsReauth?: boolean
 }
 
-/** Narrows a user-wide operation to the sessions signed in with one provider. */
+/** Narrows `deleteUserSessions` to the sessions signed in with one provider. */
 export interface ViaOption {
   readonly via?: ProviderId
 }
 
 /**
- * Users, their linked provider accounts (with OAuth tokens), database sessions, single-use
- * verification tokens and revoked JWT ids.
+ * Users, their linked provider accounts (with OAuth tokens), database sessions and single-use verification
+ * tokens: what an Auth.js adapter can hold. Short-lived facts (revocations, refresh claims, counters) are the
+ * Ledger's (src/ports/Ledger.ts).
  *
  * Contract (each sentence has a conformance test in test/conformance/Users.ts):
  * - Lookups return `Option`; absence is not an error.
@@ -90,15 +74,14 @@ export interface ViaOption {
  * - `getSessionAndUser` answers both in one call; it does not judge expiry (the domain does).
  * - `consumeVerificationToken` returns the token and deletes it in one step: of any number of
  *   concurrent consumers exactly one gets it.
- * - A revoked token id stays revoked until the given time; `revokeUserTokens` revokes every token of
- *   the user issued at or before the given time — with `via`, only the tokens that carry that `via`.
  * - `deleteUserSessions` with `via` deletes only the user's sessions signed in with that provider.
- * - `claimTokenRefresh` grants a claim to one holder at a time; a lapsed claim can be taken over;
- *   `completeTokenRefresh` stores the outcome and releases the claim only for its holder.
+ * - `deleteExpired` deletes at most `limit` verification tokens and sessions that expired at or before `now`,
+ *   and never a live one.
  * - `pageAccounts`, paged from null with each page's last key as the next `after`, lists every account exactly
  *   once, at most `limit` a page; a store that cannot list its accounts fails with `AccountListingUnsupported`.
- * - `replaceAccountSecrets` is a compare-and-set of the three secrets and nothing else (null equals null): of
- *   concurrent replacements from the same `expected`, exactly one succeeds.
+ * - `updateAccountIf` is a compare-and-set on the account's three secrets (null equals null): it applies the
+ *   change only when they still equal `expected`, touches nothing the change does not name, and of concurrent
+ *   updates from the same `expected` exactly one succeeds.
  * - Infrastructure failure is `UsersUnavailable`, never a defect.
  */
 export class Users extends Context.Service<Users, {
@@ -137,12 +120,16 @@ export class Users extends Context.Service<Users, {
     key: AccountKey,
     tokens: TokenSet
   ) => Effect.Effect<Account, AccountNotFound | UsersUnavailable>
-  readonly claimTokenRefresh: (key: AccountKey, claim: RefreshClaim) => Effect.Effect<boolean, UsersUnavailable>
-  /** Stores the outcome if `holder` still holds the claim, and releases it; returns the account after. */
-  readonly completeTokenRefresh: (
+  /**
+   * Applies `change` if the account's access, refresh and ID token still equal `expected`, in one atomic
+   * step; returns the account after, or None when they changed (or the account is gone). A token refresh
+   * stores its outcome this way, so a refresh that lost a race (its claim lapsed, a sign-in came in between)
+   * never puts back tokens the provider has already rotated out.
+   */
+  readonly updateAccountIf: (
     key: AccountKey,
-    holder: string,
-    outcome: Option.Option<RefreshOutcome>
+    expected: TokenSecrets,
+    change: AccountChange
   ) => Effect.Effect<Option.Option<Account>, UsersUnavailable>
   /**
    * Up to `limit` accounts after `after` (null: from the first) in the store's order of (provider,
@@ -152,15 +139,6 @@ export class Users extends Context.Service<Users, {
     after: AccountKey | null,
     limit: number
   ) => Effect.Effect<ReadonlyArray<Account>, AccountListingUnsupported | UsersUnavailable>
-  /**
-   * Sets the account's access, refresh and ID token to `next` if all three still equal `expected`, in one
-   * atomic step, and touches nothing else (expiry, `needsReauth`, a refresh claim); returns whether it did.
-   */
-  readonly replaceAccountSecrets: (
-    key: AccountKey,
-    expected: TokenSecrets,
-    next: TokenSecrets
-  ) => Effect.Effect<boolean, UsersUnavailable>
 
   readonly createSession: (session: Session) => Effect.Effect<Session, UserNotFound | UsersUnavailable>
   readonly getSessionAndUser: (tokenHash: string) => Effect.Effect<Option.Option<SessionAndUser>, UsersUnavailable>
@@ -178,12 +156,6 @@ export class Users extends Context.Service<Users, {
     tokenHash: string
   ) => Effect.Effect<Option.Option<VerificationToken>, UsersUnavailable>
 
-  readonly revokeTokenId: (jti: string, until: Date) => Effect.Effect<void, UsersUnavailable>
-  readonly revokeUserTokens: (
-    userId: UserId,
-    issuedAtOrBefore: Date,
-    until: Date,
-    options?: ViaOption
-  ) => Effect.Effect<void, UsersUnavailable>
-  readonly isTokenRevoked: (token: TokenIdentity) => Effect.Effect<boolean, UsersUnavailable>
+  /** Deletes expired verification tokens and sessions, at most `limit`; returns how many. The domain schedules it. */
+  readonly deleteExpired: (now: Date, limit: number) => Effect.Effect<number, UsersUnavailable>
 }>()("authfx/Users") {}

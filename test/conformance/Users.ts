@@ -9,7 +9,7 @@
  *   users, e-mails, account ids and token hashes from `crypto.randomUUID()` (not Effect's `Random`,
  *   whose sequences could repeat across runs against a database that outlives them).
  * - No case depends on another or on their order.
- * - Time-dependent points (revocation `until`, claim lapse) use a time an hour in the past against one a
+ * - Time-dependent points (expired sessions and tokens) use a time an hour in the past against one a
  *   century in the future, both counted from `Clock`. Under TestClock the clock reads 1970, so the same
  *   dates are past and future whether the adapter compares them to `Clock` or to the database's `now()`.
  * - Dates are whole seconds: some stores (and Auth.js's `expires_at`) keep no milliseconds.
@@ -21,8 +21,6 @@ import type { Layer } from "effect"
 import type { Users } from "../../src/ports/Users.ts"
 import { describeAccounts } from "./users/accounts.ts"
 import { describeMaintenance } from "./users/maintenance.ts"
-import { describeRefreshClaims } from "./users/refreshClaims.ts"
-import { describeRevocation } from "./users/revocation.ts"
 import { describeSessions } from "./users/sessions.ts"
 import { describeUnavailable } from "./users/unavailable.ts"
 import { describeUnlinking } from "./users/unlinking.ts"
@@ -40,6 +38,11 @@ export interface SuiteOptions {
    * Auth.js bridge: Auth.js adapters have no such method), whose `pageAccounts` must then say so.
    */
   readonly listsAccounts?: boolean
+  /**
+   * Whether the store can find expired rows (`deleteExpired`). Default true; false for the Auth.js bridge
+   * (Auth.js adapters cannot list tokens or sessions), whose `deleteExpired` then deletes nothing.
+   */
+  readonly sweepsExpired?: boolean
 }
 
 /** Registers the conformance cases for one adapter, sharing one store (built from `storeLayer`) among them. */
@@ -50,8 +53,6 @@ export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, opt
     describeUnlinking(it)
     describeSessions(it)
     describeVerificationTokens(it)
-    describeRevocation(it)
-    describeRefreshClaims(it)
-    describeMaintenance(it, options.listsAccounts ?? true)
-    describeUnavailable(it, options.unavailable, options.listsAccounts ?? true)
+    describeMaintenance(it, options.listsAccounts ?? true, options.sweepsExpired ?? true)
+    describeUnavailable(it, options.unavailable, options.listsAccounts ?? true, options.sweepsExpired ?? true)
   })

@@ -3,6 +3,7 @@ import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { ScriptedProvider } from "../../src/adapters/memory/MemoryProviderClient.ts"
 import type { Account, ProviderId, TokenSet } from "../../src/domain/Account.ts"
+import { claimRefresh, releaseRefresh } from "../../src/domain/refreshClaim.ts"
 import { type NoLinkedAccount, TokenRotation } from "../../src/domain/tokenRotation.ts"
 import type { Email, UserId } from "../../src/domain/User.ts"
 import { Users } from "../../src/ports/Users.ts"
@@ -92,9 +93,8 @@ describe("token rotation", () => {
       assert.strictEqual(secret(stored.refreshToken), secret(account.refreshToken))
       // Nobody holds the claim any more: a probe can take it (and gives it back).
       const key = { provider: github, providerAccountId: "gh-ada" }
-      const store = yield* Users
-      assert.isTrue(yield* store.claimTokenRefresh(key, { holder: "probe", until: new Date(start + 7200_000) }))
-      yield* store.completeTokenRefresh(key, "probe", Option.none())
+      assert.isTrue(yield* claimRefresh(key, "probe"))
+      assert.isTrue(yield* releaseRefresh(key, "probe"))
       yield* ScriptedProvider.use((idp) => idp.setOutage(github, false))
       yield* TestClock.adjust("1 second")
       assert.isTrue(yield* isValid(yield* getAccessToken(user.id, github)))

@@ -1,22 +1,29 @@
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as MemoryLedger from "../../src/adapters/memory/MemoryLedger.ts"
 import * as MemoryUsers from "../../src/adapters/memory/MemoryUsers.ts"
 import { type AuthfxApp, type AuthfxOptions, createAuth } from "../../src/compose/createAuth.ts"
 import { makeSessionFastPath } from "../../src/http/session/sessionFastPath.ts"
+import { Ledger } from "../../src/ports/Ledger.ts"
 import { Users } from "../../src/ports/Users.ts"
 import { makeBrowser } from "../support/browser.ts"
 import { credentialUsers, testProviders } from "../support/memoryHarness.ts"
 
 const origin = "http://localhost:3000"
 
-/** Two deployments over one store and one secret: one answers GET /session before the router, one does not. */
+/**
+ * Two deployments over one store, one ledger and one secret: one answers GET /session before the router, one
+ * does not.
+ */
 const pair = async (overrides: Partial<AuthfxOptions> = {}) => {
   const store = Layer.succeed(Users, Effect.runSync(MemoryUsers.make))
+  const ledger = Layer.succeed(Ledger, Effect.runSync(MemoryLedger.make))
   const base: AuthfxOptions = {
     providers: testProviders,
     secret: "SAzIPvSY9aZOdYvaxDwapQtv1fgs1HhYjE4PtOWd+8/h",
     http: { url: `${origin}/auth` },
     users: store,
+    ledger,
     ...overrides
   }
   const fast = await createAuth({ ...base, http: { ...base.http, fastSessionPath: true } })

@@ -1,5 +1,6 @@
 import { Effect, Layer } from "effect"
 import { ProviderClient } from "../../src/ports/ProviderClient.ts"
+import { Ledger } from "../../src/ports/Ledger.ts"
 import { Users } from "../../src/ports/Users.ts"
 
 /** mulberry32: a tiny seeded PRNG, so a failing interleaving replays from fast-check's seed. */
@@ -37,11 +38,21 @@ export const interleavedUserStore = (seed: number) => {
   return Layer.effect(Users, Users.use((store) => Effect.succeed(interleave(store, next))))
 }
 
-/** Re-provides Users and ProviderClient with interleaving pauses, seeded. */
+/**
+ * Re-provides the Ledger with interleaving pauses, seeded. Its synchronous reads (`sync`, a value, not a
+ * function) are left out: a caller that could use them would not interleave.
+ */
+export const interleavedLedger = (seed: number) => {
+  const next = prng(seed ^ 0x2545f491)
+  return Layer.effect(Ledger, Ledger.use((ledger) => Effect.succeed(interleave(ledger, next))))
+}
+
+/** Re-provides Users, the Ledger and ProviderClient with interleaving pauses, seeded. */
 export const interleaved = (seed: number) => {
   const next = prng(seed)
   return Layer.mergeAll(
     Layer.effect(Users, Users.use((store) => Effect.succeed(interleave(store, next)))),
+    Layer.effect(Ledger, Ledger.use((ledger) => Effect.succeed(interleave(ledger, next)))),
     Layer.effect(ProviderClient, ProviderClient.use((client) => Effect.succeed(interleave(client, next))))
   )
 }

@@ -1,6 +1,7 @@
 import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import * as MemoryKeyStore from "../../src/adapters/memory/MemoryKeyStore.ts"
+import * as MemoryLedger from "../../src/adapters/memory/MemoryLedger.ts"
 import * as MemoryMailer from "../../src/adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../../src/adapters/memory/MemoryProviderClient.ts"
 import * as MemoryUsers from "../../src/adapters/memory/MemoryUsers.ts"
@@ -59,6 +60,7 @@ export const memoryHarness = (options?: Partial<AuthOptions>, interleaveSeed?: n
   const adapters = Layer.mergeAll(
     // Tokens sealed at rest, as createAuth keeps them.
     SealedTokensUsers.layer(rawStore),
+    MemoryLedger.layer,
     MemoryMailer.layer(),
     MemoryProviderClient.layer([
       { id: github, type: "oauth", accessTokenSeconds: 3600 },

@@ -20,8 +20,8 @@
  *   each user's accounts and sessions (Auth.js cannot list by user: `listAccounts`, `getUserAccount`,
  *   `deleteUserSessions` and the unlink guard need them), account tokens after the first sign-in (Auth.js
  *   has no update, and pg and Kysely no `getAccount`: the adapter's row keeps the first tokens, as under
- *   Auth.js), `needsReauth`, refresh claims, revoked token ids and user-wide revocations. The memory ledger
- *   loses all of that at restart: revocations and claims are gone, needsReauth is forgotten, the indexes
+ *   Auth.js) and `needsReauth`. (Revocations and refresh claims are the domain's, in the shared `Ledger`
+ *   port, as on every store.) The memory ledger loses all of that at restart: needsReauth is forgotten, the indexes
  *   forget accounts and sessions (accounts come back when their owner signs in with them; forgotten sessions
  *   escape "sign out everywhere" until they expire). Use a durable shared ledger (`fromStorage`) in production.
  * - A link Auth.js made before the switch is adopted into the ledger the first time authfx reads it
@@ -49,11 +49,9 @@
  *   Across processes it is as atomic as the adapter's `useVerificationToken`: pg's is (DELETE … RETURNING),
  *   Kysely's on PostgreSQL and SQLite too; Kysely's on MySQL/MariaDB is not (SELECT, then DELETE), nor is
  *   unstorage's (get, then remove): two nodes can both accept one magic link.
- * - Refresh claims (`claimTokenRefresh`/`completeTokenRefresh`), `needsReauth` and revocations: as atomic and
- *   as durable as the ledger. With a shared key-value ledger two nodes can both win a claim, and both spend
- *   the refresh token.
+ * - `needsReauth` and the tokens authfx reads: as atomic and as durable as the bridge's ledger.
  * - Listing every account (`pageAccounts`): no Auth.js adapter can, so it fails with `AccountListingUnsupported`;
- *   sealing tokens at rest then happens as each account is read (adapters/sealedTokens). `replaceAccountSecrets`
+ *   sealing tokens at rest then happens as each account is read (adapters/sealedTokens). `updateAccountIf`
  *   compares and sets the ledger's tokens (those authfx reads), as atomic as the ledger; the adapter's own row
  *   keeps the tokens it was linked with (Auth.js has no account update).
  * - Outages: every adapter call is guarded (throws, rejections, a timeout) and becomes `UsersUnavailable`
@@ -62,16 +60,16 @@
  *   miss is confirmed against the database, or an outage reads as "no such user".
  */
 import type { Adapter } from "@auth/core/adapters"
-import { Clock, type Duration, Effect, Layer, Option } from "effect"
+import { type Duration, Effect, Layer, Option } from "effect"
 import type { Email, NewUser, UserId, UserPatch } from "../../domain/User.ts"
-import { EmailTaken, type TokenIdentity, UserNotFound, Users, UsersUnavailable } from "../../ports/Users.ts"
+import { EmailTaken, UserNotFound, Users, UsersUnavailable } from "../../ports/Users.ts"
 import { accountOperations } from "./accountOperations.ts"
 import { checkAdapter, makeCalls, unavailable } from "./adapterCalls.ts"
 import type { AuthjsAdapterIncomplete, ClassifyError } from "./adapterErrors.ts"
 import { AuthjsLedger } from "./AuthjsLedger.ts"
 import { decodeUser } from "./authjsRecords.ts"
 import { makeBridge, sameAddress } from "./bridge.ts"
-import { keys, recordsOf, RevokedToken, RevokedUser } from "./ledgerRecords.ts"
+import { keys } from "./ledgerRecords.ts"
 import { sessionOperations } from "./sessionOperations.ts"
 
 export { AuthjsAdapterIncomplete, type ClassifyError } from "./adapterErrors.ts"
@@ -102,8 +100,6 @@ export const make = (adapter: Adapter, options: Options = {}) =>
     const calls = makeCalls(options)
     const bridge = makeBridge(complete, calls, ledger, options.ping)
     const { call, plain, getUser, getUserByEmail, accounts, sessions } = bridge
-    const revokedTokens = recordsOf(ledger, RevokedToken, "revoked token", { until: 0 })
-    const revokedUsers = recordsOf(ledger, RevokedUser, "revoked user", { before: 0, until: 0 })
     const accountOps = accountOperations(bridge)
 
     const addressTaken = (email: Email, by: UserId | null) =>
@@ -178,21 +174,6 @@ export const make = (adapter: Adapter, options: Options = {}) =>
         return true
       })
 
-    const ttlUntil = (until: number, now: number) => Math.max(1, Math.ceil((until - now) / 1000))
-
-    const isTokenRevoked = (token: TokenIdentity) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const none = { before: 0, until: 0 }
-        const [byId, byUser, byVia] = yield* Effect.all([
-          revokedTokens.read(keys.revokedToken(token.jti)),
-          revokedUsers.read(keys.revokedUser(token.userId)),
-          token.via === null ? Effect.succeed(none) : revokedUsers.read(keys.revokedUserVia(token.userId, token.via))
-        ], { concurrency: 3 })
-        const covers = (entry: typeof none) => entry.until > now && token.issuedAt.getTime() <= entry.before
-        return byId.until > now || covers(byUser) || covers(byVia)
-      })
-
     return Users.of({
       createUser,
       getUser,
@@ -202,27 +183,9 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       deleteUser,
       ...accountOps,
       ...sessionOperations(bridge, verificationTokens),
-      revokeTokenId: (jti, until) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          revokedTokens.update(keys.revokedToken(jti), (record) => {
-            const latest = Math.max(record.until, until.getTime())
-            // A revocation already over changes nothing; it is not written.
-            return latest <= now || latest === record.until
-              ? { result: undefined }
-              : { result: undefined, next: { until: latest }, ttlSeconds: ttlUntil(latest, now) }
-          })),
-      revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          revokedUsers.update(options?.via === undefined ? keys.revokedUser(userId) : keys.revokedUserVia(userId, options.via), (record) => {
-            const next = {
-              before: Math.max(record.before, issuedAtOrBefore.getTime()),
-              until: Math.max(record.until, until.getTime())
-            }
-            return next.until <= now
-              ? { result: undefined }
-              : { result: undefined, next, ttlSeconds: ttlUntil(next.until, now) }
-          })),
-      isTokenRevoked
+      // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions
+      // are deleted when they are read, as Auth.js does, and expired magic links stay refused where they are.
+      deleteExpired: () => Effect.succeed(0)
     })
   })
 

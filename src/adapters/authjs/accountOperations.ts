@@ -7,8 +7,7 @@ import {
   AccountListingUnsupported,
   AccountNotFound,
   LastSignInMethod,
-  type RefreshClaim,
-  type RefreshOutcome,
+  type AccountChange,
   type TokenSecrets,
   UserNotFound,
   type Users,
@@ -30,10 +29,8 @@ type Operations = Pick<
   | "listAccounts"
   | "getUserAccount"
   | "updateAccountTokens"
-  | "claimTokenRefresh"
-  | "completeTokenRefresh"
   | "pageAccounts"
-  | "replaceAccountSecrets"
+  | "updateAccountIf"
 >
 
 interface Verdict {
@@ -236,76 +233,60 @@ export const accountOperations = (bridge: Bridge): Operations => {
           : accountOf(changed.value.result, changed.value.userId)
     )
 
-  const claimTokenRefresh = (key: AccountKey, claim: RefreshClaim) =>
-    Effect.map(
-      changeEntry(key, (stored, now) => {
-        const held = stored.claim
-        if (held !== null && held.holder !== claim.holder && held.until > now) return { result: false }
-        return { result: true, next: { ...stored, claim: { holder: claim.holder, until: claim.until.getTime() } } }
-      }),
-      (changed) => Option.isSome(changed) && changed.value.result
-    )
-
-  const completeTokenRefresh = (key: AccountKey, holder: string, outcome: Option.Option<RefreshOutcome>) =>
+  // A compare-and-set in the ledger (as atomic as the ledger is), over the tokens authfx reads: the ledger's.
+  const updateAccountIf = (key: AccountKey, expected: TokenSecrets, change: AccountChange) =>
     Effect.gen(function*() {
       const changed = yield* changeEntry(key, (stored): { result: StoredAccount | null; next?: StoredAccount } => {
-        if (stored.claim === null || stored.claim.holder !== holder) return { result: null }
-        const released: StoredAccount = { ...stored, claim: null }
-        const next: StoredAccount = Option.isNone(outcome)
-          ? released
-          : outcome.value._tag === "Refreshed"
-          ? { ...released, ...withTokensOf(outcome.value.tokens) }
-          : { ...released, needsReauth: true }
+        const holds = stored.accessToken === revealed(expected.accessToken) &&
+          stored.refreshToken === revealed(expected.refreshToken) && stored.idToken === revealed(expected.idToken)
+        if (!holds) return { result: null }
+        const next: StoredAccount = {
+          ...stored,
+          ...(change.tokens === undefined ? {} : storedTokensOf({ ...tokenSetOf(stored), ...change.tokens })),
+          ...(change.needsReauth === undefined ? {} : { needsReauth: change.needsReauth })
+        }
         return { result: next, next }
       })
       if (Option.isNone(changed) || changed.value.result === null) return Option.none<Account>()
       return Option.some(yield* accountOf(changed.value.result, changed.value.userId))
     })
 
-  // A compare-and-set in the ledger (as atomic as the ledger is), over the tokens authfx reads: the ledger's.
-  const replaceAccountSecrets = (key: AccountKey, expected: TokenSecrets, next: TokenSecrets) =>
-    Effect.map(
-      changeEntry(key, (stored) =>
-        stored.accessToken === revealed(expected.accessToken) && stored.refreshToken === revealed(expected.refreshToken) &&
-          stored.idToken === revealed(expected.idToken)
-          ? {
-            result: true,
-            next: {
-              ...stored,
-              accessToken: revealed(next.accessToken),
-              refreshToken: revealed(next.refreshToken),
-              idToken: revealed(next.idToken)
-            }
-          }
-          : { result: false }),
-      (changed) => Option.isSome(changed) && changed.value.result
-    )
-
   return {
     // Auth.js's Adapter has no method that lists accounts, nor does the ledger index them all.
     pageAccounts: () => Effect.fail(new AccountListingUnsupported()),
-    replaceAccountSecrets,
+    updateAccountIf,
     linkAccount,
     unlinkAccount,
     getAccount,
     listAccounts,
     getUserAccount,
-    updateAccountTokens,
-    claimTokenRefresh,
-    completeTokenRefresh
+    updateAccountTokens
   }
 }
 
 const revealed = (value: Redacted.Redacted<string> | null) => (value === null ? null : Redacted.value(value))
 
-/** A fresh answer from the provider: its tokens replace the stored ones, and `needsReauth` is over. */
-const withTokensOf = (tokens: TokenSet) => ({
+/** The token fields of a ledger entry, as they are stored. */
+const storedTokensOf = (tokens: TokenSet) => ({
   accessToken: revealed(tokens.accessToken),
   refreshToken: revealed(tokens.refreshToken),
   idToken: revealed(tokens.idToken),
   expiresAt: tokens.expiresAt === null ? null : tokens.expiresAt.getTime(),
   tokenType: tokens.tokenType,
   scope: tokens.scope,
-  sessionState: tokens.sessionState,
-  needsReauth: false
+  sessionState: tokens.sessionState
 })
+
+/** And back. */
+const tokenSetOf = (stored: StoredAccount): TokenSet => ({
+  accessToken: stored.accessToken === null ? null : Redacted.make(stored.accessToken),
+  refreshToken: stored.refreshToken === null ? null : Redacted.make(stored.refreshToken),
+  idToken: stored.idToken === null ? null : Redacted.make(stored.idToken),
+  expiresAt: stored.expiresAt === null ? null : new Date(stored.expiresAt),
+  tokenType: stored.tokenType,
+  scope: stored.scope,
+  sessionState: stored.sessionState
+})
+
+/** A fresh answer from the provider: its tokens replace the stored ones, and `needsReauth` is over. */
+const withTokensOf = (tokens: TokenSet) => ({ ...storedTokensOf(tokens), needsReauth: false })

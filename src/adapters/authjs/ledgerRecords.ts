@@ -50,15 +50,10 @@ export const SessionsRecord = Schema.Struct({
 })
 export type SessionsRecord = typeof SessionsRecord.Type
 
-export const RevokedToken = Schema.Struct({ until: Millis })
-export const RevokedUser = Schema.Struct({ before: Millis, until: Millis })
 
 export const keys = {
   accounts: (userId: UserId) => `accounts:${encodeURIComponent(userId)}`,
-  sessions: (userId: UserId) => `sessions:${encodeURIComponent(userId)}`,
-  revokedToken: (jti: string) => `revoked-jti:${encodeURIComponent(jti)}`,
-  revokedUser: (userId: UserId) => `revoked-user:${encodeURIComponent(userId)}`,
-  revokedUserVia: (userId: UserId, via: string) => `revoked-user-via:${encodeURIComponent(userId)}:${encodeURIComponent(via)}`
+  sessions: (userId: UserId) => `sessions:${encodeURIComponent(userId)}`
 } as const
 
 export const emptyAccounts: AccountsRecord = { accounts: [] }

@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import type { Account, AccountKey } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
@@ -8,7 +8,6 @@ import {
   AccountNotFound,
   EmailTaken,
   LastSignInMethod,
-  type RefreshClaim,
   type TokenSecrets,
   UserNotFound,
   Users
@@ -16,7 +15,6 @@ import {
 
 const accountId = (key: AccountKey) => `${key.provider}\u0000${key.providerAccountId}`
 const tokenId = (identifier: string, tokenHash: string) => `${identifier}\u0000${tokenHash}`
-const viaId = (userId: UserId, via: string) => `${userId}\u0000${via}`
 
 /** Key order: provider, then the provider's id (code-unit order, as `<` compares strings). */
 const compareKeys = (a: AccountKey, b: AccountKey) =>
@@ -34,9 +32,6 @@ const holds = (account: Account, secrets: TokenSecrets) =>
   sameSecret(account.accessToken, secrets.accessToken) && sameSecret(account.refreshToken, secrets.refreshToken) &&
   sameSecret(account.idToken, secrets.idToken)
 
-/** Expired verification tokens and revocations are swept this often (in writes), so memory stays bounded. */
-const sweepEvery = 256
-
 /**
  * The in-memory Users: a real implementation (the conformance suite runs against it), used by the
  * property tests and the demo. Every operation is one synchronous step, which is what makes consuming
@@ -48,21 +43,8 @@ export const make = Effect.sync(() => {
   const accounts = new Map<string, Account>()
   const sessions = new Map<string, Session>()
   const verificationTokens = new Map<string, VerificationToken>()
-  const revokedJtis = new Map<string, number>()
-  const revokedUsers = new Map<string, { readonly before: number; readonly until: number }>()
-  const refreshClaims = new Map<string, RefreshClaim>()
-  let writes = 0
-
-  const sweep = (now: number) => {
-    if (++writes % sweepEvery !== 0) return
-    for (const [id, token] of verificationTokens) if (token.expires.getTime() <= now) verificationTokens.delete(id)
-    for (const [jti, until] of revokedJtis) if (until <= now) revokedJtis.delete(jti)
-    for (const [scope, entry] of revokedUsers) if (entry.until <= now) revokedUsers.delete(scope)
-  }
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
-
-  const withNow = <A>(f: (now: number) => A) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => f(now)))
 
   return Users.of({
     createUser: (input) =>
@@ -107,7 +89,6 @@ export const make = Effect.sync(() => {
         for (const [key, account] of accounts) {
           if (account.userId === id) {
             accounts.delete(key)
-            refreshClaims.delete(key)
           }
         }
         for (const [hash, session] of sessions) if (session.userId === id) sessions.delete(hash)
@@ -137,7 +118,6 @@ export const make = Effect.sync(() => {
           if (others === 0 && !emailWayIn) return Effect.fail(new LastSignInMethod({ provider: key.provider }))
         }
         accounts.delete(id)
-        refreshClaims.delete(id)
         return Effect.succeed(Option.some(account))
       }),
     getAccount: (key) => Effect.sync(() => Option.fromNullishOr(accounts.get(accountId(key)))),
@@ -153,29 +133,6 @@ export const make = Effect.sync(() => {
         accounts.set(id, updated)
         return Effect.succeed(updated)
       }),
-    claimTokenRefresh: (key, claim) =>
-      withNow((now) => {
-        const id = accountId(key)
-        if (!accounts.has(id)) return false
-        const held = refreshClaims.get(id)
-        if (held !== undefined && held.holder !== claim.holder && held.until.getTime() > now) return false
-        refreshClaims.set(id, claim)
-        return true
-      }),
-    completeTokenRefresh: (key, holder, outcome) =>
-      Effect.sync(() => {
-        const id = accountId(key)
-        const held = refreshClaims.get(id)
-        const account = accounts.get(id)
-        if (held === undefined || held.holder !== holder || account === undefined) return Option.none()
-        refreshClaims.delete(id)
-        if (Option.isNone(outcome)) return Option.some(account)
-        const updated: Account = outcome.value._tag === "Refreshed"
-          ? { ...account, ...outcome.value.tokens, needsReauth: false }
-          : { ...account, needsReauth: true }
-        accounts.set(id, updated)
-        return Option.some(updated)
-      }),
     pageAccounts: (after, limit) =>
       Effect.sync(() =>
         [...accounts.values()]
@@ -183,14 +140,18 @@ export const make = Effect.sync(() => {
           .sort(compareKeys)
           .slice(0, limit)
       ),
-    replaceAccountSecrets: (key, expected, next) =>
+    updateAccountIf: (key, expected, change) =>
       Effect.sync(() => {
         const id = accountId(key)
         const account = accounts.get(id)
-        if (account === undefined || !holds(account, expected)) return false
-        const { accessToken, idToken, refreshToken } = next
-        accounts.set(id, { ...account, accessToken, refreshToken, idToken })
-        return true
+        if (account === undefined || !holds(account, expected)) return Option.none()
+        const updated: Account = {
+          ...account,
+          ...change.tokens,
+          ...(change.needsReauth === undefined ? {} : { needsReauth: change.needsReauth })
+        }
+        accounts.set(id, updated)
+        return Option.some(updated)
       }),
 
     createSession: (session) =>
@@ -232,10 +193,7 @@ export const make = Effect.sync(() => {
       }),
 
     createVerificationToken: (token) =>
-      withNow((now) => {
-        sweep(now)
-        verificationTokens.set(tokenId(token.identifier, token.tokenHash), token)
-      }),
+      Effect.sync(() => void verificationTokens.set(tokenId(token.identifier, token.tokenHash), token)),
     consumeVerificationToken: (identifier, tokenHash) =>
       Effect.sync(() => {
         const id = tokenId(identifier, tokenHash)
@@ -244,30 +202,19 @@ export const make = Effect.sync(() => {
         return Option.fromNullishOr(token)
       }),
 
-    revokeTokenId: (jti, until) =>
-      withNow((now) => {
-        sweep(now)
-        revokedJtis.set(jti, Math.max(revokedJtis.get(jti) ?? 0, until.getTime()))
-      }),
-    revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
-      withNow((now) => {
-        sweep(now)
-        // A user-wide entry is keyed by the user id, one narrowed to a provider by user id and provider.
-        const scope = options?.via === undefined ? userId : viaId(userId, options.via)
-        const previous = revokedUsers.get(scope)
-        revokedUsers.set(scope, {
-          before: Math.max(previous?.before ?? 0, issuedAtOrBefore.getTime()),
-          until: Math.max(previous?.until ?? 0, until.getTime())
-        })
-      }),
-    isTokenRevoked: (token) =>
-      withNow((now) => {
-        const jtiUntil = revokedJtis.get(token.jti)
-        if (jtiUntil !== undefined && jtiUntil > now) return true
-        const covers = (entry: { readonly before: number; readonly until: number } | undefined) =>
-          entry !== undefined && entry.until > now && token.issuedAt.getTime() <= entry.before
-        return covers(revokedUsers.get(token.userId)) ||
-          (token.via !== null && covers(revokedUsers.get(viaId(token.userId, token.via))))
+    deleteExpired: (now, limit) =>
+      Effect.sync(() => {
+        let deleted = 0
+        for (const expiring of [verificationTokens, sessions] as const) {
+          for (const [id, item] of expiring) {
+            if (deleted >= limit) return deleted
+            if (item.expires.getTime() <= now.getTime()) {
+              expiring.delete(id)
+              deleted++
+            }
+          }
+        }
+        return deleted
       })
   })
 })

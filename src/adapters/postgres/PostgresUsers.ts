@@ -1,6 +1,6 @@
-import { Clock, Effect, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 import type postgres from "postgres"
-import type { TokenSet } from "../../domain/Account.ts"
+import { emptyTokenSet, type TokenSet } from "../../domain/Account.ts"
 import {
   AccountAlreadyLinked,
   AccountNotFound,
@@ -26,17 +26,12 @@ import {
   unavailable
 } from "./userRows.ts"
 
-/** Expired verification tokens and revocations are swept after this many of their writes (per process). */
-const sweepEvery = 256
-
 const noRow = (table: string) => new UsersUnavailable({ message: `PostgreSQL returned no ${table} row for a write` })
-
-const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
 /**
  * The Users on PostgreSQL, over the tables of migrations/ (Auth.js's four tables plus authfx's).
  * Each operation is one statement, so the database's row locking gives the atomicity the port asks for:
- * a DELETE … RETURNING consumes a token once, a conditional UPDATE grants a refresh claim once, a unique
+ * a DELETE … RETURNING consumes a token once, a conditional UPDATE stores a token refresh once, a unique
  * constraint refuses the second of two concurrent sign-ups. The exception is a guarded unlink, which needs
  * a lock before it can count (see unlinkAccount).
  */
@@ -66,20 +61,6 @@ export const make = (client: Client): Users["Service"] => {
     token_type = ${tokens.tokenType}::text,
     scope = ${tokens.scope}::text,
     session_state = ${tokens.sessionState}::text`
-
-  let writes = 0
-  // Amortised housekeeping: one extra statement every `sweepEvery` writes, and its failure is nobody's.
-  const sweep = Effect.suspend(() => {
-    if (++writes % sweepEvery !== 0) return Effect.void
-    return Effect.flatMap(now, (at) =>
-      client.run((db) =>
-        db`
-          WITH tokens AS (DELETE FROM verification_token WHERE expires <= ${at}),
-            users AS (DELETE FROM authfx_revoked_users WHERE until <= ${at}),
-            providers AS (DELETE FROM authfx_revoked_user_providers WHERE until <= ${at})
-          DELETE FROM authfx_revoked_tokens WHERE until <= ${at}`
-      )).pipe(Effect.ignore)
-  })
 
   const emailTaken = (error: SqlError) => isUniqueViolation(error, constraints.userEmail) ? new EmailTaken() : null
 
@@ -197,36 +178,6 @@ export const make = (client: Client): Users["Service"] => {
         ),
         (found) => single(found, toAccount, () => new AccountNotFound({ provider: key.provider }))
       ),
-    // A concurrent claimant blocks on the row, then re-checks the WHERE against the committed claim: one wins.
-    claimTokenRefresh: (key, claim) =>
-      Effect.flatMap(now, (at) =>
-        rows((db) =>
-          db`
-            UPDATE accounts SET refresh_claim_holder = ${claim.holder}, refresh_claim_until = ${claim.until}
-            WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
-              AND (refresh_claim_holder IS NULL OR refresh_claim_holder = ${claim.holder}
-                OR refresh_claim_until IS NULL OR refresh_claim_until <= ${at})
-            RETURNING 1 AS claimed`
-        )).pipe(Effect.map((found) => found.length > 0)),
-    completeTokenRefresh: (key, holder, outcome) => {
-      const changes = Option.match(outcome, {
-        onNone: () => sql`refresh_claim_holder = NULL`,
-        onSome: (result) =>
-          result._tag === "Refreshed"
-            ? sql`refresh_claim_holder = NULL, ${tokenValues(result.tokens)}, needs_reauth = false`
-            : sql`refresh_claim_holder = NULL, needs_reauth = true`
-      })
-      return Effect.flatMap(
-        rows((db) =>
-          db`
-            UPDATE accounts SET ${changes}, refresh_claim_until = NULL
-            WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
-              AND refresh_claim_holder = ${holder}
-            RETURNING ${accountColumns}`
-        ),
-        (found) => optional(found, toAccount)
-      )
-    },
     // The order of accounts_provider_account_key, so each page is a range scan of that index.
     pageAccounts: (after, limit) =>
       Effect.flatMap(
@@ -241,20 +192,30 @@ export const make = (client: Client): Users["Service"] => {
         (found) => Effect.forEach(found, toAccount)
       ),
     // One UPDATE: a concurrent one blocks on the row, then re-checks the WHERE against what the first wrote.
-    replaceAccountSecrets: (key, expected, next) =>
-      Effect.map(
+    updateAccountIf: (key, expected, change) => {
+      const tokens = { ...emptyTokenSet, ...change.tokens }
+      const named = (field: keyof TokenSet) => change.tokens !== undefined && field in change.tokens
+      return Effect.flatMap(
         rows((db) =>
           db`
-            UPDATE accounts SET access_token = ${revealed(next.accessToken)}::text,
-              refresh_token = ${revealed(next.refreshToken)}::text, id_token = ${revealed(next.idToken)}::text
+            UPDATE accounts SET
+              access_token = CASE WHEN ${named("accessToken")} THEN ${revealed(tokens.accessToken)}::text ELSE access_token END,
+              refresh_token = CASE WHEN ${named("refreshToken")} THEN ${revealed(tokens.refreshToken)}::text ELSE refresh_token END,
+              id_token = CASE WHEN ${named("idToken")} THEN ${revealed(tokens.idToken)}::text ELSE id_token END,
+              expires_at = CASE WHEN ${named("expiresAt")} THEN ${dateToSeconds(tokens.expiresAt)}::bigint ELSE expires_at END,
+              token_type = CASE WHEN ${named("tokenType")} THEN ${tokens.tokenType}::text ELSE token_type END,
+              scope = CASE WHEN ${named("scope")} THEN ${tokens.scope}::text ELSE scope END,
+              session_state = CASE WHEN ${named("sessionState")} THEN ${tokens.sessionState}::text ELSE session_state END,
+              needs_reauth = CASE WHEN ${change.needsReauth !== undefined} THEN ${change.needsReauth === true} ELSE needs_reauth END
             WHERE provider = ${key.provider} AND "providerAccountId" = ${key.providerAccountId}
               AND access_token IS NOT DISTINCT FROM ${revealed(expected.accessToken)}::text
               AND refresh_token IS NOT DISTINCT FROM ${revealed(expected.refreshToken)}::text
               AND id_token IS NOT DISTINCT FROM ${revealed(expected.idToken)}::text
-            RETURNING 1 AS replaced`
+            RETURNING ${accountColumns}`
         ),
-        (found) => found.length > 0
-      ),
+        (found) => optional(found, toAccount)
+      )
+    },
 
     createSession: (session) =>
       rowsOr(
@@ -307,7 +268,7 @@ export const make = (client: Client): Users["Service"] => {
           INSERT INTO verification_token (identifier, token, expires)
           VALUES (${token.identifier}, ${token.tokenHash}, ${token.expires})
           ON CONFLICT (identifier, token) DO UPDATE SET expires = EXCLUDED.expires`
-      ).pipe(Effect.andThen(sweep)),
+      ).pipe(Effect.asVoid),
     consumeVerificationToken: (identifier, tokenHash) =>
       Effect.flatMap(
         rows((db) =>
@@ -318,42 +279,23 @@ export const make = (client: Client): Users["Service"] => {
         (found) => optional(found, toVerificationToken)
       ),
 
-    revokeTokenId: (jti, until) =>
-      rows((db) =>
-        db`
-          INSERT INTO authfx_revoked_tokens (jti, until) VALUES (${jti}, ${until})
-          ON CONFLICT (jti) DO UPDATE SET until = GREATEST(authfx_revoked_tokens.until, EXCLUDED.until)`
-      ).pipe(Effect.andThen(sweep)),
-    revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
-      rows((db) =>
-        options?.via === undefined
-          ? db`
-          INSERT INTO authfx_revoked_users (user_id, issued_before, until) VALUES (${userId}, ${issuedAtOrBefore}, ${until})
-          ON CONFLICT (user_id) DO UPDATE SET
-            issued_before = GREATEST(authfx_revoked_users.issued_before, EXCLUDED.issued_before),
-            until = GREATEST(authfx_revoked_users.until, EXCLUDED.until)`
-          : db`
-          INSERT INTO authfx_revoked_user_providers (user_id, provider, issued_before, until)
-          VALUES (${userId}, ${options.via}, ${issuedAtOrBefore}, ${until})
-          ON CONFLICT (user_id, provider) DO UPDATE SET
-            issued_before = GREATEST(authfx_revoked_user_providers.issued_before, EXCLUDED.issued_before),
-            until = GREATEST(authfx_revoked_user_providers.until, EXCLUDED.until)`
-      ).pipe(Effect.andThen(sweep)),
-    isTokenRevoked: (token) =>
-      Effect.flatMap(now, (at) =>
-        rows((db) =>
+    // Bounded batches (at most `limit` rows between both tables), each DELETE one statement.
+    deleteExpired: (now, limit) =>
+      Effect.gen(function*() {
+        const tokens = yield* rows((db) =>
           db`
-            SELECT EXISTS (SELECT 1 FROM authfx_revoked_tokens WHERE jti = ${token.jti} AND until > ${at})
-              OR EXISTS (
-                SELECT 1 FROM authfx_revoked_users
-                WHERE user_id = ${token.userId} AND until > ${at} AND issued_before >= ${token.issuedAt}
-              )
-              OR EXISTS (
-                SELECT 1 FROM authfx_revoked_user_providers
-                WHERE user_id = ${token.userId} AND provider = ${token.via} AND until > ${at}
-                  AND issued_before >= ${token.issuedAt}
-              ) AS revoked`
-        )).pipe(Effect.map((found) => found[0]?.["revoked"] === true))
+            DELETE FROM verification_token WHERE ctid IN
+              (SELECT ctid FROM verification_token WHERE expires <= ${now} LIMIT ${limit})
+            RETURNING 1 AS deleted`
+        )
+        const sessions = yield* rows((db) =>
+          db`
+            DELETE FROM sessions WHERE ctid IN
+              (SELECT ctid FROM sessions WHERE expires <= ${now} LIMIT ${limit - tokens.length})
+            RETURNING 1 AS deleted`
+        )
+        return tokens.length + sessions.length
+      })
   })
 }
 

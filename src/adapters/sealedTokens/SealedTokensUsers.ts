@@ -22,16 +22,17 @@
  *
  * Plain and stale values are sealed again under the current key as they are read, and by `sealStoredTokens`
  * (every account, a page at a time; `createAuth` runs it at start). Both write through the store's
- * `replaceAccountSecrets`, a compare-and-set on the values just read: a token refresh or a sign-in that wrote
- * in between wins, and the rewrite is dropped (what that writer stored is sealed under the current key anyway).
+ * `updateAccountIf`, a compare-and-set on the values just read: a token refresh or a sign-in that wrote in
+ * between wins, and the rewrite is dropped (what that writer stored is sealed under the current key anyway).
  * A plain read-then-write could put a refresh token back that the provider has already rotated out, and the
  * refresh claim is no lock for it (a sign-in's `updateAccountTokens` does not take the claim). A value that
  * does not open is never rewritten: restoring the secret it was sealed under makes it readable again.
  */
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { type Account, type AccountKey, accountKeyOf, type TokenSet } from "../../domain/Account.ts"
+import { type Account, type AccountKey, accountKeyOf } from "../../domain/Account.ts"
 import { KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
-import { type RefreshOutcome, type TokenSecrets, Users, UsersUnavailable } from "../../ports/Users.ts"
+import { type AccountChange, type TokenSecrets, Users, UsersUnavailable } from "../../ports/Users.ts"
+import { secretFields } from "./sealedValue.ts"
 import { makeTokenSealer, type Opened } from "./tokenSealer.ts"
 
 /** What `sealStoredTokens` did. */
@@ -114,7 +115,8 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
       const fresh = yield* sealer.seal(stored, opened.secrets)
       const next = { ...secretsOf(stored) }
       for (const field of opened.stale) next[field] = fresh[field]
-      return yield* inner.replaceAccountSecrets(accountKeyOf(stored), secretsOf(stored), next)
+      const written = yield* inner.updateAccountIf(accountKeyOf(stored), secretsOf(stored), { tokens: next })
+      return Option.isSome(written)
     })
 
   /** For results of writes: opened, nothing written back. */
@@ -136,13 +138,19 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
   const revealOption = (found: Option.Option<Account>) =>
     Option.isNone(found) ? Effect.succeedNone : Effect.asSome(reveal(found.value))
 
-  const sealOutcome = (key: AccountKey, outcome: Option.Option<RefreshOutcome>) =>
-    Option.isSome(outcome) && outcome.value._tag === "Refreshed"
-      ? Effect.map(
-        sealTokens<TokenSet>(key, outcome.value.tokens),
-        (tokens) => Option.some<RefreshOutcome>({ _tag: "Refreshed", tokens })
-      )
-      : Effect.succeed(outcome)
+  /** The change as it is to be stored: the secrets it names sealed for their fields, the rest as given. */
+  const sealChange = (key: AccountKey, change: AccountChange) =>
+    Effect.gen(function*() {
+      const tokens = change.tokens
+      if (tokens === undefined) return change
+      const sealed = yield* sealer.seal(key, {
+        accessToken: tokens.accessToken ?? null,
+        refreshToken: tokens.refreshToken ?? null,
+        idToken: tokens.idToken ?? null
+      })
+      const named = Object.fromEntries(secretFields.filter((field) => field in tokens).map((field) => [field, sealed[field]]))
+      return { ...change, tokens: { ...tokens, ...named } } satisfies AccountChange
+    })
 
   const store = Users.of({
     ...inner,
@@ -158,21 +166,16 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
           Effect.flatMap(reveal)
         )
       ),
-    completeTokenRefresh: (key, holder, outcome) =>
-      orStoreDown(
-        Effect.flatMap(sealOutcome(key, outcome), (sealed) => inner.completeTokenRefresh(key, holder, sealed)).pipe(
-          Effect.flatMap(revealOption)
-        )
-      ),
     pageAccounts: (after, limit) => orStoreDown(Effect.flatMap(inner.pageAccounts(after, limit), readAll)),
     // The caller compares tokens as it reads them; the store compares what it keeps: the row's sealed values.
-    replaceAccountSecrets: (key, expected, next) =>
+    updateAccountIf: (key, expected, change) =>
       orStoreDown(Effect.gen(function*() {
         const found = yield* inner.getAccount(key)
-        if (Option.isNone(found)) return false
+        if (Option.isNone(found)) return Option.none<Account>()
         const opened = yield* open(found.value)
-        if (!sameSecrets(opened.secrets, expected)) return false
-        return yield* inner.replaceAccountSecrets(key, secretsOf(found.value), yield* sealer.seal(key, next))
+        if (!sameSecrets(opened.secrets, expected)) return Option.none<Account>()
+        const written = yield* inner.updateAccountIf(key, secretsOf(found.value), yield* sealChange(key, change))
+        return yield* revealOption(written)
       }))
   })
 

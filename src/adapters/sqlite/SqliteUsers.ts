@@ -1,5 +1,5 @@
-import { Clock, Effect, Layer, Option } from "effect"
-import { type AccountKey, emptyTokenSet } from "../../domain/Account.ts"
+import { Effect, Layer, Option } from "effect"
+import type { AccountKey } from "../../domain/Account.ts"
 import {
   AccountAlreadyLinked,
   AccountNotFound,
@@ -10,8 +10,9 @@ import {
   UsersUnavailable
 } from "../../ports/Users.ts"
 import { boolean, integer } from "./columns.ts"
-import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
+import { type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 import {
+  accountChangeParams,
   accountOf,
   millisOrNull,
   secretParams,
@@ -21,9 +22,6 @@ import {
   verificationTokenOf
 } from "./userRows.ts"
 import { statements } from "./userStatements.ts"
-
-/** Expired verification tokens and revocations are swept this often (in writes), so the file stays bounded. */
-const sweepEvery = 256
 
 const keyParams = (key: AccountKey) => ({ provider: key.provider, provider_account_id: key.providerAccountId })
 
@@ -53,20 +51,6 @@ const refused = { _tag: "Refused" } as const
  */
 export const make = Effect.gen(function*() {
   const db = yield* SqliteDatabase
-  let writes = 0
-
-  // Most writes are one statement; every `sweepEvery`th also sweeps, inside the same transaction.
-  const writeSweeping = (operation: string, write: (sql: Connection) => void) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.suspend(() =>
-        ++writes % sweepEvery !== 0 ? db.query(write) : db.transaction((sql) => {
-          write(sql)
-          for (const sweep of [statements.sweepTokens, statements.sweepJtis, statements.sweepUsers, statements.sweepUserVias]) {
-            sql.run(sweep, { now })
-          }
-        })
-      ).pipe(Effect.mapError(unavailable(operation))))
-
   return Users.of({
     createUser: (input) =>
       db.query((sql) =>
@@ -184,43 +168,23 @@ export const make = Effect.gen(function*() {
             onSome: Effect.succeed
           }))
         ),
-    claimTokenRefresh: (key, claim) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        db.query((sql) =>
-          sql.run(statements.claimRefresh, {
-            ...keyParams(key),
-            holder: claim.holder,
-            until: claim.until.getTime(),
-            now
-          }) > 0
-        )).pipe(Effect.mapError(unavailable("claim a token refresh"))),
-    completeTokenRefresh: (key, holder, outcome) => {
-      const result = Option.getOrNull(outcome)
-      const tokens = result?._tag === "Refreshed" ? result.tokens : undefined
-      return db.query((sql) =>
-        optionOf(
-          sql.get(statements.completeRefresh, {
-            ...keyParams(key),
-            holder,
-            refreshed: tokens === undefined ? 0 : 1,
-            needs_reauth: result?._tag === "NeedsReauth" ? 1 : 0,
-            ...tokenParams(tokens ?? emptyTokenSet)
-          }),
-          accountOf
-        )
-      ).pipe(Effect.mapError(unavailable("complete a token refresh")))
-    },
     pageAccounts: (after, limit) =>
       db.query((sql) =>
         (after === null
           ? sql.all(statements.firstAccounts, { limit })
           : sql.all(statements.accountsAfter, { ...keyParams(after), limit })).map(accountOf)
       ).pipe(Effect.mapError(unavailable("list accounts"))),
-    replaceAccountSecrets: (key, expected, next) =>
-      db.query((sql) => {
-        const params = { ...keyParams(key), ...secretParams(expected), ...secretParams(next, "next_") }
-        return sql.run(statements.replaceSecrets, params) > 0
-      }).pipe(Effect.mapError(unavailable("replace account secrets"))),
+    updateAccountIf: (key, expected, change) =>
+      db.query((sql) =>
+        optionOf(
+          sql.get(statements.updateAccountIf, {
+            ...keyParams(key),
+            ...secretParams(expected, "expected_"),
+            ...accountChangeParams(change)
+          }),
+          accountOf
+        )
+      ).pipe(Effect.mapError(unavailable("update an account"))),
 
     createSession: (session) =>
       db.query((sql) =>
@@ -260,43 +224,25 @@ export const make = Effect.gen(function*() {
       ),
 
     createVerificationToken: (token) =>
-      writeSweeping("store a verification token", (sql) => {
+      db.query((sql) => {
         sql.run(statements.upsertToken, {
           identifier: token.identifier,
           token_hash: token.tokenHash,
           expires: token.expires.getTime()
         })
-      }),
+      }).pipe(Effect.mapError(unavailable("store a verification token"))),
     // One DELETE … RETURNING: of any number of consumers, in any number of processes, one gets the row.
     consumeVerificationToken: (identifier, tokenHash) =>
       db.query((sql) =>
         optionOf(sql.get(statements.consumeToken, { identifier, token_hash: tokenHash }), verificationTokenOf)
       ).pipe(Effect.mapError(unavailable("consume a verification token"))),
 
-    revokeTokenId: (jti, until) =>
-      writeSweeping("revoke a token", (sql) => {
-        sql.run(statements.revokeJti, { jti, until: until.getTime() })
-      }),
-    revokeUserTokens: (userId, issuedAtOrBefore, until, options) =>
-      writeSweeping("revoke a user's tokens", (sql) => {
-        const params = { user_id: userId, issued_at_or_before: issuedAtOrBefore.getTime(), until: until.getTime() }
-        if (options?.via === undefined) sql.run(statements.revokeUser, params)
-        else sql.run(statements.revokeUserVia, { ...params, via: options.via })
-      }),
-    isTokenRevoked: (token) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        db.query((sql) =>
-          boolean(
-            sql.get(statements.isRevoked, {
-              jti: token.jti,
-              user_id: token.userId,
-              via: token.via,
-              issued_at: token.issuedAt.getTime(),
-              now
-            }) ?? {},
-            "revoked"
-          )
-        )).pipe(Effect.mapError(unavailable("check a revocation")))
+    deleteExpired: (now, limit) =>
+      db.transaction((sql) => {
+        const params = { now: now.getTime(), limit }
+        const tokens = sql.run(statements.deleteExpiredTokens, params)
+        return tokens + sql.run(statements.deleteExpiredSessions, { ...params, limit: limit - tokens })
+      }).pipe(Effect.mapError(unavailable("delete expired tokens and sessions")))
   })
 })
 

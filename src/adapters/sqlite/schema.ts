@@ -172,5 +172,30 @@ export const migrations: ReadonlyArray<string> = [
     expires_at INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX ledger_expires_at ON ledger (expires_at);
+  `,
+  // Revocations move to the ledger, where the domain keeps them now (src/domain/revocation.ts), and the refresh
+  // claim leaves the account row (the domain keeps it in the ledger too). Every revocation is carried over, so
+  // no signed-out session comes back to life; a claim lasts seconds, so the ones in flight are let go. Keys and
+  // values are the domain's ("<issued at or before>:<until>", epoch milliseconds; a token id covers every token
+  // issued, so its first number is 2^53 - 1). The domain URI-encodes each part of a key; every id in these
+  // tables was written by authfx (token ids base64url or UUIDs, user ids UUIDs, provider ids [a-z0-9_-]), all
+  // characters URI encoding leaves as they are, so they go in as they are — the GLOBs keep exactly such rows.
+  `
+  INSERT OR IGNORE INTO ledger (key, value, expires_at)
+    SELECT 'revoked:jti:' || jti, '9007199254740991:' || until, until FROM revoked_token_ids
+    WHERE jti <> '' AND jti NOT GLOB '*[^A-Za-z0-9_.!~*''()-]*';
+  INSERT OR IGNORE INTO ledger (key, value, expires_at)
+    SELECT 'revoked:user:' || user_id, issued_at_or_before || ':' || until, until FROM revoked_user_tokens
+    WHERE user_id <> '' AND user_id NOT GLOB '*[^A-Za-z0-9_.!~*''()-]*';
+  INSERT OR IGNORE INTO ledger (key, value, expires_at)
+    SELECT 'revoked:user-via:' || user_id || ':' || via, issued_at_or_before || ':' || until, until
+    FROM revoked_user_via_tokens
+    WHERE user_id <> '' AND user_id NOT GLOB '*[^A-Za-z0-9_.!~*''()-]*'
+      AND via <> '' AND via NOT GLOB '*[^A-Za-z0-9_.!~*''()-]*';
+  DROP TABLE revoked_token_ids;
+  DROP TABLE revoked_user_tokens;
+  DROP TABLE revoked_user_via_tokens;
+  ALTER TABLE accounts DROP COLUMN refresh_holder;
+  ALTER TABLE accounts DROP COLUMN refresh_until;
   `
 ]

@@ -1,9 +1,9 @@
 import { Redacted, Schema } from "effect"
-import { type Account, AccountType, ProviderId, type TokenSet } from "../../domain/Account.ts"
+import { type Account, AccountType, emptyTokenSet, ProviderId, type TokenSet } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import { Email, type User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
-import type { TokenSecrets } from "../../ports/Users.ts"
+import type { AccountChange, TokenSecrets } from "../../ports/Users.ts"
 import { boolean, checked, checkedOrNull, date, dateOrNull, textOrNull } from "./columns.ts"
 import type { Params, Row } from "./SqliteDatabase.ts"
 
@@ -70,6 +70,32 @@ export const secretParams = (secrets: TokenSecrets, prefix = ""): Params => ({
   [`${prefix}refresh_token`]: revealOrNull(secrets.refreshToken),
   [`${prefix}id_token`]: revealOrNull(secrets.idToken)
 })
+
+/** The token columns, each with its TokenSet field, for a change that names only some of them. */
+const tokenColumnsByField = {
+  accessToken: "access_token",
+  refreshToken: "refresh_token",
+  idToken: "id_token",
+  expiresAt: "expires_at",
+  tokenType: "token_type",
+  scope: "scope",
+  sessionState: "session_state"
+} as const satisfies Record<keyof TokenSet, string>
+
+export const changeableColumns = [...Object.values(tokenColumnsByField), "needs_reauth"] as const
+
+/** `updateAccountIf`'s change as parameters: `set_<column>` says whether it names the column, `<column>` its value. */
+export const accountChangeParams = (change: AccountChange): Params => {
+  const full = tokenParams({ ...emptyTokenSet, ...change.tokens })
+  const params: Record<string, Params[string]> = {}
+  for (const [field, column] of Object.entries(tokenColumnsByField)) {
+    params[`set_${column}`] = change.tokens !== undefined && field in change.tokens ? 1 : 0
+    params[column] = full[column] ?? null
+  }
+  params["set_needs_reauth"] = change.needsReauth === undefined ? 0 : 1
+  params["needs_reauth"] = change.needsReauth === true ? 1 : 0
+  return params
+}
 
 /** The token columns as named parameters, for INSERT and UPDATE alike. */
 export const tokenParams = (tokens: TokenSet): Params => ({

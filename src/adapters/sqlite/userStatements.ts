@@ -1,11 +1,11 @@
 /** The statements of SqliteUsers: one per operation, but for the guarded unlink's check and delete. */
-import { accountColumns, sessionColumns, tokenColumns, userColumns } from "./userRows.ts"
+import { accountColumns, changeableColumns, sessionColumns, tokenColumns, userColumns } from "./userRows.ts"
 
 const byKey = "provider = :provider AND provider_account_id = :provider_account_id"
 const tokenAssignments = "access_token = :access_token, refresh_token = :refresh_token, id_token = :id_token, " +
   "expires_at = :expires_at, token_type = :token_type, scope = :scope, session_state = :session_state"
 const tokenValues = ":access_token, :refresh_token, :id_token, :expires_at, :token_type, :scope, :session_state"
-const keepUnlessRefreshed = (column: string) => `${column} = CASE WHEN :refreshed THEN :${column} ELSE ${column} END`
+const setIfNamed = (column: string) => `${column} = CASE WHEN :set_${column} THEN :${column} ELSE ${column} END`
 
 export const statements = {
   insertUser: `INSERT INTO users (${userColumns}) VALUES (:id, :name, :email, :email_verified, :image)
@@ -36,27 +36,17 @@ export const statements = {
   accountsOfUser: `SELECT ${accountColumns} FROM accounts WHERE user_id = :user_id`,
   accountOfUser: `SELECT ${accountColumns} FROM accounts WHERE user_id = :user_id AND provider = :provider`,
   updateTokens: `UPDATE accounts SET ${tokenAssignments}, needs_reauth = 0 WHERE ${byKey} RETURNING ${accountColumns}`,
-  claimRefresh: `UPDATE accounts SET refresh_holder = :holder, refresh_until = :until
-    WHERE ${byKey} AND (refresh_holder IS NULL OR refresh_holder = :holder OR refresh_until <= :now)`,
-  completeRefresh: `UPDATE accounts SET
-      ${
-    ["access_token", "refresh_token", "id_token", "expires_at", "token_type", "scope", "session_state"]
-      .map(keepUnlessRefreshed).join(",\n      ")
-  },
-      needs_reauth = CASE WHEN :refreshed THEN 0 WHEN :needs_reauth THEN 1 ELSE needs_reauth END,
-      refresh_holder = NULL,
-      refresh_until = NULL
-    WHERE ${byKey} AND refresh_holder = :holder
+  // A compare-and-set on the three secrets (IS, not =: SQLite's null-safe equality, so a null secret matches a
+  // null expected one), changing only the columns the change names.
+  updateAccountIf: `UPDATE accounts SET ${changeableColumns.map(setIfNamed).join(", ")}
+    WHERE ${byKey} AND access_token IS :expected_access_token AND refresh_token IS :expected_refresh_token
+      AND id_token IS :expected_id_token
     RETURNING ${accountColumns}`,
   // The primary key's order, so each page is a range scan of its index.
   firstAccounts: `SELECT ${accountColumns} FROM accounts ORDER BY provider, provider_account_id LIMIT :limit`,
   accountsAfter: `SELECT ${accountColumns} FROM accounts
     WHERE (provider, provider_account_id) > (:provider, :provider_account_id)
     ORDER BY provider, provider_account_id LIMIT :limit`,
-  // IS, not =: it is SQLite's null-safe equality, so a null secret matches a null expected one.
-  replaceSecrets: `UPDATE accounts SET access_token = :next_access_token, refresh_token = :next_refresh_token,
-      id_token = :next_id_token
-    WHERE ${byKey} AND access_token IS :access_token AND refresh_token IS :refresh_token AND id_token IS :id_token`,
 
   // A token hash is SHA-256 of 256 random bits, so a conflict is a retried write: it replaces, as in memory.
   upsertSession: `INSERT INTO sessions (${sessionColumns}) VALUES (:token_hash, :user_id, :expires, :via)
@@ -75,27 +65,9 @@ export const statements = {
   consumeToken: `DELETE FROM verification_tokens WHERE identifier = :identifier AND token_hash = :token_hash
     RETURNING ${tokenColumns}`,
 
-  revokeJti: `INSERT INTO revoked_token_ids (jti, until) VALUES (:jti, :until)
-    ON CONFLICT (jti) DO UPDATE SET until = max(until, excluded.until)`,
-  revokeUser: `INSERT INTO revoked_user_tokens (user_id, issued_at_or_before, until)
-    VALUES (:user_id, :issued_at_or_before, :until)
-    ON CONFLICT (user_id) DO UPDATE SET
-      issued_at_or_before = max(issued_at_or_before, excluded.issued_at_or_before),
-      until = max(until, excluded.until)`,
-  revokeUserVia: `INSERT INTO revoked_user_via_tokens (user_id, via, issued_at_or_before, until)
-    VALUES (:user_id, :via, :issued_at_or_before, :until)
-    ON CONFLICT (user_id, via) DO UPDATE SET
-      issued_at_or_before = max(issued_at_or_before, excluded.issued_at_or_before),
-      until = max(until, excluded.until)`,
-  isRevoked: `SELECT
-      EXISTS (SELECT 1 FROM revoked_token_ids WHERE jti = :jti AND until > :now)
-      OR EXISTS (SELECT 1 FROM revoked_user_tokens
-        WHERE user_id = :user_id AND until > :now AND issued_at_or_before >= :issued_at)
-      OR EXISTS (SELECT 1 FROM revoked_user_via_tokens
-        WHERE user_id = :user_id AND via = :via AND until > :now AND issued_at_or_before >= :issued_at) AS revoked`,
-
-  sweepTokens: "DELETE FROM verification_tokens WHERE expires <= :now",
-  sweepJtis: "DELETE FROM revoked_token_ids WHERE until <= :now",
-  sweepUsers: "DELETE FROM revoked_user_tokens WHERE until <= :now",
-  sweepUserVias: "DELETE FROM revoked_user_via_tokens WHERE until <= :now"
+  // Bounded: a sweep deletes at most :limit rows of each table, so it never holds the file for long.
+  deleteExpiredTokens: `DELETE FROM verification_tokens WHERE rowid IN
+    (SELECT rowid FROM verification_tokens WHERE expires <= :now LIMIT :limit)`,
+  deleteExpiredSessions: `DELETE FROM sessions WHERE rowid IN
+    (SELECT rowid FROM sessions WHERE expires <= :now LIMIT :limit)`
 } as const

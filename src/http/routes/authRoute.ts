@@ -12,6 +12,7 @@ import type {
   Verification
 } from "../../domain/SignInError.ts"
 import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
+import type { LedgerUnavailable } from "../../ports/Ledger.ts"
 import type { ClaimsNotJson, TokenTooLarge } from "../../ports/TokenCodec.ts"
 import type { MailerError } from "../../ports/Mailer.ts"
 import type {
@@ -71,6 +72,7 @@ export type RouteFailure =
   | AccountNotFound
   | UserNotFound
   | UsersUnavailable
+  | LedgerUnavailable
   | KeyStoreUnavailable
   | TokenTooLarge
   | ClaimsNotJson

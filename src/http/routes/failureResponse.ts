@@ -88,6 +88,7 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
       case "BadRequest":
         return json({ error: "BadRequest", message: error.message }, 400)
       case "UsersUnavailable":
+      case "LedgerUnavailable":
       case "KeyStoreUnavailable":
         yield* Effect.logError("authfx: a store is unavailable", error.message)
         return unavailable(input, style)

@@ -1,11 +1,11 @@
 import { Context, Effect, Exit, Option } from "effect"
 import { AuthConfig } from "../../domain/AuthConfig.ts"
 import { judgeJwtTime, tokenIdentity } from "../../domain/jwtSession.ts"
+import { isRevokedBy, revocationKeysOf } from "../../domain/revocation.ts"
 import type { JwtClaims, SessionView } from "../../domain/Session.ts"
 import { defaultView } from "../../domain/sessionView.ts"
-import type { UserId } from "../../domain/User.ts"
 import { TokenCodec } from "../../ports/TokenCodec.ts"
-import { Users } from "../../ports/Users.ts"
+import { Ledger } from "../../ports/Ledger.ts"
 import { cookieNames } from "../cookies/cookieNames.ts"
 import { HttpOptions } from "../HttpOptions.ts"
 import { VerifiedTokens } from "./VerifiedTokens.ts"
@@ -49,23 +49,23 @@ const cookieValue = (header: string | undefined, name: string): string | null | 
  * `GET /session` runs on every request of an application, and the router in front of it costs as much as
  * everything else together. For the common case — a JWT session whose token was verified within the last
  * minute (or opens synchronously), not due for renewal, and no callbacks or session event that could
- * differ — this answers before the router with the domain's own rules (`judgeJwtTime`, the store's
+ * differ — this answers before the router with the domain's own rules (`judgeJwtTime`, the revocation
  * revocation check, `defaultView`), synchronously. Anything else returns null and takes the full route.
  *
- * Built only when that can be done without side effects running twice: the store must answer revocation
- * checks synchronously (memory, SQLite; not a network database), which is probed once here.
+ * Built only when that can be done without side effects running twice: the ledger must answer reads
+ * synchronously (memory, SQLite; not a network database), which its layer says by providing `sync`.
  */
 export const makeSessionFastPath = Effect.gen(function*() {
-  const context = yield* Effect.context<AuthConfig | HttpOptions | VerifiedTokens | Users | TokenCodec>()
+  const context = yield* Effect.context<AuthConfig | HttpOptions | VerifiedTokens | Ledger | TokenCodec>()
   const config = Context.get(context, AuthConfig)
   const options = Context.get(context, HttpOptions)
-  const runs = (effect: Effect.Effect<unknown, unknown, AuthConfig | Users | TokenCodec>) =>
+  const runs = (effect: Effect.Effect<unknown, unknown, AuthConfig | TokenCodec>) =>
     Exit.isSuccess(Effect.runSyncExit(effect.pipe(Effect.provideContext(context))))
   const eligible = options.fastSessionPath && config.session.strategy === "jwt" && options.url !== null &&
     config.callbacks.jwt === undefined && config.callbacks.session === undefined && config.events.session === undefined
-  const storeIsSync = eligible &&
-    runs(Users.use((store) => store.isTokenRevoked({ jti: "probe", userId: "probe" as UserId, issuedAt: new Date(0), via: null })))
-  if (!eligible || !storeIsSync || options.url === null) return null
+  const sync = Context.get(context, Ledger).sync
+  if (!eligible || Option.isNone(sync) || options.url === null) return null
+  const reads = sync.value
 
   // Cold tokens too, when the codec opens synchronously (the default dir + A256GCM key): probed likewise.
   const probe = yield* TokenCodec.use((codec) => codec.seal("session", { exp: Math.floor(Date.now() / 1000) + 60 })).pipe(
@@ -77,7 +77,6 @@ export const makeSessionFastPath = Effect.gen(function*() {
   const name = cookieNames(options, secure).session
   const path = `${options.basePath}/session`
   const tokens = Context.get(context, VerifiedTokens)
-  const store = Context.get(context, Users)
   const updateAge = config.session.updateAge
   // A verified token's claims object is the same on every hit, so its answer is rendered once.
   const bodies = new WeakMap<JwtClaims, string>()
@@ -95,8 +94,13 @@ export const makeSessionFastPath = Effect.gen(function*() {
     }
     // The same rules as readJwtSession, which the router's path runs: time, then revocation.
     if (judgeJwtTime(claims, now, updateAge) !== "current") return undefined
-    const revoked = Effect.runSyncExit(store.isTokenRevoked(tokenIdentity(claims)))
-    return Exit.isSuccess(revoked) && !revoked.value ? claims : undefined
+    const identity = tokenIdentity(claims)
+    try {
+      return isRevokedBy(reads.get(revocationKeysOf(identity), now), identity, now) ? undefined : claims
+    } catch {
+      // A store that cannot answer here answers on the full route (503), not by guessing.
+      return undefined
+    }
   }
 
   // What shapeSessionView answers when there is no session callback (the fast path requires that).

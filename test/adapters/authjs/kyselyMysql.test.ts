@@ -28,7 +28,8 @@ const downDb = kyselyOn(pool("test", { url: `mysql://root@127.0.0.1:${closedPort
 
 suite("Auth.js bridge over @auth/kysely-adapter (mysql2, MariaDB)", bridge, {
   unavailable: AuthjsUsers.layer(adapterOn(downDb)).pipe(Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))),
-  listsAccounts: false
+  listsAccounts: false,
+  sweepsExpired: false
 })
 
 describe("@auth/kysely-adapter on MariaDB: what it does not promise", () => {

@@ -18,7 +18,8 @@ suite("Auth.js bridge over @auth/unstorage-adapter (memory driver)", storeOn(cre
   unavailable: AuthjsUsers.layer(UnstorageAdapter(downUnstorage())).pipe(
     Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))
   ),
-  listsAccounts: false
+  listsAccounts: false,
+  sweepsExpired: false
 })
 
 const user = (email: string) => ({ id: crypto.randomUUID(), name: null, email, emailVerified: null, image: null })

@@ -28,22 +28,6 @@ describe("PostgresUsers", () => {
       }
     }).pipe(Effect.scoped))
 
-  it.live("expired verification tokens and revocations are swept as writes go by", () =>
-    Effect.gen(function*() {
-      const { sql, store: s } = yield* store("sweep")
-      const past = new Date(Date.now() - 60_000)
-      const future = new Date(Date.now() + 3_600_000)
-      yield* s.createVerificationToken({ identifier: "old@example.com", tokenHash: "old", expires: past })
-      yield* s.revokeTokenId("old-jti", past)
-      yield* s.createVerificationToken({ identifier: "new@example.com", tokenHash: "new", expires: future })
-      for (let i = 0; i < 256; i++) yield* s.revokeTokenId(`jti-${i}`, future)
-      const left = yield* Effect.promise(() =>
-        sql`
-          SELECT (SELECT count(*) FROM verification_token)::int AS tokens,
-            (SELECT count(*) FROM authfx_revoked_tokens WHERE jti = 'old-jti')::int AS old_revocations`
-      )
-      expect(left[0]).toEqual({ tokens: 1, old_revocations: 0 })
-    }).pipe(Effect.scoped))
 
   it.live("a row the model rejects is reported as such, naming table and column but not the value", () =>
     Effect.gen(function*() {

@@ -7,7 +7,7 @@ import { Effect, Exit, Option } from "effect"
 import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { accountKeyOf, ProviderId } from "../../../src/domain/Account.ts"
 import { Email } from "../../../src/domain/User.ts"
-import { newAccount, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
+import { fullTokens, newAccount, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
 import { client, migratedSchema } from "./testDatabase.ts"
 
 /** Two pools ("two processes") on one migrated schema. */
@@ -41,21 +41,22 @@ describe("PostgresUsers under concurrency", () => {
       assert.strictEqual(backends[0]?.["n"], 10)
     }).pipe(Effect.scoped))
 
-  it.live("two processes claiming the refresh of one account at once: one claim, for 20 accounts", () =>
+  it.live("two processes storing a refresh over the same tokens at once: one wins, for 20 accounts", () =>
     Effect.gen(function*() {
-      const { storeA, storeB } = yield* twoProcesses("claims")
-      const keys = yield* Effect.forEach(Array.from({ length: 20 }), () =>
+      const { storeA, storeB } = yield* twoProcesses("refreshes")
+      const accounts = yield* Effect.forEach(Array.from({ length: 20 }), () =>
         Effect.gen(function*() {
           const user = yield* storeA.createUser(newUser())
-          return accountKeyOf(yield* storeA.linkAccount(newAccount(user.id)))
+          return yield* storeA.linkAccount(newAccount(user.id))
         }))
-      const until = new Date(Date.now() + hour)
-      const claims = yield* Effect.forEach(keys, (key) =>
-        Effect.all([
-          storeA.claimTokenRefresh(key, { holder: `a-${uuid()}`, until }),
-          storeB.claimTokenRefresh(key, { holder: `b-${uuid()}`, until })
-        ], { concurrency: "unbounded" }), { concurrency: "unbounded" })
-      for (const pair of claims) expect([...pair].sort()).toEqual([false, true])
+      const stored = yield* Effect.forEach(accounts, (account) => {
+        const spent = { accessToken: account.accessToken, refreshToken: account.refreshToken, idToken: account.idToken }
+        return Effect.all([
+          storeA.updateAccountIf(accountKeyOf(account), spent, { tokens: fullTokens() }),
+          storeB.updateAccountIf(accountKeyOf(account), spent, { tokens: fullTokens() })
+        ], { concurrency: "unbounded" })
+      }, { concurrency: "unbounded" })
+      for (const pair of stored) expect(pair.map(Option.isSome).sort()).toEqual([false, true])
     }).pipe(Effect.scoped))
 
   it.live("parallel sign-ups of one new e-mail address from two processes: one user, the rest EmailTaken", () =>

@@ -11,7 +11,7 @@ import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeySto
 import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { accountKeyOf } from "../../../src/domain/Account.ts"
 import type { Users } from "../../../src/ports/Users.ts"
-import { newAccount, newSession, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
+import { github, newAccount, newSession, newUser, outcomeOf, uuid } from "../../conformance/users/fixtures.ts"
 import { privateCluster } from "./privateCluster.ts"
 import { client, migratedSchema, randomSchema } from "./testDatabase.ts"
 
@@ -70,7 +70,7 @@ describe("PostgresUsers when backends are terminated", () => {
       const calls: ReadonlyArray<() => Effect.Effect<unknown, { readonly _tag: string }>> = [
         () => store.getUser(user.id),
         () => store.createSession(newSession(user.id, new Date(Date.now() + hour))),
-        () => store.isTokenRevoked({ jti: uuid(), userId: user.id, issuedAt: new Date(), via: null })
+        () => store.getUserAccount(user.id, github)
       ]
       const load = Effect.forEach(Array.from({ length: 200 }, (_, i) => i), (i) => Effect.exit(calls[i % calls.length]!()), {
         concurrency: 10

@@ -113,12 +113,13 @@ describe("SealedTokensUsers", () => {
       const user = yield* store.createUser(newUser())
       const account = yield* store.linkAccount(newAccount(user.id))
       yield* keys.rotate("tokens")
-      const holder = `holder-${uuid()}`
+      // A token refresh storing its outcome over the tokens it started from, as TokenRotation does.
       refreshOnce = () =>
-        Effect.gen(function*() {
-          assert.isTrue(yield* store.claimTokenRefresh(account, { holder, until: new Date(Date.now() + 60_000) }))
-          yield* store.completeTokenRefresh(account, holder, Option.some({ _tag: "Refreshed", tokens: refreshed }))
-        })
+        Effect.asVoid(store.updateAccountIf(
+          accountKeyOf(account),
+          { accessToken: account.accessToken, refreshToken: account.refreshToken, idToken: account.idToken },
+          { tokens: refreshed, needsReauth: false }
+        ))
       const read = Option.getOrThrow(yield* store.getAccount(accountKeyOf(account)))
       // The read answers what it read; the store keeps what the refresh wrote.
       expect(secretsOf(read)).toEqual(secretsOf(account))
@@ -138,11 +139,11 @@ describe("SealedTokensUsers", () => {
         const payload = text.slice(text.lastIndexOf(".") + 1)
         return Redacted.make(`${sealedPrefix}kid-of-another-process-${uuid()}.${payload}`)
       }
-      yield* raw.replaceAccountSecrets(accountKeyOf(account), stored, {
+      yield* raw.updateAccountIf(accountKeyOf(account), stored, { tokens: {
         accessToken: strangeKid(stored.accessToken),
         refreshToken: strangeKid(stored.refreshToken),
         idToken: strangeKid(stored.idToken)
-      })
+      } })
       expect(secretsOf(Option.getOrThrow(yield* store.getAccount(accountKeyOf(account))))).toEqual(secretsOf(account))
     }))
 
@@ -171,11 +172,11 @@ describe("SealedTokensUsers", () => {
       const user = yield* store.createUser(newUser())
       const account = yield* store.linkAccount(newAccount(user.id))
       const stored = yield* rawAccount(raw, account)
-      yield* raw.replaceAccountSecrets(accountKeyOf(account), stored, {
+      yield* raw.updateAccountIf(accountKeyOf(account), stored, { tokens: {
         accessToken: Redacted.make(`${sealedPrefix}no-payload`),
         refreshToken: Redacted.make(`${sealedPrefix}kid.not*base64url`),
         idToken: Redacted.make(`${sealedPrefix}kid.AAAA`)
-      })
+      } })
       expect(secretsOf(Option.getOrThrow(yield* store.getAccount(accountKeyOf(account)))))
         .toEqual({ accessToken: null, refreshToken: null, idToken: null })
     }))

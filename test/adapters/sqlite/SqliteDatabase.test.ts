@@ -91,11 +91,11 @@ describe("SqliteDatabase", () => {
     Effect.gen(function*() {
       const db = yield* open({ path: ":memory:" })
       const failure = yield* Effect.flip(db.transaction((sql) => {
-        sql.run("INSERT INTO revoked_token_ids (jti, until) VALUES (:jti, 1)", { jti: "a" })
-        sql.run("INSERT INTO revoked_token_ids (jti, until) VALUES (:jti, 1)", { jti: "a" })
+        sql.run("INSERT INTO ledger (key, value, expires_at) VALUES (:key, 'v', 1)", { key: "a" })
+        sql.run("INSERT INTO ledger (key, value, expires_at) VALUES (:key, 'v', 1)", { key: "a" })
       }))
-      assert.deepStrictEqual([failure.kind, failure.detail], ["unique", "revoked_token_ids.jti"])
-      const count = yield* db.query((sql) => sql.get("SELECT count(*) AS n FROM revoked_token_ids")?.["n"])
+      assert.deepStrictEqual([failure.kind, failure.detail], ["unique", "ledger.key"])
+      const count = yield* db.query((sql) => sql.get("SELECT count(*) AS n FROM ledger")?.["n"])
       assert.strictEqual(count, 0)
       assert.isFalse(db.connection.isTransaction)
     }))

@@ -12,13 +12,11 @@ import { Users } from "../../../src/ports/Users.ts"
 import { suite } from "../../conformance/Users.ts"
 import {
   accountFields,
-  century,
   day,
   expectNone,
   expectSome,
   github,
   hour,
-  missingUserId,
   newAccount,
   newEmail,
   newSession,
@@ -57,12 +55,10 @@ const run = <A, E>(path: string, f: (store: Users["Service"]) => Effect.Effect<A
   }))
 
 describe("SqliteUsers across restarts", () => {
-  it.effect("users, accounts, sessions, verification tokens, revocations and refresh claims survive closing the file", () =>
+  it.effect("users, accounts, sessions and verification tokens survive closing the file", () =>
     Effect.gen(function*() {
       const path = newFile()
       const t = yield* now
-      const holder = `holder-${uuid()}`
-      const jti = `jti-${uuid()}`
       const written = yield* run(path, (store) =>
         Effect.gen(function*() {
           const user = yield* store.createUser(
@@ -76,9 +72,6 @@ describe("SqliteUsers across restarts", () => {
             expires: new Date(t + hour)
           }
           yield* store.createVerificationToken(token)
-          yield* store.revokeTokenId(jti, new Date(t + century))
-          yield* store.revokeUserTokens(user.id, new Date(t), new Date(t + century))
-          assert.isTrue(yield* store.claimTokenRefresh(accountKeyOf(account), { holder, until: new Date(t + century) }))
           return { user, account, session, token }
         }))
 
@@ -96,10 +89,6 @@ describe("SqliteUsers across restarts", () => {
           expect((yield* store.listAccounts(user.id)).map(accountFields)).toEqual([accountFields(account)])
           const found = expectSome(yield* store.getSessionAndUser(session.tokenHash), "the session")
           expect(sessionFields(found.session)).toEqual(sessionFields(session))
-          assert.isTrue(yield* store.isTokenRevoked({ jti, userId: missingUserId(), issuedAt: new Date(t), via: null }))
-          assert.isTrue(yield* store.isTokenRevoked({ jti: `jti-${uuid()}`, userId: user.id, issuedAt: new Date(t), via: null }))
-          assert.isFalse(yield* store.claimTokenRefresh(key, { holder: `holder-${uuid()}`, until: new Date(t + hour) }))
-          assert.isTrue(Option.isSome(yield* store.completeTokenRefresh(key, holder, Option.none())))
           const consumed = expectSome(yield* store.consumeVerificationToken(token.identifier, token.tokenHash), "token")
           expect(tokenFields(consumed)).toEqual(token)
         }))
@@ -107,32 +96,6 @@ describe("SqliteUsers across restarts", () => {
       const consumedAgain = yield* run(path, (store) =>
         store.consumeVerificationToken(written.token.identifier, written.token.tokenHash))
       expectNone(consumedAgain, "a token consumed before the restart")
-    }))
-})
-
-describe("SqliteUsers housekeeping", () => {
-  it.effect("expired verification tokens and revocations are swept from the file as writes go by", () =>
-    Effect.gen(function*() {
-      const path = newFile()
-      const t = yield* now
-      yield* run(path, (store) =>
-        Effect.gen(function*() {
-          const past = new Date(t - hour)
-          const token = (expires: Date) => ({ identifier: newEmail(), tokenHash: `hash-${uuid()}`, expires })
-          yield* store.createVerificationToken(token(past))
-          yield* store.createVerificationToken(token(new Date(t + hour)))
-          yield* store.revokeTokenId(`jti-${uuid()}`, past)
-          yield* store.revokeUserTokens(missingUserId(), past, past)
-          const live = Array.from({ length: 256 }, () => store.revokeTokenId(`jti-${uuid()}`, new Date(t + hour)))
-          yield* Effect.all(live, { discard: true })
-        }))
-      const raw = new DatabaseSync(path, { readOnly: true })
-      const count = (table: string) => raw.prepare(`SELECT count(*) AS n FROM ${table}`).get()?.["n"]
-      assert.deepStrictEqual(
-        [count("verification_tokens"), count("revoked_token_ids"), count("revoked_user_tokens")],
-        [1, 256, 0]
-      )
-      raw.close()
     }))
 })
 

@@ -1,6 +1,7 @@
 /**
  * Users conformance, "maintenance": what programs that visit every stored account need (sealing tokens at
- * rest, adapters/sealedTokens): pageAccounts and the compare-and-set replaceAccountSecrets.
+ * rest, adapters/sealedTokens; storing a token refresh): pageAccounts, the compare-and-set updateAccountIf,
+ * and deleteExpired, which the domain's sweep calls.
  */
 import { assert, describe, expect } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
@@ -11,11 +12,16 @@ import {
   century,
   type ConformanceIt,
   createUser,
+  expectNone,
   expectSome,
+  fullTokens,
   github,
   gitlab,
   google,
+  hour,
   newAccount,
+  newEmail,
+  newSession,
   now,
   outcomeOf,
   userWithAccount,
@@ -51,10 +57,11 @@ const allPages = (limit: number) =>
   })
 
 /**
- * Registers the "maintenance" block. `listsAccounts` is the suite's `SuiteOptions.listsAccounts`: a store that
- * cannot list its accounts must say so with `AccountListingUnsupported`.
+ * Registers the "maintenance" block. `listsAccounts` and `sweepsExpired` are the suite's options: a store that
+ * cannot list its accounts must say so with `AccountListingUnsupported`; one that cannot find expired rows
+ * deletes none.
  */
-export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): void => {
+export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean, sweepsExpired: boolean): void => {
   describe("maintenance", () => {
     if (listsAccounts) {
       it.effect("pageAccounts visits every account exactly once, in pages of at most `limit`", () =>
@@ -93,72 +100,102 @@ export const describeMaintenance = (it: ConformanceIt, listsAccounts: boolean): 
         }))
     }
 
-    it.effect("replaceAccountSecrets sets the three secrets when they still hold `expected`, and nothing else", () =>
+    it.effect("updateAccountIf applies the change when the secrets still equal `expected`, and only what it names", () =>
       Effect.gen(function*() {
         const store = yield* Users
+        const t = yield* now
         const { account, key } = yield* userWithAccount({ needsReauth: true })
         const next = newSecrets()
-        assert.strictEqual(yield* store.replaceAccountSecrets(key, secretsOf(account), next), true)
-        expect(accountFields(expectSome(yield* store.getAccount(key), "the account")))
-          .toEqual(accountFields({ ...account, ...next }))
+        const after = expectSome(yield* store.updateAccountIf(key, secretsOf(account), { tokens: next }), "the account")
+        const secretsOnly = { ...account, ...next }
+        expect(accountFields(after)).toEqual(accountFields(secretsOnly))
+        expect(accountFields(expectSome(yield* store.getAccount(key), "the account"))).toEqual(accountFields(secretsOnly))
+
+        const refreshed = { ...fullTokens(), idToken: null, expiresAt: new Date(t + hour) }
+        const renewed = expectSome(
+          yield* store.updateAccountIf(key, next, { tokens: refreshed, needsReauth: false }),
+          "the account"
+        )
+        expect(accountFields(renewed)).toEqual(accountFields({ ...account, ...refreshed, needsReauth: false }))
+        const flagged = expectSome(yield* store.updateAccountIf(key, secretsOf(renewed), { needsReauth: true }), "the account")
+        expect(accountFields(flagged)).toEqual(accountFields({ ...renewed, needsReauth: true }))
       }))
 
-    it.effect("replaceAccountSecrets changes nothing when any one secret differs from `expected`", () =>
+    it.effect("updateAccountIf changes nothing when any one secret differs from `expected`", () =>
       Effect.gen(function*() {
         const store = yield* Users
         const { account, key } = yield* userWithAccount()
         const held = secretsOf(account)
         for (const field of ["accessToken", "refreshToken", "idToken"] as const) {
           for (const wrong of [Redacted.make(`other-${uuid()}`), null]) {
-            assert.strictEqual(yield* store.replaceAccountSecrets(key, { ...held, [field]: wrong }, newSecrets()), false)
+            expectNone(
+              yield* store.updateAccountIf(key, { ...held, [field]: wrong }, { tokens: newSecrets(), needsReauth: true }),
+              "a refused update"
+            )
           }
         }
         expect(accountFields(expectSome(yield* store.getAccount(key), "the account"))).toEqual(accountFields(account))
       }))
 
-    it.effect("replaceAccountSecrets compares null with null; an unknown account is false", () =>
+    it.effect("updateAccountIf compares null with null; an unknown account is None", () =>
       Effect.gen(function*() {
         const store = yield* Users
         const empty = { accessToken: null, refreshToken: null, idToken: null }
         const { account, key } = yield* userWithAccount(empty)
         const next = { ...empty, refreshToken: Redacted.make(`refresh-${uuid()}`) }
-        assert.strictEqual(yield* store.replaceAccountSecrets(key, empty, next), true)
+        expectSome(yield* store.updateAccountIf(key, empty, { tokens: next }), "the account")
         expect(accountFields(expectSome(yield* store.getAccount(key), "the account")))
           .toEqual(accountFields({ ...account, ...next }))
         const unknown = { provider: github, providerAccountId: `acct-${uuid()}` }
-        assert.strictEqual(yield* store.replaceAccountSecrets(unknown, empty, newSecrets()), false)
+        expectNone(yield* store.updateAccountIf(unknown, empty, { tokens: newSecrets() }), "an unknown account")
       }))
 
-    it.effect("of concurrent replaceAccountSecrets from the same `expected`, exactly one wins", () =>
+    it.effect("of concurrent updateAccountIf from the same `expected`, exactly one succeeds", () =>
       Effect.gen(function*() {
         const store = yield* Users
         const { account, key } = yield* userWithAccount()
         const candidates = Array.from({ length: 6 }, newSecrets)
         const results = yield* Effect.forEach(
           candidates,
-          (next) => store.replaceAccountSecrets(key, secretsOf(account), next),
+          (next) => store.updateAccountIf(key, secretsOf(account), { tokens: next }),
           { concurrency: "unbounded" }
         )
-        assert.strictEqual(results.filter(Boolean).length, 1)
-        const winner = candidates[results.indexOf(true)]!
+        assert.strictEqual(results.filter(Option.isSome).length, 1)
+        const winner = candidates[results.findIndex(Option.isSome)]!
         expect(accountFields(expectSome(yield* store.getAccount(key), "the account")))
           .toEqual(accountFields({ ...account, ...winner }))
       }))
 
-    it.effect("replaceAccountSecrets neither takes nor releases a refresh claim", () =>
-      Effect.gen(function*() {
-        const store = yield* Users
-        const t = yield* now
-        const { account, key } = yield* userWithAccount()
-        const held = { holder: `holder-${uuid()}`, until: new Date(t + century) }
-        assert.strictEqual(yield* store.claimTokenRefresh(key, held), true)
-        assert.strictEqual(yield* store.replaceAccountSecrets(key, secretsOf(account), newSecrets()), true)
-        assert.strictEqual(
-          yield* store.claimTokenRefresh(key, { holder: `holder-${uuid()}`, until: new Date(t + century) }),
-          false,
-          "the claim is still held"
-        )
-        assert.isTrue(Option.isSome(yield* store.completeTokenRefresh(key, held.holder, Option.none())))
-      }))
+    if (sweepsExpired) {
+      it.effect("deleteExpired deletes at most `limit` expired tokens and sessions, never a live one", () =>
+        Effect.gen(function*() {
+          const store = yield* Users
+          const t = yield* now
+          const user = yield* createUser()
+          const expired = yield* Effect.forEach([1, 2, 3], () => store.createSession(newSession(user.id, new Date(t - hour))))
+          const live = yield* store.createSession(newSession(user.id, new Date(t + century)))
+          const token = { identifier: newEmail(), tokenHash: `hash-${uuid()}`, expires: new Date(t - hour) }
+          const liveToken = { identifier: newEmail(), tokenHash: `hash-${uuid()}`, expires: new Date(t + century) }
+          yield* store.createVerificationToken(token)
+          yield* store.createVerificationToken(liveToken)
+          // Other cases leave expired rows too: what matters is the bound, that ours go, and that live ones stay.
+          assert.isAtMost(yield* store.deleteExpired(new Date(t), 1), 1)
+          while ((yield* store.deleteExpired(new Date(t), 1000)) > 0) continue
+          for (const session of expired) expectNone(yield* store.getSessionAndUser(session.tokenHash), "an expired session")
+          expectNone(yield* store.consumeVerificationToken(token.identifier, token.tokenHash), "an expired token")
+          expectSome(yield* store.getSessionAndUser(live.tokenHash), "the live session")
+          expectSome(yield* store.consumeVerificationToken(liveToken.identifier, liveToken.tokenHash), "the live token")
+        }))
+    } else {
+      it.effect("deleteExpired deletes nothing it cannot find, and never a live entry", () =>
+        Effect.gen(function*() {
+          const store = yield* Users
+          const t = yield* now
+          const user = yield* createUser()
+          const live = yield* store.createSession(newSession(user.id, new Date(t + century)))
+          assert.strictEqual(yield* store.deleteExpired(new Date(t), 1000), 0)
+          expectSome(yield* store.getSessionAndUser(live.tokenHash), "the live session")
+        }))
+    }
   })
 }

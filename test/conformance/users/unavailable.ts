@@ -1,6 +1,6 @@
 /** Users conformance, "infrastructure failure": every operation against a backend that is down. */
 import { describe, expect } from "@effect/vitest"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { AccountKey } from "../../../src/domain/Account.ts"
 import { Users } from "../../../src/ports/Users.ts"
 import {
@@ -27,7 +27,8 @@ import {
 export const describeUnavailable = (
   it: ConformanceIt,
   unavailable: Layer.Layer<Users, unknown> | undefined,
-  listsAccounts: boolean
+  listsAccounts: boolean,
+  sweepsExpired: boolean
 ): void => {
   describe("infrastructure failure", () => {
     const title = "every operation fails with UsersUnavailable, never a defect"
@@ -55,9 +56,7 @@ export const describeUnavailable = (
           listAccounts: store.listAccounts(userId),
           getUserAccount: store.getUserAccount(userId, github),
           updateAccountTokens: store.updateAccountTokens(key, fullTokens()),
-          claimTokenRefresh: store.claimTokenRefresh(key, { holder: uuid(), until: new Date(t + hour) }),
-          completeTokenRefresh: store.completeTokenRefresh(key, uuid(), Option.none()),
-          replaceAccountSecrets: store.replaceAccountSecrets(key, secrets, secrets),
+          updateAccountIf: store.updateAccountIf(key, secrets, { needsReauth: true }),
           // A store that cannot list accounts says so whether or not it is up.
           ...(listsAccounts ? { pageAccounts: store.pageAccounts(null, 10) } : {}),
           createSession: store.createSession(newSession(userId, new Date(t + day))),
@@ -71,9 +70,8 @@ export const describeUnavailable = (
             expires: new Date(t + hour)
           }),
           consumeVerificationToken: store.consumeVerificationToken(newEmail(), `hash-${uuid()}`),
-          revokeTokenId: store.revokeTokenId(`jti-${uuid()}`, new Date(t + hour)),
-          revokeUserTokens: store.revokeUserTokens(userId, new Date(t), new Date(t + hour)),
-          isTokenRevoked: store.isTokenRevoked({ jti: `jti-${uuid()}`, userId, issuedAt: new Date(t), via: null })
+          // A store that cannot find expired rows never asks the database for them.
+          ...(sweepsExpired ? { deleteExpired: store.deleteExpired(new Date(t), 10) } : {})
         }
         const outcomes: Record<string, string> = {}
         for (const [operation, effect] of Object.entries(operations)) {

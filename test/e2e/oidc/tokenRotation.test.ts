@@ -11,10 +11,14 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
+import * as MemoryLedger from "../../../src/adapters/memory/MemoryLedger.ts"
 import * as MemoryUsers from "../../../src/adapters/memory/MemoryUsers.ts"
 import { SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
+import * as SqliteLedger from "../../../src/adapters/sqlite/SqliteLedger.ts"
 import * as SqliteUsers from "../../../src/adapters/sqlite/SqliteUsers.ts"
+import type { AuthfxOptions } from "../../../src/compose/createAuth.ts"
 import { type Account, ProviderId } from "../../../src/domain/Account.ts"
+import { Ledger } from "../../../src/ports/Ledger.ts"
 import { Users } from "../../../src/ports/Users.ts"
 import { clientSecret, type OidcAuth, serveOidcAuth, untilExpired } from "../../support/oidcAuth.ts"
 import { type OidcPeer, startOidcPeer } from "../../support/oidcPeer.ts"
@@ -223,10 +227,10 @@ describe.concurrent("getAccessToken against a provider with 2-second access toke
    * Node A serves the sign-in; node B is the same application on another port with the same client at the
    * provider. After expiry, 25 callers on each node ask at once.
    */
-  const racingNodes = async (sub: string, users: () => Layer.Layer<Users, unknown>) => {
+  const racingNodes = async (sub: string, stores: () => Pick<AuthfxOptions, "users" | "ledger">) => {
     const peer = await startPeer()
-    const a = await serve(peer, { overrides: { users: users() } })
-    const b = await serve(peer, { idps: [{ id: "idp", clientId: a.idps[0]!.clientId }], overrides: { users: users() } })
+    const a = await serve(peer, { overrides: stores() })
+    const b = await serve(peer, { idps: [{ id: "idp", clientId: a.idps[0]!.clientId }], overrides: stores() })
     const { user, account } = await signedIn(a, sub)
     // Node B sees the user and the account through the shared store.
     expect(value((await b.account(sub))?.accessToken ?? null)).toBe(value(account.accessToken))
@@ -244,15 +248,19 @@ describe.concurrent("getAccessToken against a provider with 2-second access toke
     expect(value((await b.account(sub))?.accessToken ?? null)).toBe(token)
   }
 
-  it("two nodes over one MemoryUsers instance: one refresh", async () => {
-    const shared = Effect.runSync(MemoryUsers.make)
-    await racingNodes("nina", () => Layer.succeed(Users, shared))
+  it("two nodes over one MemoryUsers and one MemoryLedger instance: one refresh", async () => {
+    const users = Effect.runSync(MemoryUsers.make)
+    const ledger = Effect.runSync(MemoryLedger.make)
+    await racingNodes("nina", () => ({ users: Layer.succeed(Users, users), ledger: Layer.succeed(Ledger, ledger) }))
   })
 
   it("two nodes over one SQLite file, a connection each: one refresh", async () => {
     const dir = mkdtempSync(join(tmpdir(), "authfx-e2e-oidc-"))
     temporary.push(dir)
     const path = join(dir, "authfx.sqlite")
-    await racingNodes("noah", () => SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
+    await racingNodes("noah", () => {
+      const database = SqliteDatabase.layer({ path })
+      return { users: SqliteUsers.layer.pipe(Layer.provide(database)), ledger: SqliteLedger.layer.pipe(Layer.provide(database)) }
+    })
   })
 })
