@@ -11,13 +11,12 @@ import {
   validateKeyOptions
 } from "../keyring/keyOptions.ts"
 import { specOf } from "../keyring/keySpec.ts"
+import { jwksOfPurposes, verifiesAt } from "../keyring/verifyingKeys.ts"
 
 export { InvalidKeyStoreOptions, type Options }
 export type { SessionKeyOptions } from "../keyring/keyOptions.ts"
 
 type Keyring = Readonly<Record<KeyPurpose, readonly [Key, ...Array<Key>]>>
-
-const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.retiresAt.getTime() > now
 
 /**
  * The KeyStore in memory: secret keys are derived from the configured secrets (adapters/keyring/derivedKeys.ts,
@@ -79,10 +78,7 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
           }))
           return key
         }),
-      jwks: Effect.gen(function*() {
-        const keys = yield* Effect.forEach(KeyPurpose.literals, verificationKeys)
-        return { keys: keys.flat().flatMap((key) => (key._tag === "KeyPair" ? [key.publicJwk] : [])) }
-      })
+      jwks: jwksOfPurposes(verificationKeys)
     })
   })
 

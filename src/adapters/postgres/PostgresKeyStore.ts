@@ -12,6 +12,7 @@ import {
   validateKeyOptions
 } from "../keyring/keyOptions.ts"
 import { type Spec, specOf } from "../keyring/keySpec.ts"
+import { jwksOfPurposes, verifiesAt } from "../keyring/verifyingKeys.ts"
 import { kekOf, KeyRow, open, seal } from "./keyMaterial.ts"
 import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { type SqlError, unavailableMessage } from "./sqlErrors.ts"
@@ -80,8 +81,6 @@ const decodeRow = Schema.decodeUnknownEffect(KeyRow)
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i])
 
-const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.retiresAt.getTime() > now
-
 /**
  * The KeyStore on PostgreSQL, shared by a fleet: keys are random, stored encrypted in `authfx_keys`
  * (see keyMaterial.ts), and cached by each node. On first start each purpose gets its key; a node that
@@ -136,6 +135,8 @@ export const make = (client: Client, options: Options) =>
 
     const readRing = (previous: ReadonlyMap<string, Opened>, now: number, rewrap: boolean) =>
       Effect.gen(function*() {
+        // The SQL form of verifiesAt (keyring/verifyingKeys.ts), which `verificationKeys` applies again as
+        // the cached keys age.
         const found = yield* query((db) =>
           db`
             SELECT kid, purpose, alg, enc, material, created_at, retires_at FROM authfx_keys
@@ -258,10 +259,7 @@ export const make = (client: Client, options: Options) =>
           yield* reload(() => true)
           return key
         }),
-      jwks: Effect.gen(function*() {
-        const keys = yield* Effect.forEach(KeyPurpose.literals, verificationKeys)
-        return { keys: keys.flat().flatMap((key) => (key._tag === "KeyPair" ? [key.publicJwk] : [])) }
-      })
+      jwks: jwksOfPurposes(verificationKeys)
     })
   })
 

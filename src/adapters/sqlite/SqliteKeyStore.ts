@@ -13,6 +13,7 @@ import {
 } from "../keyring/keyOptions.ts"
 import { generatePair } from "../keyring/keyPairs.ts"
 import { type PairSpec, type SecretSpec, type Spec, specOf } from "../keyring/keySpec.ts"
+import { jwksOf } from "../keyring/verifyingKeys.ts"
 import { aadOf, type Held, heldColumns, jsonObject, keyColumns, type KeyRow, keyRowOf } from "./keyRows.ts"
 import { kekOf, seal, unsealWithAny } from "./keySealing.ts"
 import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
@@ -25,6 +26,7 @@ export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../keyring/keyOp
  */
 export type Options = KeyStoreOptions
 
+/** The SQL form of verifiesAt (keyring/verifyingKeys.ts): the rows of keys that still verify at `:now`. */
 const verifying = "(retires_at IS NULL OR retires_at > :now)"
 
 const statements = {
@@ -320,11 +322,8 @@ export const make = (options: Options) =>
             Effect.flatMap((key) => (key === undefined ? Effect.fail(cannotOpenCurrent(purpose)) : Effect.succeed(key)))
           )
         }),
-      jwks: readKeys("read the key pairs", (sql, now) => ({
-        keys: keysOf(sql.all(statements.verifyingPairs, { now })).flatMap(({ key }) =>
-          key?._tag === "KeyPair" ? [key.publicJwk] : []
-        )
-      }))
+      jwks: readKeys("read the key pairs", (sql, now) =>
+        jwksOf(keysOf(sql.all(statements.verifyingPairs, { now })).flatMap(({ key }) => (key === undefined ? [] : [key]))))
     })
   })
 
