@@ -91,7 +91,7 @@ export const make = (inner: UserStore["Service"], keys: KeyStore["Service"]) => 
   const sealer = makeTokenSealer(keys)
 
   const sealTokens = <A extends TokenSecrets>(account: AccountKey, value: A) =>
-    Effect.map(sealer.seal(account, secretsOf(value)), (sealed): A => ({ ...value, ...sealed }))
+    Effect.map(sealer.sealTokens(account, secretsOf(value)), (sealed): A => ({ ...value, ...sealed }))
 
   const warnUnreadable = (account: Account, opened: Opened) =>
     opened.unreadable.length === 0 ? Effect.void : Effect.logWarning(
@@ -102,7 +102,7 @@ export const make = (inner: UserStore["Service"], keys: KeyStore["Service"]) => 
 
   /** The account as stored, opened. */
   const open = (stored: Account) =>
-    Effect.tap(sealer.open(stored, secretsOf(stored)), (opened) => warnUnreadable(stored, opened))
+    Effect.tap(sealer.openTokens(stored, secretsOf(stored)), (opened) => warnUnreadable(stored, opened))
 
   /**
    * Seals again, under the current key, the fields `opened` found in plain text or under an older key, if the
@@ -111,7 +111,7 @@ export const make = (inner: UserStore["Service"], keys: KeyStore["Service"]) => 
   const sealStale = (stored: Account, opened: Opened) =>
     Effect.gen(function*() {
       if (opened.stale.length === 0) return false
-      const fresh = yield* sealer.seal(stored, opened.secrets)
+      const fresh = yield* sealer.sealTokens(stored, opened.secrets)
       const next = { ...secretsOf(stored) }
       for (const field of opened.stale) next[field] = fresh[field]
       return yield* inner.replaceAccountSecrets(accountKeyOf(stored), secretsOf(stored), next)
@@ -172,7 +172,7 @@ export const make = (inner: UserStore["Service"], keys: KeyStore["Service"]) => 
         if (Option.isNone(found)) return false
         const opened = yield* open(found.value)
         if (!sameSecrets(opened.secrets, expected)) return false
-        return yield* inner.replaceAccountSecrets(key, secretsOf(found.value), yield* sealer.seal(key, next))
+        return yield* inner.replaceAccountSecrets(key, secretsOf(found.value), yield* sealer.sealTokens(key, next))
       }))
   })
 
@@ -188,7 +188,7 @@ export const make = (inner: UserStore["Service"], keys: KeyStore["Service"]) => 
         if (page === null) return { ...report, listed: false }
         if (page.length === 0) return report
         for (const stored of page) {
-          const opened = yield* sealer.open(stored, secretsOf(stored))
+          const opened = yield* sealer.openTokens(stored, secretsOf(stored))
           report.accounts++
           if (opened.unreadable.length > 0) report.unreadable++
           if (yield* sealStale(stored, opened)) report.sealed++

@@ -2,7 +2,7 @@ import { Clock, Effect, Layer, Option, Redacted } from "effect"
 import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { derivedKeyBytes, deriveSecret, legacyDerivedKid } from "../keyring/derivedKeys.ts"
-import { randomKid, randomSecret } from "../keyring/freshKeys.ts"
+import { randomKeyMaterial, randomKid } from "../keyring/freshKeys.ts"
 import type { PairMaterial, SecretMaterial } from "../keyring/keyMaterial.ts"
 import {
   InvalidKeyStoreOptions,
@@ -224,7 +224,7 @@ export const make = (options: Options) =>
         let fresh: Fresh | undefined
         if (spec._tag === "SecretKey") {
           if (!known(0, spec)) fresh = { _tag: "Derived", spec, material: deriveSecret(current, purpose, spec), by: 0 }
-          else if (!usable) fresh = { _tag: "Random", spec, material: randomSecret(spec) }
+          else if (!usable) fresh = { _tag: "Random", spec, material: randomKeyMaterial(spec) }
         } else if (!usable) {
           if (pair === undefined) return { _tag: "NeedsPair", spec }
           fresh = { _tag: "Pair", spec, material: pair }
@@ -308,7 +308,7 @@ export const make = (options: Options) =>
           const spec = specOf(purpose, session)
           const fresh: Fresh = spec._tag === "KeyPair"
             ? { _tag: "Pair", spec, material: yield* generatePair(spec) }
-            : { _tag: "Random", spec, material: randomSecret(spec) }
+            : { _tag: "Random", spec, material: randomKeyMaterial(spec) }
           const now = yield* Clock.currentTimeMillis
           // Retire and insert in one IMMEDIATE transaction: concurrent rotations, in any process, still leave
           // exactly one current key (the schema's partial unique index would refuse a second one anyway).
