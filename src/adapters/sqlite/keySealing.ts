@@ -7,18 +7,24 @@
  */
 import type { Redacted } from "effect"
 import { deriveBytes } from "../keyring/derivedKeys.ts"
-import * as Sealed from "../keyring/sealedKeyMaterial.ts"
+import { aesGcmOpen, aesGcmSeal } from "../keyring/aesGcm.ts"
+import type { Kek } from "../keyring/storedKeySealing.ts"
 
-export const kekOf = (secret: Redacted.Redacted<string>): Sealed.Kek => ({ key: deriveBytes(secret, "kek A256GCM", 32) })
+export const kekOf = (secret: Redacted.Redacted<string>): Kek => ({ key: deriveBytes(secret, "kek A256GCM", 32) })
 
 const encoder = new TextEncoder()
 
-export const seal = (kek: Sealed.Kek, aad: string, plaintext: Uint8Array): Uint8Array =>
-  Sealed.seal(kek, encoder.encode(aad), plaintext)
+export const seal = (kek: Kek, aad: string, plaintext: Uint8Array): Uint8Array =>
+  aesGcmSeal(kek.key, encoder.encode(aad), plaintext)
 
 /**
  * The plaintext and the index of the first of `keks` that opens it, or undefined when none does (another
  * secret, another row's AAD, or tampering).
  */
-export const unsealWithAny = (keks: ReadonlyArray<Sealed.Kek>, aad: string, sealed: Uint8Array) =>
-  Sealed.unsealWithAny(keks, encoder.encode(aad), sealed)
+export const unsealWithAny = (keks: ReadonlyArray<Kek>, aad: string, sealed: Uint8Array) => {
+  for (const [by, kek] of keks.entries()) {
+    const plaintext = aesGcmOpen(kek.key, encoder.encode(aad), sealed)
+    if (plaintext !== undefined) return { plaintext, by }
+  }
+  return undefined
+}

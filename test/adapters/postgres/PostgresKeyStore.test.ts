@@ -4,11 +4,13 @@ import { Effect, Option, Redacted } from "effect"
 import { Base64Url } from "effect/encoding"
 import { TestClock } from "effect/testing"
 import { hkdfSync } from "node:crypto"
-import { kekOf, seal } from "../../../src/adapters/postgres/keyMaterial.ts"
+import { keyPairOf } from "../../../src/adapters/keyring/keyMaterial.ts"
+import { generatePair } from "../../../src/adapters/keyring/keyPairs.ts"
 import * as PostgresMigrations from "../../../src/adapters/postgres/migrate.ts"
 import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
 import { type Key, KeyPurpose, type KeyStore, type SecretKey } from "../../../src/ports/KeyStore.ts"
+import { sealedAsPostgresDid } from "../../support/keySealingBefore.ts"
 import { client, databaseUrl, dropSchema, migratedSchema, randomSchema } from "./testDatabase.ts"
 
 const first = Redacted.make("Bfb811rHuaTeHVda7BGm+ZwGljsW4r/o1PZSmvDT0v2S")
@@ -25,6 +27,12 @@ const fleet = Effect.gen(function*() {
 
 const currentKids = (store: KeyStore["Service"]) =>
   Effect.forEach(KeyPurpose.literals, (purpose) => Effect.map(store.current(purpose), (key) => key.kid))
+
+/** What a key is, material included. */
+const material = (key: Key) =>
+  key._tag === "SecretKey"
+    ? { kid: key.kid, purpose: key.purpose, alg: key.alg, secret: Base64Url.encode(Redacted.value(key.secret)) }
+    : { kid: key.kid, purpose: key.purpose, alg: key.alg, privateJwk: Redacted.value(key.privateJwk), publicJwk: key.publicJwk }
 
 const secretBytes = (key: Key) => key._tag === "SecretKey" ? Redacted.value(key.secret) : assert.fail("a key pair")
 
@@ -137,7 +145,7 @@ describe("PostgresKeyStore", () => {
       const keys = randomKeys(purposes)
       // The kek_id 0003's store wrote: an HKDF of the secret, which let anyone reading the table check a guess.
       const kekId = Base64Url.encode(new Uint8Array(hkdfSync("sha256", Redacted.value(first), "authfx", "authfx_keys key-encryption key id", 9)))
-      const sealed = yield* Effect.forEach(keys, (key) => seal(kekOf(first), key))
+      const sealed = keys.map((key) => sealedAsPostgresDid(first, key))
       yield* Effect.promise(async () => {
         await c.sql.unsafe(`CREATE SCHEMA ${schema}`)
         await c.sql`
@@ -169,7 +177,7 @@ describe("PostgresKeyStore", () => {
       const { admin, node } = yield* fleet
       const weak = Redacted.make("hunter2hunter2hunter2hunter2hunter2")
       const keys = randomKeys()
-      const sealed = yield* Effect.forEach(keys, (key) => seal(kekOf(weak), key))
+      const sealed = keys.map((key) => sealedAsPostgresDid(weak, key))
       yield* Effect.promise(async () => {
         for (const [i, key] of keys.entries()) {
           await admin.sql`
@@ -180,6 +188,26 @@ describe("PostgresKeyStore", () => {
       assert.strictEqual((yield* Effect.flip(node({ secrets: [weak] })))._tag, "WeakSecret")
       expect(yield* keysOf(yield* node({ secrets: [first, weak] }))).toEqual(expected(keys))
       expect(yield* keysOf(yield* node({ secrets: [first] }))).toEqual(expected(keys))
+    }).pipe(Effect.scoped))
+
+  it.effect("keys sealed before the stores shared one scheme, a key pair too, open under a previous secret and are resealed", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const spec = { _tag: "KeyPair", alg: "ES256", enc: null } as const
+      const pair = keyPairOf("session", spec, yield* Effect.orDie(generatePair(spec)), new Date(0), null)
+      const keys: ReadonlyArray<Key> = [pair, ...randomKeys().filter((key) => key.purpose !== "session")]
+      yield* Effect.promise(async () => {
+        for (const key of keys) {
+          await admin.sql`
+            INSERT INTO authfx_keys (kid, purpose, alg, enc, material, created_at, retires_at)
+            VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${sealedAsPostgresDid(second, key)}, ${key.createdAt}, NULL)`
+        }
+      })
+      const everyKey = (store: KeyStore["Service"]) =>
+        Effect.forEach(keys, (key) => Effect.map(store.current(key.purpose), material))
+      const options = { session: { alg: "ES256" } } as const
+      expect(yield* everyKey(yield* node({ secrets: [first, second], ...options }))).toEqual(keys.map(material))
+      expect(yield* everyKey(yield* node({ secrets: [first], ...options }))).toEqual(keys.map(material))
     }).pipe(Effect.scoped))
 
   it.effect("a changed session algorithm rotates the session key at the next start; the old one keeps verifying", () =>
