@@ -1,15 +1,21 @@
 /** What the KeyStore conformance suite cannot see: encryption at rest, a fleet sharing keys, secret changes. */
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { Base64Url } from "effect/encoding"
 import { TestClock } from "effect/testing"
 import { hkdfSync } from "node:crypto"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { keyPairOf } from "../../../src/adapters/keyring/keyMaterial.ts"
 import { generatePair } from "../../../src/adapters/keyring/keyPairs.ts"
 import * as PostgresMigrations from "../../../src/adapters/postgres/migrate.ts"
 import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
-import { type Key, KeyPurpose, type KeyStore, type SecretKey } from "../../../src/ports/KeyStore.ts"
+import { SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
+import * as SqliteKeyStore from "../../../src/adapters/sqlite/SqliteKeyStore.ts"
+import { type Key, KeyPurpose, KeyStore, type SecretKey } from "../../../src/ports/KeyStore.ts"
 import { sealedAsPostgresDid } from "../../support/keySealingBefore.ts"
 import { client, databaseUrl, dropSchema, migratedSchema, randomSchema } from "./testDatabase.ts"
 
@@ -208,6 +214,43 @@ describe("PostgresKeyStore", () => {
       const options = { session: { alg: "ES256" } } as const
       expect(yield* everyKey(yield* node({ secrets: [first, second], ...options }))).toEqual(keys.map(material))
       expect(yield* everyKey(yield* node({ secrets: [first], ...options }))).toEqual(keys.map(material))
+    }).pipe(Effect.scoped))
+
+  it.effect("one key-encryption scheme: keys SqliteKeyStore sealed, moved into authfx_keys, open there", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const options: SqliteKeyStore.Options = { secrets: [second, first], session: { alg: "ES256" } }
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "authfx-one-scheme-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      )
+      const path = join(dir, "keys.db")
+      const sqlite = Context.get(
+        yield* Layer.build(SqliteKeyStore.layer(options).pipe(Layer.provide(SqliteDatabase.layer({ path })))),
+        KeyStore
+      )
+      const moved = [yield* sqlite.rotate("verification", { retireAfterSeconds: 3600 }), yield* sqlite.current("session")]
+      // The rows as SQLite wrote them, sealed under `second`, the first of its secrets.
+      const db = new DatabaseSync(path, { readOnly: true })
+      const rows = moved.map((key) => db.prepare("SELECT wrapped FROM keys WHERE kid = ?").get(key.kid)?.["wrapped"])
+      db.close()
+      yield* Effect.promise(async () => {
+        for (const [i, key] of moved.entries()) {
+          await admin.sql`
+            INSERT INTO authfx_keys (kid, purpose, alg, enc, material, created_at, retires_at)
+            VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${rows[i] as Uint8Array}, ${key.createdAt},
+              ${new Date(3600_000)})`
+        }
+      })
+      const store = yield* node({ secrets: [first, second] })
+      const [verification, session] = yield* Effect.forEach(moved, (key) => store.find(key.purpose, key.kid))
+      expect(secretBytes(Option.getOrThrow(verification!))).toEqual(secretBytes(moved[0]!))
+      const pair = Option.getOrThrow(session!)
+      assert.strictEqual(pair._tag, "KeyPair")
+      if (pair._tag === "KeyPair" && moved[1]?._tag === "KeyPair") {
+        expect(Redacted.value(pair.privateJwk)).toEqual(Redacted.value(moved[1].privateJwk))
+        expect(pair.publicJwk).toEqual(moved[1].publicJwk)
+      }
     }).pipe(Effect.scoped))
 
   it.effect("a changed session algorithm rotates the session key at the next start; the old one keeps verifying", () =>
