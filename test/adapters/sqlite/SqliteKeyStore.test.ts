@@ -30,7 +30,7 @@ import {
   type SecretKey
 } from "../../../src/ports/KeyStore.ts"
 import { TokenCodec } from "../../../src/ports/TokenCodec.ts"
-import { suite } from "../../conformance/KeyStore.ts"
+import { type SealedStorage, suite } from "../../conformance/KeyStore.ts"
 import { sqlitePlaintextOf, wrappedAsSqliteDid } from "../../support/keySealingBefore.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "authfx-sqlite-keystore-"))
@@ -45,9 +45,47 @@ const otherSecret = Redacted.make("W82UjcdwJmw+jC5Zn86/MxdAHjL7kLLVEk2wGWQ8dYcR"
 const storeAt = (path: string, options: SqliteKeyStore.Options) =>
   SqliteKeyStore.layer(options).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
-suite("sqlite, default session keys", storeAt(newFile(), { secrets: [secret] }))
-suite("sqlite, default session keys and a previous secret", storeAt(newFile(), { secrets: [secret, previousSecret] }))
-suite("sqlite, ES256 session keys", storeAt(newFile(), { secrets: [secret], session: { alg: "ES256" } }))
+/** The store and its database, with the hooks of the conformance suite's sealed-storage cases. */
+const conformance = (name: string, options: SqliteKeyStore.Options) => {
+  const storage: SealedStorage<SqliteDatabase> = {
+    secrets: options.secrets,
+    sealedOf: (key) =>
+      SqliteDatabase.use((db) =>
+        db.query((sql) => sql.get("SELECT origin, wrapped FROM keys WHERE purpose = :purpose AND kid = :kid", {
+          purpose: key.purpose,
+          kid: key.kid
+        }))
+      ).pipe(Effect.map((row) =>
+        row?.["origin"] === "sealed" && row["wrapped"] instanceof Uint8Array ? Option.some(row["wrapped"]) : Option.none()
+      )),
+    insert: (key, sealed) =>
+      SqliteDatabase.use((db) =>
+        db.query((sql) =>
+          sql.run(
+            `INSERT INTO keys (purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk, sealing)
+            VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, 'sealed', :wrapped, :public_jwk, 'shared')`,
+            {
+              purpose: key.purpose,
+              kid: key.kid,
+              kind: key._tag,
+              alg: key.alg,
+              enc: key.enc,
+              created_at: key.createdAt.getTime(),
+              retires_at: key.retiresAt?.getTime() ?? null,
+              wrapped: sealed,
+              public_jwk: key._tag === "KeyPair" ? JSON.stringify(key.publicJwk) : null
+            }
+          )
+        )
+      )
+  }
+  const layer = SqliteKeyStore.layer(options).pipe(Layer.provideMerge(SqliteDatabase.layer({ path: newFile() })))
+  suite(name, layer, storage)
+}
+
+conformance("sqlite, default session keys", { secrets: [secret] })
+conformance("sqlite, default session keys and a previous secret", { secrets: [secret, previousSecret] })
+conformance("sqlite, ES256 session keys", { secrets: [secret], session: { alg: "ES256" } })
 
 /** The store of one "process run": built in the caller's scope, closed (file and all) when it ends. */
 const build = (path: string, options: SqliteKeyStore.Options) =>
