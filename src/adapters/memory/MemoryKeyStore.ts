@@ -20,10 +20,10 @@ type Keyring = Readonly<Record<KeyPurpose, readonly [Key, ...Array<Key>]>>
 
 /**
  * The KeyStore in memory: secret keys are derived from the configured secrets (adapters/keyring/derivedKeys.ts,
- * as every store derives them), so every node and every restart has the same key bytes, under kids drawn at
- * random when the store is built (a kid must say nothing about the secret); the token codec opens a token
- * whose kid another node or an earlier process chose by trying the purpose's keys. Key pairs and rotated
- * keys live only as long as the process.
+ * as SqliteKeyStore derives them; PostgreSQL's keys are random), so every node and every restart has the same
+ * key bytes, under kids drawn at random when the store is built (a kid must say nothing about the secret); the
+ * token codec opens a token whose kid another node or an earlier process chose by trying the purpose's keys.
+ * Key pairs and rotated keys live only as long as the process.
  */
 export const make = (options: Options): Effect.Effect<KeyStore["Service"], InvalidKeyStoreOptions | WeakSecret> =>
   Effect.gen(function*() {

@@ -93,7 +93,7 @@ const unavailable = (operation: string) => (failure: SqliteFailure) =>
  *   they retire, under a kid drawn at random when the row is written (every process on the file uses it),
  *   and holds a mark sealed under the secret's key-encryption key (KEK), so that a store with that secret,
  *   and nobody else, knows whose key the row is.
- * - Random keys (rotations) and key pairs are stored sealed as every store seals keys
+ * - Random keys (rotations) and key pairs are stored sealed as every store that keeps keys seals them
  *   (adapters/keyring/storedKeySealing.ts) under the first secret's KEK; any configured secret opens what it
  *   sealed (found by trial: no row names its KEK), and opening the store reseals everything under the first
  *   one, so a previous secret can later be dropped without losing keys. Rows sealed as this store sealed

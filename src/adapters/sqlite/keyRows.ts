@@ -14,7 +14,7 @@ import { InvalidRow, type Row } from "./SqliteDatabase.ts"
 export const keyColumns = "purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk, sealing"
 
 /**
- * How `wrapped` is sealed (the `sealing` column): `shared` as every store seals keys
+ * How `wrapped` is sealed (the `sealing` column): `shared` as every store that keeps keys seals them
  * (adapters/keyring/storedKeySealing.ts), or `sqlite` as this store sealed them before (priorKeySealing.ts).
  */
 export type Sealing = "shared" | "sqlite"

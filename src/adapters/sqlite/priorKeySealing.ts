@@ -1,5 +1,5 @@
 /**
- * How SqliteKeyStore sealed keys before every store sealed them one way (adapters/keyring/storedKeySealing.ts):
+ * How SqliteKeyStore sealed keys before it sealed them as PostgreSQL does (adapters/keyring/storedKeySealing.ts):
  * the rows whose `sealing` is 'sqlite'. Read only: the store opens such a row with this and reseals it in the
  * shared scheme when it starts, so a file written before keeps every key. This is that format, as it was:
  * - the key-encryption key (KEK) of a secret: HKDF info `kek A256GCM`, 32 bytes;

@@ -162,7 +162,7 @@ export const migrations: ReadonlyArray<string> = [
   ALTER TABLE keys_next RENAME TO keys;
   CREATE UNIQUE INDEX keys_one_current ON keys (purpose) WHERE retires_at IS NULL;
   `,
-  // Stored keys are sealed as every store seals them (adapters/keyring/storedKeySealing.ts). `sealing` says how
+  // Stored keys are sealed as PostgreSQL's are (adapters/keyring/storedKeySealing.ts). `sealing` says how
   // a row's `wrapped` is sealed: 'sqlite' as this store sealed until now (sqlite/priorKeySealing.ts), which the
   // next store that has the row's secret reseals, or 'shared'; NULL where nothing is (a 'legacy' row). SQL
   // cannot reseal (it takes the secret), so every row is marked 'sqlite' and no key is lost. The step also
