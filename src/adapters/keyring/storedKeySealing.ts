@@ -25,7 +25,14 @@
  * while other fibers share the connection.
  */
 import { Redacted } from "effect"
-import type { ContentEncryption, Key, KeyPurpose, PairAlgorithm, PublicJwk, SecretAlgorithm } from "../../ports/KeyStore.ts"
+import type {
+  ContentEncryption,
+  Key,
+  KeyPurpose,
+  PairAlgorithm,
+  PublicJwk,
+  SecretAlgorithm
+} from "../../ports/KeyStore.ts"
 import { aesGcmOpen, aesGcmSeal } from "./aesGcm.ts"
 import { deriveBytes } from "./derivedKeys.ts"
 import { keyPairOf, secretKeyOf } from "./keyMaterial.ts"
@@ -136,7 +143,11 @@ export const sealDerivedMark = (kek: Kek, labels: StoredKeyLabels): Uint8Array =
   aesGcmSeal(kek.key, associatedData(labels), nothing)
 
 /** The index in `keks` of the KEK whose mark `sealed` is for `labels`, or undefined when none's is. */
-export const openDerivedMark = (keks: ReadonlyArray<Kek>, labels: StoredKeyLabels, sealed: Uint8Array): number | undefined => {
+export const openDerivedMark = (
+  keks: ReadonlyArray<Kek>,
+  labels: StoredKeyLabels,
+  sealed: Uint8Array
+): number | undefined => {
   const aad = associatedData(labels)
   for (const [by, kek] of keks.entries()) {
     const plaintext = aesGcmOpen(kek.key, aad, sealed)

@@ -84,8 +84,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 
 /**
  * The KeyStore on PostgreSQL, shared by a fleet: keys are random, stored in `authfx_keys` sealed as every
- * store seals keys (adapters/keyring/storedKeySealing.ts), and cached by each node. On first start each purpose gets its key; a node that
- * finds one takes it, so every node signs with the same keys.
+ * store that keeps keys seals them (adapters/keyring/storedKeySealing.ts), and cached by each node. On first
+ * start each purpose gets its key; a node that finds one takes it, so every node signs with the same keys.
  */
 export const make = (client: Client, options: Options) =>
   Effect.gen(function*() {

@@ -50,6 +50,10 @@ export interface KeyPairRow extends KeyRowCommon {
   readonly kind: "KeyPair"
   readonly alg: PairAlgorithm
   readonly held: Extract<Held, { readonly _tag: "Sealed" }>
+  /**
+   * The `public_jwk` column. The key a row seals in the shared scheme carries its public JWK sealed with it,
+   * and that one is published; this column serves only a pair sealed as the store sealed before.
+   */
   readonly publicJwk: PublicJwk
 }
 

@@ -374,7 +374,9 @@ describe("SqliteKeyStore", () => {
     it.effect("a file sealed as the store sealed before keeps every key, under every secret, and is resealed in the shared scheme", () =>
       Effect.gen(function*() {
         const retiresAt = new Date(3600_000)
-        const rotated = secretKeyOf("verification", { _tag: "SecretKey", alg: "HS256", enc: null }, { kid: kidAtRandom(), bytes: globalThis.crypto.getRandomValues(new Uint8Array(32)) }, new Date(0), retiresAt)
+        const hs256 = { _tag: "SecretKey", alg: "HS256", enc: null } as const
+        const random = globalThis.crypto.getRandomValues(new Uint8Array(32))
+        const rotated = secretKeyOf("verification", hs256, { kid: kidAtRandom(), bytes: random }, new Date(0), retiresAt)
         const es256 = { _tag: "KeyPair", alg: "ES256", enc: null } as const
         const pair = keyPairOf("session", es256, yield* Effect.orDie(generatePair(es256)), new Date(0), retiresAt)
         const current = [
