@@ -94,7 +94,7 @@ export const make = (client: Client, options: Options) =>
     // The first secret seals; every one opens, found by trial (no row names its KEK).
     const keks = [current, ...previous, ...unsealOnly.map(({ secret }) => secret)].map(kekFromSecret)
     const sealer = keks[0]!
-    const seal = (key: Key) => Effect.sync(() => sealStoredKey(sealer, key))
+    const sealedMaterial = (key: Key) => Effect.sync(() => sealStoredKey(sealer, key))
     const query = <A>(q: (db: postgres.Sql) => Pending<A>) => Effect.mapError(client.run(q), unavailable)
 
     const insert = (tx: postgres.TransactionSql, key: Key, material: Uint8Array) =>
@@ -104,7 +104,7 @@ export const make = (client: Client, options: Options) =>
 
     /** Makes `key` the purpose's current key; the current one retires at `retireAt`. */
     const install = (key: Key, retireAt: Date, keep: (current: CurrentRow | undefined) => boolean) =>
-      Effect.flatMap(seal(key), (material) =>
+      Effect.flatMap(sealedMaterial(key), (material) =>
         query((db) =>
           db.begin(async (tx) => {
             await tx`SELECT pg_advisory_xact_lock(${lockKey(key.purpose)}::bigint)`
@@ -169,7 +169,7 @@ export const make = (client: Client, options: Options) =>
           // At start only: nodes still running with the old secret first would otherwise undo it, back and
           // forth. Only if the row is still what was read: another node may have resealed it meanwhile.
           if (rewrap && by !== 0) {
-            const material = yield* seal(key)
+            const material = yield* sealedMaterial(key)
             yield* query((db) =>
               db`
                 UPDATE authfx_keys SET material = ${material}
