@@ -2,6 +2,9 @@ import { assert, layer } from "@effect/vitest"
 import { Clock, Effect, type Layer, Option, Redacted } from "effect"
 import { Base64Url } from "effect/encoding"
 import { TestClock } from "effect/testing"
+import { keyPairOf, secretKeyOf } from "../../src/adapters/keyring/keyMaterial.ts"
+import { generatePair } from "../../src/adapters/keyring/keyPairs.ts"
+import { kekFromSecret, sealStoredKey, unsealStoredKey } from "../../src/adapters/keyring/storedKeySealing.ts"
 import { type Key, type KeyPair, KeyPurpose, KeyStore } from "../../src/ports/KeyStore.ts"
 
 const purposes = KeyPurpose.literals
@@ -13,7 +16,8 @@ const allVerificationKeys = KeyStore.use((store) =>
 
 const isPair = (key: Key): key is KeyPair => key._tag === "KeyPair"
 const kids = (keys: ReadonlyArray<{ readonly kid: string }>) => keys.map((key) => key.kid).sort()
-const randomKid = Base64Url.encode(globalThis.crypto.getRandomValues(new Uint8Array(16)))
+const freshKid = () => Base64Url.encode(globalThis.crypto.getRandomValues(new Uint8Array(16)))
+const randomKid = freshKid()
 
 const assertOneCurrentFirst = (purpose: KeyPurpose) =>
   Effect.gen(function*() {
@@ -29,11 +33,31 @@ const assertOneCurrentFirst = (purpose: KeyPurpose) =>
     return current
   })
 
+/** What the material of a key is, to compare one store's key with another's. */
+const materialOf = (key: Key) =>
+  key._tag === "SecretKey"
+    ? { kid: key.kid, alg: key.alg, enc: key.enc, secret: Base64Url.encode(Redacted.value(key.secret)) }
+    : { kid: key.kid, alg: key.alg, privateJwk: Redacted.value(key.privateJwk), publicJwk: key.publicJwk }
+
+/**
+ * For a store that keeps keys at rest: the cases of the one key-encryption scheme every such store seals with
+ * (src/adapters/keyring/storedKeySealing.ts). `R` is what the hooks need from the suite's layer (the database).
+ */
+export interface SealedStorage<R> {
+  /** The store's `secrets`, as configured. */
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** The sealed material the store keeps for `key`, or None where it keeps none (a key derived from a secret). */
+  readonly sealedOf: (key: Key) => Effect.Effect<Option.Option<Uint8Array>, unknown, R>
+  /** Records `key` in the store's storage with `sealed` as its material, as any store that seals keys writes it. */
+  readonly insert: (key: Key, sealed: Uint8Array) => Effect.Effect<void, unknown, R>
+}
+
 /**
  * The KeyStore contract (src/ports/KeyStore.ts), for any adapter and any session algorithm. Tests share one
- * store and one TestClock and make no assumption about what earlier tests rotated.
+ * store and one TestClock and make no assumption about what earlier tests rotated. Pass `storage` for a store
+ * that keeps keys sealed at rest.
  */
-export const suite = (name: string, keyStore: Layer.Layer<KeyStore, unknown>) =>
+export const suite = <R = never>(name: string, keyStore: Layer.Layer<KeyStore | R, unknown>, storage?: SealedStorage<R>) =>
   layer(keyStore)(`KeyStore conformance: ${name}`, (it) => {
     // Every purpose always has exactly one current key, and it is among that purpose's verification keys.
     it.effect.each(purposes)("%s has exactly one current key, first among its verification keys", (purpose) =>
@@ -183,6 +207,51 @@ export const suite = (name: string, keyStore: Layer.Layer<KeyStore, unknown>) =>
         assert.notInclude(kids(after), old.kid)
         assert.deepStrictEqual(kids(after), kids((yield* allVerificationKeys).filter(isPair)))
       }))
+
+    if (storage !== undefined) {
+      const keks = storage.secrets.map(kekFromSecret)
+
+      // One key-encryption scheme: what a store keeps sealed, any store (and the shared unsealer) with the same
+      // secrets opens, and it opens what any of them sealed.
+      it.effect("every key it keeps sealed opens under the shared unsealer with its secrets, as the store hands it out", () =>
+        Effect.gen(function*() {
+          const store = yield* KeyStore
+          yield* store.rotate("verification", { retireAfterSeconds: 60 })
+          let sealedKeys = 0
+          for (const key of yield* allVerificationKeys) {
+            const sealed = yield* storage.sealedOf(key)
+            if (Option.isNone(sealed)) continue
+            sealedKeys++
+            const opened = unsealStoredKey(keks, key, sealed.value)
+            assert.isDefined(opened, `${key.purpose} key ${key.kid} opens`)
+            assert.deepStrictEqual(materialOf(opened!.key), materialOf(key))
+            assert.strictEqual(opened!.by, 0, "sealed under the first secret")
+          }
+          assert.isAbove(sealedKeys, 0, "a rotated key is kept sealed")
+        }))
+
+      it.effect("a key sealed in the shared scheme under its last secret opens, a key pair too", () =>
+        Effect.gen(function*() {
+          const store = yield* KeyStore
+          const now = yield* Clock.currentTimeMillis
+          const [createdAt, retiresAt] = [new Date(now), new Date(now + 60_000)]
+          const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32))
+          const hs256 = { _tag: "SecretKey", alg: "HS256", enc: null } as const
+          const es256 = { _tag: "KeyPair", alg: "ES256", enc: null } as const
+          const keys: ReadonlyArray<Key> = [
+            secretKeyOf("csrf", hs256, { kid: freshKid(), bytes }, createdAt, retiresAt),
+            keyPairOf("session", es256, yield* Effect.orDie(generatePair(es256)), createdAt, retiresAt)
+          ]
+          for (const key of keys) yield* storage.insert(key, sealStoredKey(keks[keks.length - 1]!, key))
+          // A store that caches reads again for a kid it does not know, at most once a second.
+          yield* TestClock.adjust("2 seconds")
+          for (const key of keys) {
+            const found = yield* store.find(key.purpose, key.kid)
+            assert.isTrue(Option.isSome(found), `${key.purpose} key ${key.kid} is found`)
+            assert.deepStrictEqual(materialOf(Option.getOrThrow(found)), materialOf(key))
+          }
+        }))
+    }
 
     it.effect("key material is Redacted", () =>
       Effect.gen(function*() {

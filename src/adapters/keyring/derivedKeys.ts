@@ -1,8 +1,9 @@
 /**
- * Keys derived from a deployment secret. Part of the KeyStore contract in practice: the same secret gives
- * the same key bytes in every store, so every node of a fleet agrees, a restart signs nobody out, and
- * moving from one store to another does not either. The info strings and lengths are therefore fixed:
- * changing one changes every derived key.
+ * Keys derived from a deployment secret, by the stores that derive their secret keys (memory and SQLite;
+ * PostgreSQL's keys are random, shared by the fleet through its table): the same secret gives the same key
+ * bytes in each of them, so every node agrees, a restart signs nobody out, and moving between those two stores
+ * does not either (moving to or from PostgreSQL does, once). The info strings and lengths are therefore
+ * fixed: changing one changes every derived key.
  *
  * A derived key's kid is NOT derived: it is drawn at random each time a store makes the key (memory: per
  * process; SQLite: when its row is written). A kid is published in every token header, and a kid computed

@@ -15,11 +15,11 @@ const randomBytes = (length: number) => globalThis.crypto.getRandomValues(new Ui
 /** A random 96-bit kid: it names a key and says nothing about it or about any secret. */
 export const randomKid = (): string => Base64Url.encode(randomBytes(12))
 
-/** A random secret and a random kid. */
-export const randomSecret = (spec: SecretSpec): SecretMaterial => ({ kid: randomKid(), bytes: randomBytes(secretLength(spec)) })
+/** Key material drawn at random: a random secret of the spec's length and a random kid. */
+export const randomKeyMaterial = (spec: SecretSpec): SecretMaterial => ({ kid: randomKid(), bytes: randomBytes(secretLength(spec)) })
 
 /** A new current key of the spec's kind: a random secret or a generated pair. */
 export const freshKey = (purpose: KeyPurpose, spec: Spec, createdAt: Date): Effect.Effect<Key, KeyStoreUnavailable> =>
   spec._tag === "KeyPair"
     ? Effect.map(generatePair(spec), (material) => keyPairOf(purpose, spec, material, createdAt, null))
-    : Effect.sync(() => secretKeyOf(purpose, spec, randomSecret(spec), createdAt, null))
+    : Effect.sync(() => secretKeyOf(purpose, spec, randomKeyMaterial(spec), createdAt, null))

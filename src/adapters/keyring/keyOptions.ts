@@ -1,6 +1,7 @@
 /**
  * The options every KeyStore adapter takes, and their validation. One place, so that the same options mean
- * the same keys in every store and moving from one store to another needs no new configuration.
+ * the same kinds of key in every store (and the same derived keys in the stores that derive them), and moving
+ * from one store to another needs no new configuration.
  */
 import { Effect, Redacted, Schema } from "effect"
 import { secretStrength, type WeakSecret, weakSecret } from "../../domain/secretStrength.ts"

@@ -11,20 +11,19 @@ import {
   validateKeyOptions
 } from "../keyring/keyOptions.ts"
 import { specOf } from "../keyring/keySpec.ts"
+import { jwksOfPurposes, verifiesAt } from "../keyring/verifyingKeys.ts"
 
 export { InvalidKeyStoreOptions, type Options }
 export type { SessionKeyOptions } from "../keyring/keyOptions.ts"
 
 type Keyring = Readonly<Record<KeyPurpose, readonly [Key, ...Array<Key>]>>
 
-const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.retiresAt.getTime() > now
-
 /**
  * The KeyStore in memory: secret keys are derived from the configured secrets (adapters/keyring/derivedKeys.ts,
- * as every store derives them), so every node and every restart has the same key bytes, under kids drawn at
- * random when the store is built (a kid must say nothing about the secret); the token codec opens a token
- * whose kid another node or an earlier process chose by trying the purpose's keys. Key pairs and rotated
- * keys live only as long as the process.
+ * as SqliteKeyStore derives them; PostgreSQL's keys are random), so every node and every restart has the same
+ * key bytes, under kids drawn at random when the store is built (a kid must say nothing about the secret); the
+ * token codec opens a token whose kid another node or an earlier process chose by trying the purpose's keys.
+ * Key pairs and rotated keys live only as long as the process.
  */
 export const make = (options: Options): Effect.Effect<KeyStore["Service"], InvalidKeyStoreOptions | WeakSecret> =>
   Effect.gen(function*() {
@@ -79,10 +78,7 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
           }))
           return key
         }),
-      jwks: Effect.gen(function*() {
-        const keys = yield* Effect.forEach(KeyPurpose.literals, verificationKeys)
-        return { keys: keys.flat().flatMap((key) => (key._tag === "KeyPair" ? [key.publicJwk] : [])) }
-      })
+      jwks: jwksOfPurposes(verificationKeys)
     })
   })
 

@@ -12,7 +12,9 @@ import {
   validateKeyOptions
 } from "../keyring/keyOptions.ts"
 import { type Spec, specOf } from "../keyring/keySpec.ts"
-import { kekOf, KeyRow, open, seal } from "./keyMaterial.ts"
+import { kekFromSecret, sealStoredKey, unsealStoredKey } from "../keyring/storedKeySealing.ts"
+import { jwksOfPurposes, verifiesAt } from "../keyring/verifyingKeys.ts"
+import { KeyRow, recordOf } from "./authfxKeysRow.ts"
 import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { type SqlError, unavailableMessage } from "./sqlErrors.ts"
 
@@ -80,20 +82,19 @@ const decodeRow = Schema.decodeUnknownEffect(KeyRow)
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i])
 
-const verifiesAt = (now: number) => (key: Key) => key.retiresAt === null || key.retiresAt.getTime() > now
-
 /**
- * The KeyStore on PostgreSQL, shared by a fleet: keys are random, stored encrypted in `authfx_keys`
- * (see keyMaterial.ts), and cached by each node. On first start each purpose gets its key; a node that
- * finds one takes it, so every node signs with the same keys.
+ * The KeyStore on PostgreSQL, shared by a fleet: keys are random, stored in `authfx_keys` sealed as every
+ * store that keeps keys seals them (adapters/keyring/storedKeySealing.ts), and cached by each node. On first
+ * start each purpose gets its key; a node that finds one takes it, so every node signs with the same keys.
  */
 export const make = (client: Client, options: Options) =>
   Effect.gen(function*() {
     const { current, previous, retireAfterSeconds, session, ttl, unsealOnly } = yield* validate(options)
     for (const { name } of unsealOnly) yield* Effect.logWarning(unsealOnlyWarning("authfx KeyStore", name))
     // The first secret seals; every one opens, found by trial (no row names its KEK).
-    const sealer = kekOf(current)
-    const keks = [sealer, ...previous.map(kekOf), ...unsealOnly.map(({ secret }) => kekOf(secret))]
+    const keks = [current, ...previous, ...unsealOnly.map(({ secret }) => secret)].map(kekFromSecret)
+    const sealer = keks[0]!
+    const sealedMaterial = (key: Key) => Effect.sync(() => sealStoredKey(sealer, key))
     const query = <A>(q: (db: postgres.Sql) => Pending<A>) => Effect.mapError(client.run(q), unavailable)
 
     const insert = (tx: postgres.TransactionSql, key: Key, material: Uint8Array) =>
@@ -103,7 +104,7 @@ export const make = (client: Client, options: Options) =>
 
     /** Makes `key` the purpose's current key; the current one retires at `retireAt`. */
     const install = (key: Key, retireAt: Date, keep: (current: CurrentRow | undefined) => boolean) =>
-      Effect.flatMap(seal(sealer, key), (material) =>
+      Effect.flatMap(sealedMaterial(key), (material) =>
         query((db) =>
           db.begin(async (tx) => {
             await tx`SELECT pg_advisory_xact_lock(${lockKey(key.purpose)}::bigint)`
@@ -136,6 +137,8 @@ export const make = (client: Client, options: Options) =>
 
     const readRing = (previous: ReadonlyMap<string, Opened>, now: number, rewrap: boolean) =>
       Effect.gen(function*() {
+        // The SQL form of verifiesAt (keyring/verifyingKeys.ts), which `verificationKeys` applies again as
+        // the cached keys age.
         const found = yield* query((db) =>
           db`
             SELECT kid, purpose, alg, enc, material, created_at, retires_at FROM authfx_keys
@@ -150,7 +153,7 @@ export const make = (client: Client, options: Options) =>
           const kept = previous.get(row.kid)
           const opened = kept !== undefined && sameBytes(kept.material, row.material)
             ? Option.some({ key: { ...kept.key, retiresAt: row.retires_at }, by: kept.by })
-            : yield* open(keks, row)
+            : Option.fromNullishOr(unsealStoredKey(keks, recordOf(row), row.material))
           if (Option.isNone(opened)) {
             if (row.retires_at === null) {
               return yield* new KeyStoreUnavailable({
@@ -166,7 +169,7 @@ export const make = (client: Client, options: Options) =>
           // At start only: nodes still running with the old secret first would otherwise undo it, back and
           // forth. Only if the row is still what was read: another node may have resealed it meanwhile.
           if (rewrap && by !== 0) {
-            const material = yield* seal(sealer, key)
+            const material = yield* sealedMaterial(key)
             yield* query((db) =>
               db`
                 UPDATE authfx_keys SET material = ${material}
@@ -258,10 +261,7 @@ export const make = (client: Client, options: Options) =>
           yield* reload(() => true)
           return key
         }),
-      jwks: Effect.gen(function*() {
-        const keys = yield* Effect.forEach(KeyPurpose.literals, verificationKeys)
-        return { keys: keys.flat().flatMap((key) => (key._tag === "KeyPair" ? [key.publicJwk] : [])) }
-      })
+      jwks: jwksOfPurposes(verificationKeys)
     })
   })
 

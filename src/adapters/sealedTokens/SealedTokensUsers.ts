@@ -92,7 +92,7 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
   const sealer = makeTokenSealer(keys)
 
   const sealTokens = <A extends TokenSecrets>(account: AccountKey, value: A) =>
-    Effect.map(sealer.seal(account, secretsOf(value)), (sealed): A => ({ ...value, ...sealed }))
+    Effect.map(sealer.sealTokens(account, secretsOf(value)), (sealed): A => ({ ...value, ...sealed }))
 
   const warnUnreadable = (account: Account, opened: Opened) =>
     opened.unreadable.length === 0 ? Effect.void : Effect.logWarning(
@@ -103,7 +103,7 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
 
   /** The account as stored, opened. */
   const open = (stored: Account) =>
-    Effect.tap(sealer.open(stored, secretsOf(stored)), (opened) => warnUnreadable(stored, opened))
+    Effect.tap(sealer.openTokens(stored, secretsOf(stored)), (opened) => warnUnreadable(stored, opened))
 
   /**
    * Seals again, under the current key, the fields `opened` found in plain text or under an older key, if the
@@ -112,7 +112,7 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
   const sealStale = (stored: Account, opened: Opened) =>
     Effect.gen(function*() {
       if (opened.stale.length === 0) return false
-      const fresh = yield* sealer.seal(stored, opened.secrets)
+      const fresh = yield* sealer.sealTokens(stored, opened.secrets)
       const next = { ...secretsOf(stored) }
       for (const field of opened.stale) next[field] = fresh[field]
       const written = yield* inner.updateAccountIf(accountKeyOf(stored), secretsOf(stored), { tokens: next })
@@ -143,7 +143,7 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
     Effect.gen(function*() {
       const tokens = change.tokens
       if (tokens === undefined) return change
-      const sealed = yield* sealer.seal(key, {
+      const sealed = yield* sealer.sealTokens(key, {
         accessToken: tokens.accessToken ?? null,
         refreshToken: tokens.refreshToken ?? null,
         idToken: tokens.idToken ?? null
@@ -191,7 +191,7 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
         if (page === null) return { ...report, listed: false }
         if (page.length === 0) return report
         for (const stored of page) {
-          const opened = yield* sealer.open(stored, secretsOf(stored))
+          const opened = yield* sealer.openTokens(stored, secretsOf(stored))
           report.accounts++
           if (opened.unreadable.length > 0) report.unreadable++
           if (yield* sealStale(stored, opened)) report.sealed++

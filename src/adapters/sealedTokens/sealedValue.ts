@@ -4,7 +4,7 @@
  *   authfx.sealed.v1.<kid>.<base64url(iv ‖ ciphertext ‖ tag)>
  *
  * AES-256-GCM under a `tokens` key of the KeyStore (the 12-byte IV, ciphertext and 16-byte tag laid out as
- * adapters/keyring/sealedKeyMaterial.ts lays them out), with associated data naming the version, the account
+ * adapters/keyring/aesGcm.ts lays them out), with associated data naming the version, the account
  * (provider and provider's id) and the field: a sealed value copied to another account's row, or to another
  * field of the same row, does not open. The kid says which key sealed it; it is a hint, not a trust anchor (a
  * kid the store does not know is answered by trying its verification keys, and GCM's tag tells which one fits).
@@ -14,7 +14,7 @@
 import { Result } from "effect"
 import { Base64Url } from "effect/encoding"
 import type { AccountKey } from "../../domain/Account.ts"
-import { seal, unseal } from "../keyring/sealedKeyMaterial.ts"
+import { aesGcmOpen, aesGcmSeal } from "../keyring/aesGcm.ts"
 
 export const sealedPrefix = "authfx.sealed.v1."
 
@@ -43,7 +43,7 @@ const associatedData = (binding: Binding) =>
 
 /** Seals `plaintext` for `binding` under the 32-byte key `kid` names. */
 export const sealValue = (kid: string, key: Uint8Array, binding: Binding, plaintext: string): string =>
-  `${sealedPrefix}${kid}.${Base64Url.encode(seal({ key }, associatedData(binding), encoder.encode(plaintext)))}`
+  `${sealedPrefix}${kid}.${Base64Url.encode(aesGcmSeal(key, associatedData(binding), encoder.encode(plaintext)))}`
 
 /**
  * Reads a stored value's shape. Anything without the prefix is plain text: every token a store held before
@@ -63,7 +63,7 @@ export const parseStored = (stored: string): StoredValue => {
 
 /** The token, or undefined when `key` did not seal it for `binding` (another key, row or field, or tampering). */
 export const openValue = (key: Uint8Array, binding: Binding, payload: Uint8Array): string | undefined => {
-  const opened = unseal({ key }, associatedData(binding), payload)
+  const opened = aesGcmOpen(key, associatedData(binding), payload)
   if (opened === undefined) return undefined
   try {
     return decoder.decode(opened)

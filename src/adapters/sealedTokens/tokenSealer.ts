@@ -32,7 +32,7 @@ export const makeTokenSealer = (keys: KeyStore["Service"]) => {
   )
 
   /** The secrets as they are to be stored: each one sealed for its field of `account` under the current key. */
-  const seal = (account: AccountKey, secrets: TokenSecrets) =>
+  const sealTokens = (account: AccountKey, secrets: TokenSecrets) =>
     Effect.map(currentKey, (key): TokenSecrets => {
       const bytes = Redacted.value(key.secret)
       const sealed = (field: SecretField) => {
@@ -61,7 +61,7 @@ export const makeTokenSealer = (keys: KeyStore["Service"]) => {
     })
 
   /** The stored secrets, opened. Never fails for a value that does not open: that value reads as null. */
-  const open = (account: AccountKey, stored: TokenSecrets): Effect.Effect<Opened, KeyStoreUnavailable> =>
+  const openTokens = (account: AccountKey, stored: TokenSecrets): Effect.Effect<Opened, KeyStoreUnavailable> =>
     Effect.gen(function*() {
       const current = yield* currentKey
       const secrets: Record<SecretField, Redacted.Redacted<string> | null> = {
@@ -91,7 +91,7 @@ export const makeTokenSealer = (keys: KeyStore["Service"]) => {
       return { secrets, stale, unreadable }
     })
 
-  return { seal, open }
+  return { sealTokens, openTokens }
 }
 
 export type TokenSealer = ReturnType<typeof makeTokenSealer>

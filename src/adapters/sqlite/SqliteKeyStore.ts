@@ -1,9 +1,9 @@
-import { Clock, Effect, Layer, Option, Redacted } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { derivedKeyBytes, deriveSecret, legacyDerivedKid } from "../keyring/derivedKeys.ts"
-import { randomKid, randomSecret } from "../keyring/freshKeys.ts"
-import type { PairMaterial, SecretMaterial } from "../keyring/keyMaterial.ts"
+import { randomKeyMaterial, randomKid } from "../keyring/freshKeys.ts"
+import { keyPairOf, type PairMaterial, type SecretMaterial, secretKeyOf } from "../keyring/keyMaterial.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions,
@@ -13,8 +13,16 @@ import {
 } from "../keyring/keyOptions.ts"
 import { generatePair } from "../keyring/keyPairs.ts"
 import { type PairSpec, type SecretSpec, type Spec, specOf } from "../keyring/keySpec.ts"
-import { aadOf, type Held, heldColumns, jsonObject, keyColumns, type KeyRow, keyRowOf } from "./keyRows.ts"
-import { kekOf, seal, unsealWithAny } from "./keySealing.ts"
+import {
+  kekFromSecret,
+  openDerivedMark,
+  sealDerivedMark,
+  sealStoredKey,
+  unsealStoredKey
+} from "../keyring/storedKeySealing.ts"
+import { jwksOf } from "../keyring/verifyingKeys.ts"
+import { heldColumns, keyColumns, type KeyRow, keyRowOf, recordOf } from "./keyRows.ts"
+import { openPriorMark, priorKekOf, unsealPrior } from "./priorKeySealing.ts"
 import { type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 
 export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../keyring/keyOptions.ts"
@@ -25,6 +33,7 @@ export { InvalidKeyStoreOptions, type SessionKeyOptions } from "../keyring/keyOp
  */
 export type Options = KeyStoreOptions
 
+/** The SQL form of verifiesAt (keyring/verifyingKeys.ts): the rows of keys that still verify at `:now`. */
 const verifying = "(retires_at IS NULL OR retires_at > :now)"
 
 const statements = {
@@ -37,12 +46,12 @@ const statements = {
     ORDER BY purpose, retires_at IS NOT NULL, created_at DESC, retires_at DESC`,
   retireCurrent: "UPDATE keys SET retires_at = :retires_at WHERE purpose = :purpose AND retires_at IS NULL",
   insertKey: `INSERT INTO keys (${keyColumns})
-    VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, :origin, :wrapped, :public_jwk)`,
+    VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, :origin, :wrapped, :public_jwk, :sealing)`,
   legacyKeys: `SELECT ${keyColumns} FROM keys WHERE origin = 'legacy'`,
-  claimLegacy: `UPDATE keys SET kid = :new_kid, origin = 'derived', wrapped = :wrapped
+  claimLegacy: `UPDATE keys SET kid = :new_kid, origin = 'derived', wrapped = :wrapped, sealing = 'shared'
     WHERE purpose = :purpose AND kid = :kid AND origin = 'legacy'`,
-  storedKeys: `SELECT ${keyColumns} FROM keys WHERE origin = 'sealed'`,
-  reseal: "UPDATE keys SET wrapped = :wrapped WHERE purpose = :purpose AND kid = :kid",
+  resealable: `SELECT ${keyColumns} FROM keys WHERE origin = 'sealed' OR sealing = 'sqlite'`,
+  reseal: "UPDATE keys SET wrapped = :wrapped, sealing = 'shared' WHERE purpose = :purpose AND kid = :kid",
   // Derived keys stay as tombstones once retired: were the row gone, the next start would take the secret
   // for a new one and make its key current again, undoing the rotation that retired it.
   deleteRetired: "DELETE FROM keys WHERE origin <> 'derived' AND retires_at IS NOT NULL AND retires_at <= :now",
@@ -57,13 +66,12 @@ type Fresh =
   | { readonly _tag: "Random"; readonly spec: SecretSpec; readonly material: SecretMaterial }
   | { readonly _tag: "Pair"; readonly spec: PairSpec; readonly material: PairMaterial }
 
-type Material =
-  | { readonly _tag: "SecretKey"; readonly secret: Redacted.Redacted<Uint8Array> }
-  | { readonly _tag: "KeyPair"; readonly privateJwk: Redacted.Redacted<Readonly<Record<string, unknown>>> }
-
-/** A row's material, and which configured secret's KEK opened it (0: the first, which seals). */
+/**
+ * A row's key (its retirement as it was when opened), and which configured secret's KEK opened it (0: the
+ * first, which seals; for a derived key, the secret that derives it).
+ */
 interface Opened {
-  readonly material: Material
+  readonly key: Key
   readonly by: number
 }
 
@@ -76,21 +84,20 @@ const fits = (row: KeyRow, spec: Spec) => row.kind === spec._tag && row.alg === 
 const unavailable = (operation: string) => (failure: SqliteFailure) =>
   new KeyStoreUnavailable({ message: `the SQLite key store could not ${operation}: ${failure.detail}`, cause: failure })
 
-/** What a derived key's row seals: nothing. Which KEK opens it is the whole message. */
-const derivedMark = new Uint8Array(0)
-
 /**
  * The embedded KeyStore: keys in the `keys` table of the file `SqliteDatabase` opened, so rotations and key
  * pairs survive restarts and every process on the file shares them.
  *
- * - Keys derived from a configured secret are derived as every store derives them (adapters/keyring) and never
- *   stored: their row records when they became current and when they retire, under a kid drawn at random
- *   when the row is written (every process on the file uses it), and seals an empty mark under the
- *   secret's key-encryption key (KEK), so that a store with that secret, and nobody else, knows whose key
- *   the row is.
- * - Random keys (rotations) and key pairs are stored sealed with AES-256-GCM under the first secret's KEK;
- *   any configured secret opens what it sealed (found by trial: no row names its KEK), and opening the store
- *   reseals everything under the first one, so a previous secret can later be dropped without losing keys.
+ * - Keys derived from a configured secret are derived as the memory store derives them
+ *   (adapters/keyring/derivedKeys.ts) and never stored: their row records when they became current and when
+ *   they retire, under a kid drawn at random when the row is written (every process on the file uses it),
+ *   and holds a mark sealed under the secret's key-encryption key (KEK), so that a store with that secret,
+ *   and nobody else, knows whose key the row is.
+ * - Random keys (rotations) and key pairs are stored sealed as every store that keeps keys seals them
+ *   (adapters/keyring/storedKeySealing.ts) under the first secret's KEK; any configured secret opens what it
+ *   sealed (found by trial: no row names its KEK), and opening the store reseals everything under the first
+ *   one, so a previous secret can later be dropped without losing keys. Rows sealed as this store sealed
+ *   before that scheme (priorKeySealing.ts) are opened that way and resealed in the shared one too.
  * - The first secret's derived key becomes current the first time the store sees that secret (first start,
  *   changed AUTH_SECRET), as a rotation would; after that the stored current key stays current across
  *   restarts. A current key that cannot be used (its secret removed, the session algorithm changed) is
@@ -110,81 +117,67 @@ export const make = (options: Options) =>
     const db = yield* SqliteDatabase
     // The secrets that derive keys come first, the first of them seals; the weak ones only open.
     const deriving = [current, ...previous]
-    const keks = [...deriving, ...unsealOnly.map(({ secret }) => secret)].map(kekOf)
+    const secrets = [...deriving, ...unsealOnly.map(({ secret }) => secret)]
+    const keks = secrets.map(kekFromSecret)
     const derivingKeks = keks.slice(0, deriving.length)
     const sealer = keks[0]!
+    const priorKeks = secrets.map(priorKekOf)
+    const derivingPriorKeks = priorKeks.slice(0, deriving.length)
     // A kid's material never changes, so what was once opened is kept; rows are still read on every call,
     // because another process may rotate.
     const opened = new Map<string, Opened>()
 
-    const openMaterial = (row: KeyRow): Opened | undefined => {
+    const openHeld = (row: KeyRow): Opened | undefined => {
       const held = row.held
       if (held._tag === "Legacy") return undefined
+      const { sealing, wrapped } = held
       if (held._tag === "Derived") {
-        const mark = row.kind === "SecretKey" ? unsealWithAny(derivingKeks, aadOf(row), held.wrapped) : undefined
-        if (row.kind !== "SecretKey" || mark === undefined || mark.plaintext.length !== 0) return undefined
+        if (row.kind !== "SecretKey") return undefined
+        const by = sealing === "shared"
+          ? openDerivedMark(derivingKeks, row, wrapped)
+          : openPriorMark(derivingPriorKeks, row, wrapped)
+        if (by === undefined) return undefined
         const spec: SecretSpec = { _tag: "SecretKey", alg: row.alg, enc: row.enc }
-        const bytes = derivedKeyBytes(deriving[mark.by]!, row.purpose, spec)
-        return { material: { _tag: "SecretKey", secret: Redacted.make(bytes) }, by: mark.by }
+        const material = { kid: row.kid, bytes: derivedKeyBytes(deriving[by]!, row.purpose, spec) }
+        const { createdAt, retiresAt } = recordOf(row)
+        return { key: secretKeyOf(row.purpose, spec, material, createdAt, retiresAt), by }
       }
-      const unsealed = unsealWithAny(keks, aadOf(row), held.wrapped)
-      if (unsealed === undefined) return undefined
-      const material: Material = row.kind === "SecretKey"
-        ? { _tag: "SecretKey", secret: Redacted.make(unsealed.plaintext) }
-        : { _tag: "KeyPair", privateJwk: Redacted.make(jsonObject(new TextDecoder().decode(unsealed.plaintext), "wrapped")) }
-      return { material, by: unsealed.by }
+      return sealing === "shared" ? unsealStoredKey(keks, recordOf(row), wrapped) : unsealPrior(priorKeks, row, wrapped)
     }
 
-    /** The row's material, or undefined when no configured secret can produce or open it. */
+    /** What the row holds, or undefined when no configured secret can produce or open its key. */
     const openRow = (row: KeyRow): Opened | undefined => {
       const id = `${row.purpose} ${row.kid}`
-      const found = opened.get(id) ?? openMaterial(row)
+      const found = opened.get(id) ?? openHeld(row)
       if (found !== undefined) opened.set(id, found)
       return found
     }
 
-    /** The key a row names, or undefined when no configured secret can produce or open its material. */
+    /** The key a row names, or undefined when no configured secret can produce or open it. */
     const keyOf = (row: KeyRow): Key | undefined => {
-      const material = openRow(row)?.material
-      if (material === undefined) return undefined
-      const common = {
-        kid: row.kid,
-        purpose: row.purpose,
-        enc: row.enc,
-        createdAt: new Date(row.createdAt),
-        retiresAt: row.retiresAt === null ? null : new Date(row.retiresAt)
-      }
-      if (row.kind === "SecretKey" && material._tag === "SecretKey") {
-        return { ...common, _tag: "SecretKey", alg: row.alg, secret: material.secret }
-      }
-      if (row.kind === "KeyPair" && material._tag === "KeyPair") {
-        return { ...common, _tag: "KeyPair", alg: row.alg, privateJwk: material.privateJwk, publicJwk: row.publicJwk }
-      }
-      return undefined
+      const key = openRow(row)?.key
+      return key === undefined ? undefined : { ...key, retiresAt: recordOf(row).retiresAt }
     }
 
-    const plaintextOf = (material: Material): Uint8Array =>
-      material._tag === "SecretKey"
-        ? Redacted.value(material.secret)
-        : new TextEncoder().encode(JSON.stringify(Redacted.value(material.privateJwk)))
-
     const insert = (sql: Connection, purpose: KeyPurpose, fresh: Fresh, createdAt: number, retiresAt: number | null) => {
-      const { kid } = fresh.material
-      const material: Material = fresh._tag === "Pair"
-        ? { _tag: "KeyPair", privateJwk: Redacted.make(fresh.material.privateJwk) }
-        : { _tag: "SecretKey", secret: Redacted.make(fresh.material.bytes) }
-      const row = { purpose, kid, kind: fresh.spec._tag, alg: fresh.spec.alg, enc: fresh.spec.enc }
-      const held: Exclude<Held, { readonly _tag: "Legacy" }> = fresh._tag === "Derived"
-        ? { _tag: "Derived", wrapped: seal(derivingKeks[fresh.by]!, aadOf(row), derivedMark) }
-        : { _tag: "Sealed", wrapped: seal(sealer, aadOf(row), plaintextOf(material)) }
+      const [created, retires] = [new Date(createdAt), retiresAt === null ? null : new Date(retiresAt)]
+      const key: Key = fresh._tag === "Pair"
+        ? keyPairOf(purpose, fresh.spec, fresh.material, created, retires)
+        : secretKeyOf(purpose, fresh.spec, fresh.material, created, retires)
+      const by = fresh._tag === "Derived" ? fresh.by : 0
+      const wrapped = fresh._tag === "Derived" ? sealDerivedMark(derivingKeks[by]!, key) : sealStoredKey(sealer, key)
       sql.run(statements.insertKey, {
-        ...row,
+        purpose,
+        kid: key.kid,
+        kind: key._tag,
+        alg: key.alg,
+        enc: key.enc,
         created_at: createdAt,
         retires_at: retiresAt,
-        ...heldColumns(held),
-        public_jwk: fresh._tag === "Pair" ? JSON.stringify(fresh.material.publicJwk) : null
+        ...heldColumns({ _tag: fresh._tag === "Derived" ? "Derived" : "Sealed", wrapped }),
+        public_jwk: key._tag === "KeyPair" ? JSON.stringify(key.publicJwk) : null
       })
-      opened.set(`${purpose} ${kid}`, { material, by: fresh._tag === "Derived" ? fresh.by : 0 })
+      opened.set(`${purpose} ${key.kid}`, { key, by })
     }
 
     /** First-schema rows of a secret we have: the same key, now under a random kid and marked as its secret's. */
@@ -195,8 +188,25 @@ export const make = (options: Options) =>
         const by = deriving.findIndex((secret) => legacyDerivedKid(secret, row.purpose, spec) === row.kid)
         if (by < 0) continue
         const kid = randomKid()
-        const wrapped = seal(derivingKeks[by]!, aadOf({ ...row, kid }), derivedMark)
+        const wrapped = sealDerivedMark(derivingKeks[by]!, { ...row, kid })
         sql.run(statements.claimLegacy, { purpose: row.purpose, kid: row.kid, new_kid: kid, wrapped })
+      }
+    }
+
+    /**
+     * Reseals what the first secret and the shared scheme did not seal: a stored key opened under a previous
+     * secret or as this store sealed before, and a derived key's mark of before (under its own secret's KEK).
+     */
+    const reseal = (sql: Connection) => {
+      for (const row of sql.all(statements.resealable).map(keyRowOf)) {
+        const { held } = row
+        const found = openRow(row)
+        if (found === undefined || held._tag === "Legacy") continue
+        const derived = held._tag === "Derived"
+        if (held.sealing === "shared" && (derived || found.by === 0)) continue
+        const wrapped = derived ? sealDerivedMark(derivingKeks[found.by]!, row) : sealStoredKey(sealer, found.key)
+        sql.run(statements.reseal, { purpose: row.purpose, kid: row.kid, wrapped })
+        if (!derived) opened.set(`${row.purpose} ${row.kid}`, { ...found, by: 0 })
       }
     }
 
@@ -222,7 +232,7 @@ export const make = (options: Options) =>
         let fresh: Fresh | undefined
         if (spec._tag === "SecretKey") {
           if (!known(0, spec)) fresh = { _tag: "Derived", spec, material: deriveSecret(current, purpose, spec), by: 0 }
-          else if (!usable) fresh = { _tag: "Random", spec, material: randomSecret(spec) }
+          else if (!usable) fresh = { _tag: "Random", spec, material: randomKeyMaterial(spec) }
         } else if (!usable) {
           if (pair === undefined) return { _tag: "NeedsPair", spec }
           fresh = { _tag: "Pair", spec, material: pair }
@@ -243,16 +253,7 @@ export const make = (options: Options) =>
         }
         for (const key of older) insert(sql, purpose, key, now, retiresAt)
       }
-      for (const row of sql.all(statements.storedKeys).map(keyRowOf)) {
-        const found = openRow(row)
-        if (found === undefined || found.by === 0) continue
-        sql.run(statements.reseal, {
-          purpose: row.purpose,
-          kid: row.kid,
-          wrapped: seal(sealer, aadOf(row), plaintextOf(found.material))
-        })
-        opened.set(`${row.purpose} ${row.kid}`, { ...found, by: 0 })
-      }
+      reseal(sql)
       sql.run(statements.deleteRetired, { now })
       sql.run(statements.deleteUnclaimedLegacy)
       return { _tag: "Done", unreadable }
@@ -306,7 +307,7 @@ export const make = (options: Options) =>
           const spec = specOf(purpose, session)
           const fresh: Fresh = spec._tag === "KeyPair"
             ? { _tag: "Pair", spec, material: yield* generatePair(spec) }
-            : { _tag: "Random", spec, material: randomSecret(spec) }
+            : { _tag: "Random", spec, material: randomKeyMaterial(spec) }
           const now = yield* Clock.currentTimeMillis
           // Retire and insert in one IMMEDIATE transaction: concurrent rotations, in any process, still leave
           // exactly one current key (the schema's partial unique index would refuse a second one anyway).
@@ -320,11 +321,8 @@ export const make = (options: Options) =>
             Effect.flatMap((key) => (key === undefined ? Effect.fail(cannotOpenCurrent(purpose)) : Effect.succeed(key)))
           )
         }),
-      jwks: readKeys("read the key pairs", (sql, now) => ({
-        keys: keysOf(sql.all(statements.verifyingPairs, { now })).flatMap(({ key }) =>
-          key?._tag === "KeyPair" ? [key.publicJwk] : []
-        )
-      }))
+      jwks: readKeys("read the key pairs", (sql, now) =>
+        jwksOf(keysOf(sql.all(statements.verifyingPairs, { now })).flatMap(({ key }) => (key === undefined ? [] : [key]))))
     })
   })
 

@@ -7,21 +7,28 @@ import {
   type SecretAlgorithm
 } from "../../ports/KeyStore.ts"
 import { isContentEncryption, isPairAlgorithm, isSecretAlgorithm } from "../keyring/keySpec.ts"
+import type { StoredKeyRecord } from "../keyring/storedKeySealing.ts"
 import { blob, checked, checkedOrNull, integer, integerOrNull, text } from "./columns.ts"
 import { InvalidRow, type Row } from "./SqliteDatabase.ts"
 
-export const keyColumns = "purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk"
+export const keyColumns = "purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk, sealing"
+
+/**
+ * How `wrapped` is sealed (the `sealing` column): `shared` as every store that keeps keys seals them
+ * (adapters/keyring/storedKeySealing.ts), or `sqlite` as this store sealed them before (priorKeySealing.ts).
+ */
+export type Sealing = "shared" | "sqlite"
 
 /**
  * How a row holds its key (the `origin` column; schema.ts says more):
  * - `Sealed`: `wrapped` is the key itself, sealed under a configured secret's key-encryption key;
  * - `Derived`: the key is the one a configured secret derives for the row's purpose and algorithm, and
- *   `wrapped` seals nothing under that secret's KEK: which KEK opens it says whose key it is;
+ *   `wrapped` is a mark sealed under that secret's KEK: which KEK opens it says whose key it is;
  * - `Legacy`: a derived key recorded by the first schema, named by an HKDF kid of its secret and nothing else.
  */
 export type Held =
-  | { readonly _tag: "Sealed"; readonly wrapped: Uint8Array }
-  | { readonly _tag: "Derived"; readonly wrapped: Uint8Array }
+  | { readonly _tag: "Sealed"; readonly wrapped: Uint8Array; readonly sealing: Sealing }
+  | { readonly _tag: "Derived"; readonly wrapped: Uint8Array; readonly sealing: Sealing }
   | { readonly _tag: "Legacy" }
 
 interface KeyRowCommon {
@@ -43,6 +50,10 @@ export interface KeyPairRow extends KeyRowCommon {
   readonly kind: "KeyPair"
   readonly alg: PairAlgorithm
   readonly held: Extract<Held, { readonly _tag: "Sealed" }>
+  /**
+   * The `public_jwk` column. The key a row seals in the shared scheme carries its public JWK sealed with it,
+   * and that one is published; this column serves only a pair sealed as the store sealed before.
+   */
   readonly publicJwk: PublicJwk
 }
 
@@ -74,17 +85,22 @@ const publicJwkOf = (json: string, kid: string, alg: string): PublicJwk => {
 const origins = ["sealed", "derived", "legacy"] as const
 const isOrigin = (value: string): value is typeof origins[number] => origins.some((origin) => origin === value)
 
+const sealings = ["shared", "sqlite"] as const
+const isSealing = (value: string): value is Sealing => sealings.some((sealing) => sealing === value)
+
 const heldOf = (row: Row): Held => {
   const origin = checked(row, "origin", isOrigin)
   if (origin === "legacy") return { _tag: "Legacy" }
   const wrapped = blob(row, "wrapped")
-  return origin === "sealed" ? { _tag: "Sealed", wrapped } : { _tag: "Derived", wrapped }
+  const sealing = checked(row, "sealing", isSealing)
+  return origin === "sealed" ? { _tag: "Sealed", wrapped, sealing } : { _tag: "Derived", wrapped, sealing }
 }
 
-/** The `origin` and `wrapped` columns of a row written now (never a legacy one). */
-export const heldColumns = (held: Exclude<Held, { readonly _tag: "Legacy" }>) => ({
+/** The `origin`, `wrapped` and `sealing` columns of a row written now: never a legacy one, always the shared sealing. */
+export const heldColumns = (held: { readonly _tag: "Sealed" | "Derived"; readonly wrapped: Uint8Array }) => ({
   origin: held._tag === "Sealed" ? "sealed" : "derived",
-  wrapped: held.wrapped
+  wrapped: held.wrapped,
+  sealing: "shared"
 })
 
 export const keyRowOf = (row: Row): KeyRow => {
@@ -104,14 +120,12 @@ export const keyRowOf = (row: Row): KeyRow => {
   return { ...common, kind: "KeyPair", alg, held, publicJwk: publicJwkOf(text(row, "public_jwk"), common.kid, alg) }
 }
 
-/**
- * Binds sealed material to its row: moved to another kid, purpose or algorithm (by a hand edit or an
- * attacker with write access to the file), it no longer opens.
- */
-export const aadOf = (key: {
-  readonly purpose: KeyPurpose
-  readonly kid: string
-  readonly kind: string
-  readonly alg: string
-  readonly enc: string | null
-}) => `authfx key ${key.purpose} ${key.kid} ${key.kind} ${key.alg} ${key.enc ?? "none"}`
+/** What the row records of its key beside the sealed material. */
+export const recordOf = (row: KeyRow): StoredKeyRecord => ({
+  kid: row.kid,
+  purpose: row.purpose,
+  alg: row.alg,
+  enc: row.enc,
+  createdAt: new Date(row.createdAt),
+  retiresAt: row.retiresAt === null ? null : new Date(row.retiresAt)
+})

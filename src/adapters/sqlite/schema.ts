@@ -197,5 +197,15 @@ export const migrations: ReadonlyArray<string> = [
   DROP TABLE revoked_user_via_tokens;
   ALTER TABLE accounts DROP COLUMN refresh_holder;
   ALTER TABLE accounts DROP COLUMN refresh_until;
+  `,
+  // Stored keys are sealed as PostgreSQL's are (adapters/keyring/storedKeySealing.ts). `sealing` says how
+  // a row's `wrapped` is sealed: 'sqlite' as this store sealed until now (sqlite/priorKeySealing.ts), which the
+  // next store that has the row's secret reseals, or 'shared'; NULL where nothing is (a 'legacy' row). SQL
+  // cannot reseal (it takes the secret), so every row is marked 'sqlite' and no key is lost. The step also
+  // makes an authfx from before refuse the file (a newer schema) rather than take the resealed keys for lost
+  // ones and replace them.
+  `
+  ALTER TABLE keys ADD COLUMN sealing TEXT CHECK (sealing IN ('sqlite', 'shared'));
+  UPDATE keys SET sealing = 'sqlite' WHERE wrapped IS NOT NULL;
   `
 ]

@@ -1,14 +1,22 @@
 /** What the KeyStore conformance suite cannot see: encryption at rest, a fleet sharing keys, secret changes. */
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { Base64Url } from "effect/encoding"
 import { TestClock } from "effect/testing"
 import { hkdfSync } from "node:crypto"
-import { kekOf, seal } from "../../../src/adapters/postgres/keyMaterial.ts"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { keyPairOf } from "../../../src/adapters/keyring/keyMaterial.ts"
+import { generatePair } from "../../../src/adapters/keyring/keyPairs.ts"
 import * as PostgresMigrations from "../../../src/adapters/postgres/migrate.ts"
 import { PostgresClient } from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
-import { type Key, KeyPurpose, type KeyStore, type SecretKey } from "../../../src/ports/KeyStore.ts"
+import { SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
+import * as SqliteKeyStore from "../../../src/adapters/sqlite/SqliteKeyStore.ts"
+import { type Key, KeyPurpose, KeyStore, type SecretKey } from "../../../src/ports/KeyStore.ts"
+import { sealedAsPostgresDid } from "../../support/keySealingBefore.ts"
 import { client, databaseUrl, dropSchema, migratedSchema, randomSchema } from "./testDatabase.ts"
 
 const first = Redacted.make("Bfb811rHuaTeHVda7BGm+ZwGljsW4r/o1PZSmvDT0v2S")
@@ -25,6 +33,12 @@ const fleet = Effect.gen(function*() {
 
 const currentKids = (store: KeyStore["Service"]) =>
   Effect.forEach(KeyPurpose.literals, (purpose) => Effect.map(store.current(purpose), (key) => key.kid))
+
+/** What a key is, material included. */
+const material = (key: Key) =>
+  key._tag === "SecretKey"
+    ? { kid: key.kid, purpose: key.purpose, alg: key.alg, secret: Base64Url.encode(Redacted.value(key.secret)) }
+    : { kid: key.kid, purpose: key.purpose, alg: key.alg, privateJwk: Redacted.value(key.privateJwk), publicJwk: key.publicJwk }
 
 const secretBytes = (key: Key) => key._tag === "SecretKey" ? Redacted.value(key.secret) : assert.fail("a key pair")
 
@@ -137,7 +151,7 @@ describe("PostgresKeyStore", () => {
       const keys = randomKeys(purposes)
       // The kek_id 0003's store wrote: an HKDF of the secret, which let anyone reading the table check a guess.
       const kekId = Base64Url.encode(new Uint8Array(hkdfSync("sha256", Redacted.value(first), "authfx", "authfx_keys key-encryption key id", 9)))
-      const sealed = yield* Effect.forEach(keys, (key) => seal(kekOf(first), key))
+      const sealed = keys.map((key) => sealedAsPostgresDid(first, key))
       yield* Effect.promise(async () => {
         await c.sql.unsafe(`CREATE SCHEMA ${schema}`)
         await c.sql`
@@ -169,7 +183,7 @@ describe("PostgresKeyStore", () => {
       const { admin, node } = yield* fleet
       const weak = Redacted.make("hunter2hunter2hunter2hunter2hunter2")
       const keys = randomKeys()
-      const sealed = yield* Effect.forEach(keys, (key) => seal(kekOf(weak), key))
+      const sealed = keys.map((key) => sealedAsPostgresDid(weak, key))
       yield* Effect.promise(async () => {
         for (const [i, key] of keys.entries()) {
           await admin.sql`
@@ -180,6 +194,63 @@ describe("PostgresKeyStore", () => {
       assert.strictEqual((yield* Effect.flip(node({ secrets: [weak] })))._tag, "WeakSecret")
       expect(yield* keysOf(yield* node({ secrets: [first, weak] }))).toEqual(expected(keys))
       expect(yield* keysOf(yield* node({ secrets: [first] }))).toEqual(expected(keys))
+    }).pipe(Effect.scoped))
+
+  it.effect("keys sealed before the stores shared one scheme, a key pair too, open under a previous secret and are resealed", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const spec = { _tag: "KeyPair", alg: "ES256", enc: null } as const
+      const pair = keyPairOf("session", spec, yield* Effect.orDie(generatePair(spec)), new Date(0), null)
+      const keys: ReadonlyArray<Key> = [pair, ...randomKeys().filter((key) => key.purpose !== "session")]
+      yield* Effect.promise(async () => {
+        for (const key of keys) {
+          await admin.sql`
+            INSERT INTO authfx_keys (kid, purpose, alg, enc, material, created_at, retires_at)
+            VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${sealedAsPostgresDid(second, key)}, ${key.createdAt}, NULL)`
+        }
+      })
+      const everyKey = (store: KeyStore["Service"]) =>
+        Effect.forEach(keys, (key) => Effect.map(store.current(key.purpose), material))
+      const options = { session: { alg: "ES256" } } as const
+      expect(yield* everyKey(yield* node({ secrets: [first, second], ...options }))).toEqual(keys.map(material))
+      expect(yield* everyKey(yield* node({ secrets: [first], ...options }))).toEqual(keys.map(material))
+    }).pipe(Effect.scoped))
+
+  it.effect("one key-encryption scheme: keys SqliteKeyStore sealed, moved into authfx_keys, open there", () =>
+    Effect.gen(function*() {
+      const { admin, node } = yield* fleet
+      const options: SqliteKeyStore.Options = { secrets: [second, first], session: { alg: "ES256" } }
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "authfx-one-scheme-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      )
+      const path = join(dir, "keys.db")
+      const sqlite = Context.get(
+        yield* Layer.build(SqliteKeyStore.layer(options).pipe(Layer.provide(SqliteDatabase.layer({ path })))),
+        KeyStore
+      )
+      const moved = [yield* sqlite.rotate("verification", { retireAfterSeconds: 3600 }), yield* sqlite.current("session")]
+      // The rows as SQLite wrote them, sealed under `second`, the first of its secrets.
+      const db = new DatabaseSync(path, { readOnly: true })
+      const rows = moved.map((key) => db.prepare("SELECT wrapped FROM keys WHERE kid = ?").get(key.kid)?.["wrapped"])
+      db.close()
+      yield* Effect.promise(async () => {
+        for (const [i, key] of moved.entries()) {
+          await admin.sql`
+            INSERT INTO authfx_keys (kid, purpose, alg, enc, material, created_at, retires_at)
+            VALUES (${key.kid}, ${key.purpose}, ${key.alg}, ${key.enc}, ${rows[i] as Uint8Array}, ${key.createdAt},
+              ${new Date(3600_000)})`
+        }
+      })
+      const store = yield* node({ secrets: [first, second] })
+      const [verification, session] = yield* Effect.forEach(moved, (key) => store.find(key.purpose, key.kid))
+      expect(secretBytes(Option.getOrThrow(verification!))).toEqual(secretBytes(moved[0]!))
+      const pair = Option.getOrThrow(session!)
+      assert.strictEqual(pair._tag, "KeyPair")
+      if (pair._tag === "KeyPair" && moved[1]?._tag === "KeyPair") {
+        expect(Redacted.value(pair.privateJwk)).toEqual(Redacted.value(moved[1].privateJwk))
+        expect(pair.publicJwk).toEqual(moved[1].publicJwk)
+      }
     }).pipe(Effect.scoped))
 
   it.effect("a changed session algorithm rotates the session key at the next start; the old one keeps verifying", () =>

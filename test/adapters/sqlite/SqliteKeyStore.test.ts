@@ -1,5 +1,5 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { Base64Url } from "effect/encoding"
 import { TestClock } from "effect/testing"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -7,10 +7,17 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CompactEncrypt } from "jose"
 import { hkdfSync } from "node:crypto"
-import { DatabaseSync } from "node:sqlite"
+import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import * as JoseTokenCodec from "../../../src/adapters/jose/JoseTokenCodec.ts"
+import { keyPairOf, secretKeyOf } from "../../../src/adapters/keyring/keyMaterial.ts"
+import { generatePair } from "../../../src/adapters/keyring/keyPairs.ts"
+import {
+  kekFromSecret,
+  openDerivedMark,
+  type StoredKeyRecord,
+  unsealStoredKey
+} from "../../../src/adapters/keyring/storedKeySealing.ts"
 import * as MemoryKeyStore from "../../../src/adapters/memory/MemoryKeyStore.ts"
-import { kekOf, seal } from "../../../src/adapters/sqlite/keySealing.ts"
 import { migrations } from "../../../src/adapters/sqlite/schema.ts"
 import { open, SqliteDatabase } from "../../../src/adapters/sqlite/SqliteDatabase.ts"
 import * as SqliteKeyStore from "../../../src/adapters/sqlite/SqliteKeyStore.ts"
@@ -23,7 +30,8 @@ import {
   type SecretKey
 } from "../../../src/ports/KeyStore.ts"
 import { TokenCodec } from "../../../src/ports/TokenCodec.ts"
-import { suite } from "../../conformance/KeyStore.ts"
+import { type SealedStorage, suite } from "../../conformance/KeyStore.ts"
+import { sqlitePlaintextOf, wrappedAsSqliteDid } from "../../support/keySealingBefore.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "authfx-sqlite-keystore-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -37,9 +45,47 @@ const otherSecret = Redacted.make("W82UjcdwJmw+jC5Zn86/MxdAHjL7kLLVEk2wGWQ8dYcR"
 const storeAt = (path: string, options: SqliteKeyStore.Options) =>
   SqliteKeyStore.layer(options).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
-suite("sqlite, default session keys", storeAt(newFile(), { secrets: [secret] }))
-suite("sqlite, default session keys and a previous secret", storeAt(newFile(), { secrets: [secret, previousSecret] }))
-suite("sqlite, ES256 session keys", storeAt(newFile(), { secrets: [secret], session: { alg: "ES256" } }))
+/** The store and its database, with the hooks of the conformance suite's sealed-storage cases. */
+const conformance = (name: string, options: SqliteKeyStore.Options) => {
+  const storage: SealedStorage<SqliteDatabase> = {
+    secrets: options.secrets,
+    sealedOf: (key) =>
+      SqliteDatabase.use((db) =>
+        db.query((sql) => sql.get("SELECT origin, wrapped FROM keys WHERE purpose = :purpose AND kid = :kid", {
+          purpose: key.purpose,
+          kid: key.kid
+        }))
+      ).pipe(Effect.map((row) =>
+        row?.["origin"] === "sealed" && row["wrapped"] instanceof Uint8Array ? Option.some(row["wrapped"]) : Option.none()
+      )),
+    insert: (key, sealed) =>
+      SqliteDatabase.use((db) =>
+        db.query((sql) =>
+          sql.run(
+            `INSERT INTO keys (purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk, sealing)
+            VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, 'sealed', :wrapped, :public_jwk, 'shared')`,
+            {
+              purpose: key.purpose,
+              kid: key.kid,
+              kind: key._tag,
+              alg: key.alg,
+              enc: key.enc,
+              created_at: key.createdAt.getTime(),
+              retires_at: key.retiresAt?.getTime() ?? null,
+              wrapped: sealed,
+              public_jwk: key._tag === "KeyPair" ? JSON.stringify(key.publicJwk) : null
+            }
+          )
+        )
+      )
+  }
+  const layer = SqliteKeyStore.layer(options).pipe(Layer.provideMerge(SqliteDatabase.layer({ path: newFile() })))
+  suite(name, layer, storage)
+}
+
+conformance("sqlite, default session keys", { secrets: [secret] })
+conformance("sqlite, default session keys and a previous secret", { secrets: [secret, previousSecret] })
+conformance("sqlite, ES256 session keys", { secrets: [secret], session: { alg: "ES256" } })
 
 /** The store of one "process run": built in the caller's scope, closed (file and all) when it ends. */
 const build = (path: string, options: SqliteKeyStore.Options) =>
@@ -70,7 +116,7 @@ const everyKey = (store: KeyStore["Service"]) =>
 const rawRows = (path: string) => {
   const db = new DatabaseSync(path, { readOnly: true })
   try {
-    return db.prepare("SELECT purpose, kid, kind, origin, wrapped, public_jwk, retires_at FROM keys").all()
+    return db.prepare("SELECT * FROM keys").all()
   } finally {
     db.close()
   }
@@ -252,6 +298,143 @@ describe("SqliteKeyStore", () => {
       }))
   })
 
+  describe("one key-encryption scheme (adapters/keyring/storedKeySealing.ts)", () => {
+    const recordOf = (row: Record<string, unknown>): StoredKeyRecord => ({
+      kid: String(row["kid"]),
+      purpose: Schema.decodeUnknownSync(KeyPurpose)(row["purpose"]),
+      alg: row["alg"] as StoredKeyRecord["alg"],
+      enc: row["enc"] as StoredKeyRecord["enc"],
+      createdAt: new Date(Number(row["created_at"])),
+      retiresAt: row["retires_at"] === null ? null : new Date(Number(row["retires_at"]))
+    })
+    const wrappedOf = (row: Record<string, unknown>) =>
+      row["wrapped"] instanceof Uint8Array ? row["wrapped"] : assert.fail(`no wrapped for ${String(row["kid"])}`)
+    /** Every row opens under the shared scheme with `secrets`: a stored key as the store hands it out, a mark as its secret's. */
+    const assertSharedScheme = (path: string, secrets: ReadonlyArray<Redacted.Redacted<string>>, keys: ReadonlyArray<Key>) => {
+      const keks = secrets.map(kekFromSecret)
+      for (const row of rawRows(path)) {
+        const record = recordOf(row)
+        assert.strictEqual(row["sealing"], "shared", `${record.kid} is marked as sealed in the shared scheme`)
+        if (row["origin"] === "derived") {
+          assert.isDefined(openDerivedMark(keks, record, wrappedOf(row)), `the mark of ${record.kid}`)
+          continue
+        }
+        const opened = unsealStoredKey(keks, record, wrappedOf(row))
+        assert.isDefined(opened, `the key ${record.kid} opens under the shared scheme`)
+        const key = keys.find((k) => k.kid === record.kid)
+        if (key !== undefined) assert.deepStrictEqual(material(opened!.key), material(key))
+      }
+    }
+
+    it.effect("what the store seals opens under the shared unsealer with its secrets: stored keys and derived marks", () =>
+      Effect.gen(function*() {
+        const path = newFile()
+        const options: SqliteKeyStore.Options = { secrets: [secret, previousSecret], session: { alg: "EdDSA" } }
+        const keys = yield* run(path, options, (store) =>
+          Effect.gen(function*() {
+            yield* store.rotate("verification", { retireAfterSeconds: 3600 })
+            return yield* Effect.map(Effect.forEach(KeyPurpose.literals, store.verificationKeys), (keys) => keys.flat())
+          }))
+        assert.includeMembers(rawRows(path).map((row) => row["origin"]), ["derived", "sealed"])
+        assertSharedScheme(path, [secret, previousSecret], keys)
+      }))
+
+    /** A file at the schema just before the shared scheme, its rows written as the store wrote them then. */
+    const sharedSchemeStep = migrations.findIndex((migration) => migration.includes("ADD COLUMN sealing"))
+    const fileSealedBefore = (rows: ReadonlyArray<Record<string, SQLInputValue>>) => {
+      const path = newFile()
+      const db = new DatabaseSync(path)
+      const steps = sharedSchemeStep < 0 ? migrations : migrations.slice(0, sharedSchemeStep)
+      for (const migration of steps) db.exec(migration)
+      db.exec(`PRAGMA user_version = ${steps.length}`)
+      const insert = db.prepare(`INSERT INTO keys (purpose, kid, kind, alg, enc, created_at, retires_at, origin, wrapped, public_jwk)
+        VALUES (:purpose, :kid, :kind, :alg, :enc, :created_at, :retires_at, :origin, :wrapped, :public_jwk)`)
+      for (const row of rows) insert.run({ kind: "SecretKey", enc: null, created_at: 0, retires_at: null, public_jwk: null, ...row })
+      db.close()
+      return path
+    }
+    const kidAtRandom = () => Base64Url.encode(globalThis.crypto.getRandomValues(new Uint8Array(12)))
+    const derivedRowBefore = (s: Redacted.Redacted<string>, purpose: KeyPurpose, alg: string, enc: string | null, retiresAt: number | null) => {
+      const row = { purpose, kid: kidAtRandom(), kind: "SecretKey", alg, enc }
+      return { ...row, retires_at: retiresAt, origin: "derived", wrapped: wrappedAsSqliteDid(s, row, new Uint8Array(0)) }
+    }
+    const sealedRowBefore = (s: Redacted.Redacted<string>, key: Key) => {
+      const row = { purpose: key.purpose, kid: key.kid, kind: key._tag, alg: key.alg, enc: key.enc }
+      return {
+        ...row,
+        retires_at: key.retiresAt?.getTime() ?? null,
+        origin: "sealed",
+        wrapped: wrappedAsSqliteDid(s, row, sqlitePlaintextOf(key)),
+        public_jwk: key._tag === "KeyPair" ? JSON.stringify(key.publicJwk) : null
+      }
+    }
+    const derivedBytesOf = (s: Redacted.Redacted<string>, info: string, length = 32) =>
+      new Uint8Array(hkdfSync("sha256", Redacted.value(s), "authfx", `key ${info}`, length))
+
+    it.effect("a file sealed as the store sealed before keeps every key, under every secret, and is resealed in the shared scheme", () =>
+      Effect.gen(function*() {
+        const retiresAt = new Date(3600_000)
+        const hs256 = { _tag: "SecretKey", alg: "HS256", enc: null } as const
+        const random = globalThis.crypto.getRandomValues(new Uint8Array(32))
+        const rotated = secretKeyOf("verification", hs256, { kid: kidAtRandom(), bytes: random }, new Date(0), retiresAt)
+        const es256 = { _tag: "KeyPair", alg: "ES256", enc: null } as const
+        const pair = keyPairOf("session", es256, yield* Effect.orDie(generatePair(es256)), new Date(0), retiresAt)
+        const current = [
+          derivedRowBefore(secret, "session", "dir", "A256GCM", null),
+          derivedRowBefore(secret, "csrf", "HS256", null, null),
+          derivedRowBefore(secret, "verification", "HS256", null, null),
+          derivedRowBefore(secret, "checks", "dir", "A256GCM", null),
+          derivedRowBefore(secret, "tokens", "dir", "A256GCM", null)
+        ]
+        const previousCsrf = derivedRowBefore(previousSecret, "csrf", "HS256", null, retiresAt.getTime())
+        const path = fileSealedBefore([...current, previousCsrf, sealedRowBefore(previousSecret, rotated), sealedRowBefore(secret, pair)])
+
+        const options: SqliteKeyStore.Options = { secrets: [secret, previousSecret] }
+        const [keys, jwks] = yield* run(path, options, (store) =>
+          Effect.all([Effect.map(Effect.forEach(KeyPurpose.literals, store.verificationKeys), (keys) => keys.flat()), store.jwks]))
+        const byKid = (kid: string) => keys.find((key) => key.kid === kid) ?? assert.fail(`${kid} was lost`)
+        for (const row of current) assert.strictEqual(byKid(row.kid).retiresAt, null, `${row.purpose} stays current`)
+        assert.deepStrictEqual(bytes(byKid(current[1]!.kid)), derivedBytesOf(secret, "csrf HS256 none"))
+        assert.deepStrictEqual(bytes(byKid(previousCsrf.kid)), derivedBytesOf(previousSecret, "csrf HS256 none"))
+        assert.deepStrictEqual(material(byKid(rotated.kid)), material(rotated))
+        assert.deepStrictEqual(material(byKid(pair.kid)), material(pair))
+        assert.deepStrictEqual(jwks.keys, [pair.publicJwk])
+
+        // Resealed on the way: every row now opens under the shared scheme, with the same secret as before.
+        assertSharedScheme(path, [secret, previousSecret], keys)
+        const alone = yield* run(path, { secrets: [secret] }, (store) =>
+          Effect.all([store.find("verification", rotated.kid), store.find("session", pair.kid)]))
+        assert.deepStrictEqual(alone.map((found) => material(Option.getOrThrow(found))), [material(rotated), material(pair)])
+      }))
+
+    it.effect("a derived key's mark relabelled as a stored key is no key (it would be an empty one)", () =>
+      Effect.gen(function*() {
+        const path = newFile()
+        const derived = yield* run(path, { secrets: [secret] }, (store) => store.current("csrf"))
+        const db = new DatabaseSync(path)
+        db.prepare("UPDATE keys SET origin = 'sealed' WHERE kid = ?").run(derived.kid)
+        db.close()
+        const keys = yield* run(path, { secrets: [secret] }, (store) => store.verificationKeys("csrf"))
+        for (const key of keys) assert.strictEqual(bytes(key).length, 32, `${key.kid} is a 32-byte key`)
+        assert.notInclude(keys.map((key) => key.kid), derived.kid)
+      }))
+
+    it.effect("the JWKS publishes the public key sealed with the pair, not one written into the file beside it", () =>
+      Effect.gen(function*() {
+        const path = newFile()
+        const options: SqliteKeyStore.Options = { secrets: [secret], session: { alg: "ES256" } }
+        const pair = pairOf(yield* run(path, options, (store) => store.current("session")))
+        const es256 = { _tag: "KeyPair", alg: "ES256", enc: null } as const
+        const forged = { ...(yield* Effect.orDie(generatePair(es256))).publicJwk, kid: pair.kid }
+        const db = new DatabaseSync(path)
+        db.prepare("UPDATE keys SET public_jwk = ? WHERE kid = ?").run(JSON.stringify(forged), pair.kid)
+        db.close()
+        const [jwks, found] = yield* run(path, options, (store) => Effect.all([store.jwks, store.find("session", pair.kid)]))
+        assert.deepStrictEqual(jwks.keys, [pair.publicJwk])
+        assert.deepStrictEqual(pairOf(Option.getOrThrow(found)).publicJwk, pair.publicJwk)
+      }))
+  })
+
   describe("shared file", () => {
     it.effect("two stores on one file (two processes) share rotations", () =>
       Effect.gen(function*() {
@@ -318,7 +501,7 @@ describe("SqliteKeyStore", () => {
       ({ purpose, kid: legacyKid(s, purpose, alg, enc), alg, enc, retires_at: retiresAt })
     const sealedRow = (s: Redacted.Redacted<string>, purpose: string, alg: string, enc: string | null, key: Uint8Array) => {
       const kid = Base64Url.encode(globalThis.crypto.getRandomValues(new Uint8Array(12)))
-      const wrapped = seal(kekOf(s), `authfx key ${purpose} ${kid} SecretKey ${alg} ${enc ?? "none"}`, key)
+      const wrapped = wrappedAsSqliteDid(s, { purpose, kid, kind: "SecretKey", alg, enc }, key)
       return { purpose, kid, alg, enc, kek_id: hkdfId(s, "kek-id", 12), wrapped }
     }
     const derivedBytes = (s: Redacted.Redacted<string>, info: string, length = 32) =>
