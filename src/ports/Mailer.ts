@@ -15,7 +15,15 @@ export class MailerError extends Schema.TaggedError<MailerError>()("MailerError"
   cause: Schema.optionalKey(Schema.Defect())
 }) {}
 
-/** Sends one message. Delivery is the mail system's business; success means it was accepted. */
+/**
+ * Sends one message. Delivery is the mail system's business; success means it was accepted.
+ *
+ * Contract (each sentence has a conformance test in test/conformance/Mailer.ts):
+ * - Each `send` that succeeds is one message that reaches `to`, and only `to`, from `from`, with its subject,
+ *   text and html as given.
+ * - A mail system that cannot take the message (a server down) makes `send` fail with `MailerError`, never a
+ *   defect, and the error carries no address and nothing of the message.
+ */
 export class Mailer extends Context.Service<Mailer, {
   readonly send: (message: MailMessage) => Effect.Effect<void, MailerError>
 }>()("authfx/Mailer") {}

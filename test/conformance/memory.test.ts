@@ -1,3 +1,28 @@
+import { Effect, Layer, Redacted } from "effect"
+import * as MemoryMailer from "../../src/adapters/memory/MemoryMailer.ts"
 import * as MemoryUserStore from "../../src/adapters/memory/MemoryUserStore.ts"
+import { MailPeer, suite as mailerSuite } from "./Mailer.ts"
 import { suite as userStoreSuite } from "./UserStore.ts"
+
 userStoreSuite("memory", MemoryUserStore.layer)
+
+/** The outbox is the other side of the memory mailer: what it holds is what was delivered, to `to` alone. */
+const outboxPeer = Layer.effect(
+  MailPeer,
+  Effect.map(MemoryMailer.Outbox, (outbox) =>
+    MailPeer.of({
+      delivered: Effect.map(outbox.all, (messages) =>
+        messages.map((message) => ({
+          recipients: [message.to],
+          from: message.from,
+          to: message.to,
+          subject: message.subject,
+          text: Redacted.value(message.text),
+          html: Redacted.value(message.html)
+        })))
+    }))
+)
+
+mailerSuite("memory outbox", outboxPeer.pipe(Layer.provideMerge(MemoryMailer.layer())), {
+  outage: { optOut: "the outbox is a list in this process; there is no mail system that could be down" }
+})
