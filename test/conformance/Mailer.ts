@@ -103,6 +103,29 @@ export const suite = (name: string, mailerLayer: Layer.Layer<Mailer | MailPeer, 
         assert.deepStrictEqual(subjects, [first.subject, second.subject].sort())
       }))
 
+    // No header injection: a line break in `from` or `subject`, or a `to` that is not one bare address, fails with
+    // `MailerError` and sends nothing.
+    const injected = "intruder." + uuid() + "@example.com"
+    const refused: ReadonlyArray<readonly [string, (to: string) => Partial<MailMessage>]> = [
+      ["a line break and a header in subject", () => ({ subject: `Hello\r\nBcc: ${injected}` })],
+      ["a bare line feed and a header in subject", () => ({ subject: `Hello\nX-Injected: yes` })],
+      ["a line break and a header in to", (to) => ({ to: `${to}\r\nBcc: ${injected}` })],
+      ["a second address in to", (to) => ({ to: `${to}, ${injected}` })],
+      ["a display name in to", (to) => ({ to: `Ada <${to}>` })],
+      ["a line break and a header in from", () => ({ from: `Authfx <no-reply@example.com>\r\nBcc: ${injected}` })]
+    ]
+    for (const [title, fields] of refused) {
+      it.effect(`${title}: MailerError, and nothing is sent`, () =>
+        Effect.gen(function*() {
+          const to = address()
+          const message = messageTo(to, fields(to))
+          const error = yield* failureOf(Mailer.use((mailer) => mailer.send(message)))
+          assert.strictEqual(error._tag, "MailerError")
+          assertCarriesNothingOf(error, message)
+          assert.deepStrictEqual([yield* deliveredTo(to), yield* deliveredTo(injected)], [[], []])
+        }))
+    }
+
     // A mail system that cannot take the message (a server down) makes `send` fail with `MailerError`, never a
     // defect, and the error carries no address and nothing of the message.
     const outageTitle = "a mail system that is down: MailerError, never a defect, carrying nothing of the message"
