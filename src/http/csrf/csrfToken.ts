@@ -1,6 +1,7 @@
 import { Effect, Redacted } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { createHmac, randomBytes } from "node:crypto"
+import { equalSecrets } from "../../domain/equalSecrets.ts"
 import { KeyStore } from "../../ports/KeyStore.ts"
 import type { RequestContext } from "../request/requestContext.ts"
 
@@ -28,13 +29,6 @@ export interface CsrfState {
 // The session binding joins the token after a separator no token contains (tokens are hex).
 const tagOf = (secret: Uint8Array, token: string, binding: string | null) =>
   createHmac("sha256", secret).update(binding === null ? token : `${token}|${binding}`).digest("hex")
-
-// Compares secrets in constant time: a timing difference would tell an attacker how much of a guess was right.
-const equalSecrets = (a: string, b: string): boolean => {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 const tokenPattern = /^[0-9a-f]{64}$/
 
