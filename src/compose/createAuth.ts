@@ -24,7 +24,7 @@ import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { UserStore } from "../ports/UserStore.ts"
 import { coreLayer } from "./coreLayer.ts"
 import { protectNode, type ProtectOptions, protectWeb } from "./protect.ts"
-import { sessionOf } from "./sessionOf.ts"
+import { sessionViewOf } from "./sessionViewOf.ts"
 
 type Secret = string | Redacted.Redacted<string>
 
@@ -154,7 +154,7 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
     runtime.runPromise(
       Effect.suspend(() => {
         const converted = request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request)
-        return converted === null ? Effect.succeed(null) : sessionOf(converted)
+        return converted === null ? Effect.succeed(null) : sessionViewOf(converted)
       }).pipe(Effect.catchDefect(() => Effect.succeed(null)))
     )
   return {
