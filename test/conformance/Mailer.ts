@@ -7,8 +7,9 @@
  * addresses and read only what arrived for them, so they share one mailer and depend on no order.
  */
 import { assert, layer } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import { type MailMessage, Mailer, type MailerError } from "../../src/ports/Mailer.ts"
+import { failureOf } from "../support/failureOf.ts"
 
 /** A message as its recipient reads it. */
 export interface Delivered {
@@ -53,14 +54,6 @@ const messageTo = (to: string, fields: Partial<MailMessage> = {}): MailMessage =
   html: Redacted.make(`<p>Sign in to app.example.com</p>\n<p><a href="${linkFor(to).replaceAll("&", "&amp;")}">Sign in</a></p>\n`),
   ...fields
 })
-
-/** The error `effect` fails with; a success or a defect fails the case. */
-const failureOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.map(Effect.exit(effect), (exit) => {
-    const reason = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
-    if (reason === undefined || !Cause.isFailReason(reason)) return assert.fail(`expected a failure, got ${String(exit)}`)
-    return reason.error
-  })
 
 const deliveredTo = (to: string) =>
   Effect.map(MailPeer.use((peer) => peer.delivered), (all) => all.filter((mail) => mail.recipients.includes(to)))
