@@ -3,7 +3,8 @@ import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { createHmac, createSecretKey, type KeyObject } from "node:crypto"
 
 // node:crypto turns raw key bytes into a key object on every createHmac, which costs more than the HMAC itself;
-// Mac hands over the same bytes for the same Mac key (and domain/hmacSha256.ts keeps one Mac key per secret).
+// Mac hands over the same bytes for the same Mac key (and domain/hmacSha256.ts keeps one Mac key per secret), so
+// each key's object is made once. The bytes are only a weak map's key: never changed, and kept by nothing here.
 const keyObjects = new WeakMap<Uint8Array, KeyObject>()
 
 const nodeHmac = (hash: Digest.Algorithm["name"], key: Uint8Array, data: Uint8Array): Uint8Array => {
