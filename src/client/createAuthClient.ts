@@ -13,7 +13,7 @@ import { listenToTabs, postToTabs } from "./tabSync.ts"
 const loading: SessionState = { status: "loading", data: null }
 
 /** A session, or null for "none" (`null`, and the `{}` that next-auth v4 servers send). */
-const sessionOf = (body: unknown): Session | null =>
+const sessionInBody = (body: unknown): Session | null =>
   body !== null && typeof body == "object" && Object.keys(body).length > 0 ? (body as Session) : null
 
 const stateOf = (session: Session | null): SessionState =>
@@ -93,7 +93,7 @@ export const createAuthClient = (options: AuthClientOptions = {}): AuthClient =>
     const at = Date.now()
     const answer = await call("/session")
     if (!answer.ok) throw new Error(`authfx: session ${answer.status}`)
-    const session = sessionOf(answer.body)
+    const session = sessionInBody(answer.body)
     set(session, at, true)
     return session
   }
@@ -224,7 +224,7 @@ export const createAuthClient = (options: AuthClientOptions = {}): AuthClient =>
       body: JSON.stringify({ csrfToken: await getCsrfToken(), data })
     })
     if (!answer.ok) return null
-    const session = sessionOf(answer.body)
+    const session = sessionInBody(answer.body)
     set(session, at, true)
     return session
   }

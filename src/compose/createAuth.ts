@@ -27,7 +27,7 @@ import type { Users } from "../ports/Users.ts"
 import { sweeping } from "../domain/sweepExpired.ts"
 import { coreLayer } from "./coreLayer.ts"
 import { protectNode, type ProtectOptions, protectWeb } from "./protect.ts"
-import { sessionOf } from "./sessionOf.ts"
+import { sessionViewOf } from "./sessionViewOf.ts"
 
 type Secret = string | Redacted.Redacted<string>
 
@@ -162,7 +162,7 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
     runtime.runPromise(
       Effect.suspend(() => {
         const converted = request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request)
-        return converted === null ? Effect.succeed(null) : sessionOf(converted)
+        return converted === null ? Effect.succeed(null) : sessionViewOf(converted)
       }).pipe(Effect.catchDefect(() => Effect.succeed(null)))
     )
   return {

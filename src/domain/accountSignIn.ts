@@ -36,7 +36,8 @@ export interface SignedIn {
   readonly session: IssuedSession | null
 }
 
-const fetchFacts = Effect.fnUntraced(function*(attempt: AccountSignInAttempt) {
+/** The linking rules' decision for this attempt, on facts fetched from the store (who holds the account, the address). */
+const linkDecisionFor = Effect.fnUntraced(function*(attempt: AccountSignInAttempt) {
   const store = yield* Users
   const email = Option.flatMap(Option.fromNullishOr(attempt.profile.email), normalizeEmail)
   const [accountOwner, emailOwner] = yield* Effect.all([
@@ -142,7 +143,7 @@ const applyDecision = Effect.fnUntraced(function*(attempt: AccountSignInAttempt,
 export const signInWithAccount = Effect.fn("signInWithAccount")(function*(attempt: AccountSignInAttempt) {
   const config = yield* AuthConfig
   const decideAndApply = Effect.gen(function*() {
-    const decision = yield* fetchFacts(attempt)
+    const decision = yield* linkDecisionFor(attempt)
     if (decision._tag === "Refuse") return yield* new OAuthAccountNotLinked({ reason: decision.reason })
     yield* askSignInCallback(attempt, decision)
     const applied = yield* applyDecision(attempt, decision)

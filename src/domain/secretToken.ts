@@ -1,7 +1,8 @@
 import { Effect, Redacted } from "effect"
-import { Digest, Mac, SecureRandom } from "effect/crypto"
-import { Base64Url, Hex } from "effect/encoding"
+import { Digest, SecureRandom } from "effect/crypto"
+import { Base64Url } from "effect/encoding"
 import { KeyStore, type KeyPurpose } from "../ports/KeyStore.ts"
+import { hmacSha256Hex } from "./hmacSha256.ts"
 
 /** A fresh secret of `bytes` random bytes from the CSPRNG, base64url-encoded. */
 export const randomSecret = (bytes: number) =>
@@ -23,13 +24,9 @@ export const hashToken = (token: Redacted.Redacted<string>) =>
  */
 export const keyedHashes = Effect.fnUntraced(function*(purpose: KeyPurpose, message: string) {
   const keys = yield* KeyStore.use((store) => store.verificationKeys(purpose))
-  const mac = yield* Mac.Mac
-  const data = new TextEncoder().encode(message)
   const hashes: Array<string> = []
   for (const key of keys) {
-    if (key._tag !== "SecretKey") continue
-    const macKey = yield* Mac.key(Mac.hmacSha256, Redacted.value(key.secret)).pipe(Effect.orDie)
-    hashes.push(Hex.encode(yield* mac.sign(macKey, data).pipe(Effect.orDie)))
+    if (key._tag === "SecretKey") hashes.push(yield* hmacSha256Hex(Redacted.value(key.secret), message))
   }
   return hashes
 })

@@ -70,15 +70,32 @@ export class InvalidGrant extends Schema.TaggedError<InvalidGrant>()("InvalidGra
 /**
  * One OAuth 2 / OpenID Connect client per configured provider, addressed by provider id.
  *
- * - `authorize` builds the authorization URL with fresh `state`, a PKCE S256 challenge and (OIDC) a
- *   `nonce`, and returns the checks to keep.
- * - `callback` verifies the checks, exchanges the code, validates what came back (ID token signature,
- *   `iss`, `aud`, `exp`, `nonce`) and maps the person's profile — the validated ID-token claims and the
- *   callback's own fields (Apple's `user`) exist only now, so the profile is part of the answer.
- * - `profile` asks the provider again with an access token (userinfo, or the preset's profile request),
- *   for tokens stored earlier; it never trusts an ID token it did not just validate.
- * - `refresh` spends a refresh token; the answer may carry a rotated refresh token.
- * - `revoke` revokes a token where the provider offers revocation, and otherwise does nothing.
+ * Contract (each sentence has a conformance test in test/conformance/ProviderClient.ts):
+ * - `authorize` builds the authorization URL with a fresh `state`, the PKCE S256 challenge of a fresh code
+ *   verifier and (OIDC) a fresh `nonce`, each of 256 bits or more, and returns them as the checks to keep.
+ * - The caller's `params` go into the URL but replace none of the flow's protection or its redirect URI.
+ * - `callback` with the provider's answer and the kept checks exchanges the code and answers the tokens and the
+ *   profile of the person who signed in, mapped: the validated ID-token claims and the callback's own fields
+ *   (Apple's `user`) exist only now, so the profile is part of the answer.
+ * - `callback` refuses with `ProviderCheckFailed` naming the check: a wrong or missing `state` (an error answer
+ *   included); a wrong PKCE verifier (a code from another flow included); (OIDC) a wrong or missing nonce; a code
+ *   that is missing, replayed, or presented with another redirect URI.
+ * - `callback` for a person who refused at the provider fails with `ProviderDenied` carrying the provider's code.
+ * - `profile` asks the provider again with an access token and maps the same profile, for tokens stored
+ *   earlier; it never trusts an ID token it did not just validate. An access token the provider refuses fails
+ *   with `ProviderResponseInvalid`.
+ * - `refresh` spends a refresh token for new tokens; the answer may carry a rotated refresh token, after which
+ *   the spent one fails with `InvalidGrant`, as does one the provider does not know.
+ * - `revoke` revokes a token where the provider offers revocation, and otherwise does nothing; revoking a
+ *   token that is gone is no error.
+ * - A provider id that is not configured fails every operation with `UnknownProvider`.
+ * - While the provider cannot be reached, every operation that must ask it fails with `ProviderUnavailable`,
+ *   never a defect, and works again once it is back; `authorize` may answer from what it already knows.
+ * - Errors carry no token, code, state, verifier or address.
+ *
+ * An OpenID Connect adapter also checks the ID token's signature, `iss`, `aud` and `exp` and the RFC 9207 `iss`
+ * parameter (`idToken`, `issuer`); only a provider that signs can be made to break those, so they are tested with
+ * the adapter (test/adapters/oauth/OpenIdProviderClient.test.ts), not in the suite.
  */
 export class ProviderClient extends Context.Service<ProviderClient, {
   readonly authorize: (

@@ -67,6 +67,14 @@ describe("e-mail sign-in: the request", () => {
       assert.strictEqual((yield* outbox).length, 0)
     })))
 
+  it.effect("an address a mail library would read as a list: the Mailer refuses it with MailerError, no mail", () =>
+    run(Effect.gen(function*() {
+      // normalizeEmail keeps a comma in the local part; nodemailer would send this to mallory@example.com alone.
+      const error = yield* Effect.flip(request("ada,mallory@example.com"))
+      assert.strictEqual(error._tag, "MailerError")
+      assert.strictEqual((yield* outbox).length, 0)
+    })))
+
   it.effect("the signIn callback refusing at request time is AccessDenied and sends no mail", () => {
     const asked: Array<boolean | undefined> = []
     return run(Effect.gen(function*() {

@@ -33,7 +33,7 @@ const interleave = <S extends object>(service: S, next: () => number): S => {
 }
 
 /** Re-provides Users alone with interleaving pauses, seeded (e.g. the store under a decorator). */
-export const interleavedUserStore = (seed: number) => {
+export const interleavedUsers = (seed: number) => {
   const next = prng(seed ^ 0x5f3759df)
   return Layer.effect(Users, Users.use((store) => Effect.succeed(interleave(store, next))))
 }

@@ -14,7 +14,7 @@ import { completeOAuthSignIn, startOAuthSignIn } from "../../src/domain/oauthSig
 import type { Profile } from "../../src/domain/Profile.ts"
 import type { CredentialsUser, ProviderConfig } from "../../src/domain/Provider.ts"
 import type { User } from "../../src/domain/User.ts"
-import { interleaved, interleavedUserStore } from "./interleaved.ts"
+import { interleaved, interleavedUsers } from "./interleaved.ts"
 
 export const github = "github" as ProviderId
 export const google = "google" as ProviderId
@@ -56,7 +56,7 @@ export const memoryHarness = (options?: Partial<AuthOptions>, interleaveSeed?: n
   // With a seed, the store under the tokens decorator yields too, so the decorator's own read and rewrite race.
   const rawStore = interleaveSeed === undefined
     ? MemoryUsers.layer
-    : interleavedUserStore(interleaveSeed).pipe(Layer.provide(MemoryUsers.layer))
+    : interleavedUsers(interleaveSeed).pipe(Layer.provide(MemoryUsers.layer))
   const adapters = Layer.mergeAll(
     // Tokens sealed at rest, as createAuth keeps them.
     SealedTokensUsers.layer(rawStore),

@@ -1,5 +1,6 @@
 import { Duration, Effect, Layer, Redacted, Result, Schema, type Scope } from "effect"
 import { createTransport } from "nodemailer"
+import { headerInjection } from "../../domain/headerInjection.ts"
 import { type MailMessage, Mailer, MailerError } from "../../ports/Mailer.ts"
 
 interface CommonOptions {
@@ -257,6 +258,9 @@ export const make = (
     const budget = Duration.millis(sendBudgetMillis(connection.timeoutMillis))
     return Mailer.of({
       send: Effect.fn("NodemailerMailer.send")(function*(message: MailMessage) {
+        // nodemailer reads a line break as a new header and a comma in `to` as a second recipient.
+        const refused = headerInjection(message)
+        if (refused !== null) return yield* refused
         const secrets = [message.to, message.from, ...credentials]
         yield* Effect.tryPromise({
           try: () =>

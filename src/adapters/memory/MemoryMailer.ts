@@ -1,4 +1,5 @@
 import { Context, Effect, Layer, Option } from "effect"
+import { headerInjection } from "../../domain/headerInjection.ts"
 import { type MailMessage, Mailer } from "../../ports/Mailer.ts"
 
 /** The messages a memory Mailer accepted, newest last: what tests and the demo read links from. */
@@ -15,11 +16,13 @@ export const make = (options?: { readonly onSend?: (message: MailMessage) => voi
   Effect.sync(() => {
     const sent: Array<MailMessage> = []
     const mailer = Mailer.of({
-      send: (message) =>
-        Effect.sync(() => {
+      send: (message) => {
+        const refused = headerInjection(message)
+        return refused !== null ? Effect.fail(refused) : Effect.sync(() => {
           sent.push(message)
           options?.onSend?.(message)
         })
+      }
     })
     const outbox = Outbox.of({
       all: Effect.sync(() => [...sent]),

@@ -1,6 +1,7 @@
 import { Clock, Context, Effect, Layer, Redacted } from "effect"
 import { Base64Url } from "effect/encoding"
 import type { ProviderId, TokenSet } from "../../domain/Account.ts"
+import { equalSecrets } from "../../domain/equalSecrets.ts"
 import type { Profile } from "../../domain/Profile.ts"
 import {
   InvalidGrant,
@@ -61,15 +62,6 @@ const s256 = (verifier: string) =>
   Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))).pipe(
     Effect.map((digest) => Base64Url.encode(new Uint8Array(digest)))
   )
-// Compares secrets in constant time: a timing difference would leak how much of a guess was right.
-const safeEqual = (a: string, b: string): boolean => {
-  const x = new TextEncoder().encode(a)
-  const y = new TextEncoder().encode(b)
-  if (x.length !== y.length) return false
-  let diff = 0
-  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!
-  return diff === 0
-}
 
 /**
  * A scripted OAuth 2 / OpenID Connect provider held in memory: it keeps authorization requests,
@@ -165,7 +157,7 @@ export const make = (providers: ReadonlyArray<ScriptedProviderOptions>) =>
         Effect.gen(function*() {
           const config = yield* configOf(provider)
           const state = input.params["state"]
-          if (state === undefined || !safeEqual(state, input.checks.state)) {
+          if (state === undefined || !equalSecrets(state, input.checks.state)) {
             return yield* new ProviderCheckFailed({ provider, check: "state" })
           }
           const error = input.params["error"]
@@ -180,7 +172,7 @@ export const make = (providers: ReadonlyArray<ScriptedProviderOptions>) =>
             return yield* new ProviderCheckFailed({ provider, check: "code" })
           }
           code.used = true
-          if (!safeEqual(yield* s256(input.checks.codeVerifier), code.challenge)) {
+          if (!equalSecrets(yield* s256(input.checks.codeVerifier), code.challenge)) {
             return yield* new ProviderCheckFailed({ provider, check: "pkce" })
           }
           if (config.type === "oidc" && (input.checks.nonce === null || code.nonce !== input.checks.nonce)) {

@@ -1,19 +1,12 @@
 import { Clock, Effect } from "effect"
-import { timingSafeEqual } from "node:crypto"
 import * as client from "openid-client"
+import { equalSecrets } from "../../domain/equalSecrets.ts"
 import { type CallbackInput, ProviderCheckFailed, ProviderDenied, ProviderResponseInvalid } from "../../ports/ProviderClient.ts"
 import type { FlowFacts } from "./flowFacts.ts"
 import { callbackError } from "./portErrors.ts"
 import { oauthErrorCode } from "./providerFailure.ts"
 import type { ProviderRuntime } from "./providerRuntime.ts"
 import { tokenSetOf } from "./tokenSet.ts"
-
-// Compared in constant time: how long a mismatch takes must not say how much of a guessed state was right.
-const safeEqual = (a: string, b: string): boolean => {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 const pick = (params: Readonly<Record<string, string>>, names: ReadonlyArray<string>) => {
   const kept: Record<string, string> = {}
@@ -41,7 +34,7 @@ export const exchangeCode = Effect.fnUntraced(function*(
   const failed = (check: ProviderCheckFailed["check"]) => new ProviderCheckFailed({ provider, check })
 
   const state = params["state"]
-  if (resolved.checks.state && (input.checks.state === "" || state === undefined || !safeEqual(state, input.checks.state))) {
+  if (resolved.checks.state && (input.checks.state === "" || state === undefined || !equalSecrets(state, input.checks.state))) {
     return yield* failed("state")
   }
   const configuration = yield* runtime.configuration

@@ -1,6 +1,8 @@
 import { Effect, Redacted } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { randomBytes } from "node:crypto"
+import { equalSecrets } from "../../domain/equalSecrets.ts"
+import { hmacSha256Hex } from "../../domain/hmacSha256.ts"
 import { KeyStore } from "../../ports/KeyStore.ts"
 import type { RequestContext } from "../request/requestContext.ts"
 
@@ -27,14 +29,7 @@ export interface CsrfState {
 
 // The session binding joins the token after a separator no token contains (tokens are hex).
 const tagOf = (secret: Uint8Array, token: string, binding: string | null) =>
-  createHmac("sha256", secret).update(binding === null ? token : `${token}|${binding}`).digest("hex")
-
-// Compares secrets in constant time: a timing difference would tell an attacker how much of a guess was right.
-const equalSecrets = (a: string, b: string): boolean => {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
+  hmacSha256Hex(secret, binding === null ? token : `${token}|${binding}`)
 
 const tokenPattern = /^[0-9a-f]{64}$/
 
@@ -47,12 +42,14 @@ export const csrfState = Effect.fnUntraced(function*(cookie: string | undefined,
   const secrets = keys.flatMap((key) => (key._tag === "SecretKey" ? [Redacted.value(key.secret)] : []))
   if (cookie !== undefined) {
     const [token, tag] = cookie.split("|")
-    if (token !== undefined && tag !== undefined && tokenPattern.test(token) && secrets.some((s) => equalSecrets(tagOf(s, token, binding), tag))) {
-      return { token, setCookie: null } satisfies CsrfState
+    if (token !== undefined && tag !== undefined && tokenPattern.test(token)) {
+      for (const secret of secrets) {
+        if (equalSecrets(yield* tagOf(secret, token, binding), tag)) return { token, setCookie: null } satisfies CsrfState
+      }
     }
   }
   const token = randomBytes(32).toString("hex")
-  const state: CsrfState = { token, setCookie: `${token}|${tagOf(secrets[0]!, token, binding)}` }
+  const state: CsrfState = { token, setCookie: `${token}|${yield* tagOf(secrets[0]!, token, binding)}` }
   return state
 })
 

@@ -59,7 +59,7 @@ const freshPage = async () => {
 const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? "").trim()
 
 /** The session of the page's browser profile (its cookies); our pages' CSP lets no script fetch it. */
-const sessionOf = async (page: Page): Promise<unknown> =>
+const sessionSeenBy = async (page: Page): Promise<unknown> =>
   (await page.context().request.get(`${ready().served.origin}/auth/session`)).json()
 
 /** Asks for a link through the sign-in page, as a person would, landing on /auth/session afterwards. */
@@ -92,13 +92,13 @@ describe("confirmByPost in Chromium", () => {
     expect(new URL(page.url()).pathname).toBe("/auth/callback/email")
     expect(await text(page, "h1")).toBe("Sign in")
     expect(await text(page, "main")).toContain(`as ${address}?`)
-    expect(await sessionOf(page)).toBeNull()
+    expect(await sessionSeenBy(page)).toBeNull()
     await screenshot(page, "confirm-signin")
     expect(usabilityIssues(await usabilityOf(page))).toEqual([])
 
     const landed = await confirm(page)
     expect(landed.href).toBe(`${served.origin}/auth/session`)
-    expect(await sessionOf(page)).toMatchObject({ user: { email: address } })
+    expect(await sessionSeenBy(page)).toMatchObject({ user: { email: address } })
   })
 
   it("a scanner loading the link twice leaves it usable: the person still signs in with it", async () => {
@@ -112,16 +112,16 @@ describe("confirmByPost in Chromium", () => {
       expect(response?.status()).toBe(200)
       expect(await text(scanner, "main")).toContain(`as ${address}?`)
     }
-    expect(await sessionOf(scanner)).toBeNull()
+    expect(await sessionSeenBy(scanner)).toBeNull()
 
     await page.goto(link)
     await confirm(page)
-    expect(await sessionOf(page)).toMatchObject({ user: { email: address } })
+    expect(await sessionSeenBy(page)).toMatchObject({ user: { email: address } })
     // Spent now: the scanner's copy of the page leads to the Verification error, not into the account.
     watched.expectStatus((url, status) => url.pathname === "/auth/error" && status === 403)
     const after = await confirm(scanner)
     expect(`${after.pathname}${after.search}`).toBe("/auth/error?error=Verification")
-    expect(await sessionOf(scanner)).toBeNull()
+    expect(await sessionSeenBy(scanner)).toBeNull()
   })
 
   it("no console errors, uncaught exceptions, failed requests or unexpected ≥400 answers", () => {

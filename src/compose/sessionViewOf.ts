@@ -9,11 +9,11 @@ import { requestContext } from "../http/request/requestContext.ts"
 import { currentSession } from "../http/session/sessionCookie.ts"
 
 /**
- * The session of a request for application code (`getSession`). It reads like `GET /session` but writes no
- * cookie: renewal happens when the browser next calls the API. A store outage answers null (signed out)
- * rather than failing the application's page.
+ * The session view of a request (or null) for application code (`getSession`). It reads like `GET /session`
+ * but writes no cookie: renewal happens when the browser next calls the API. A store outage answers null
+ * (signed out) rather than failing the application's page.
  */
-export const sessionOf = (request: HttpServerRequest.HttpServerRequest) =>
+export const sessionViewOf = (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
     const options = yield* HttpOptions
     yield* AuthConfig
