@@ -1,6 +1,6 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
-import { HttpEffect, HttpRouter, HttpServerRequest } from "effect/http"
+import { HttpEffect, HttpRouter } from "effect/http"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import * as JoseTokenCodec from "../adapters/jose/JoseTokenCodec.ts"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
@@ -26,8 +26,10 @@ import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { Users } from "../ports/Users.ts"
 import { sweeping } from "../domain/sweepExpired.ts"
 import { coreLayer } from "./coreLayer.ts"
-import { protectNode, type ProtectOptions, protectWeb } from "./protect.ts"
-import { sessionViewOf } from "./sessionViewOf.ts"
+import { makeGetSession } from "../http/getSession.ts"
+import { type NodeListener, nodeListener } from "../http/node.ts"
+import { protectNode, type ProtectOptions, protectWeb } from "../http/protect.ts"
+import { webHandler } from "../http/web.ts"
 
 type Secret = string | Redacted.Redacted<string>
 
@@ -138,36 +140,14 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
   })
   type Provided = typeof built.context extends Context.Context<infer A> ? A : never
   type Required = typeof built.httpEffect extends Effect.Effect<unknown, unknown, infer R> ? R : never
-  const handler = HttpEffect.toWebHandlerWith<Provided, Required>(built.context)(built.httpEffect)
+  const routedHandler = HttpEffect.toWebHandlerWith<Provided, Required>(built.context)(built.httpEffect)
   const runtime = ManagedRuntime.make(Layer.succeedContext(built.context as Context.Context<Layer.Success<ReturnType<typeof authAppLayer>>>))
-  // Never throws and never rejects: a malformed request is a signed-out request, not a crashed page.
-  const fast = built.fast
-  const routed = built.listener as (req: IncomingMessage, res: ServerResponse) => void
-  const listener = fast === null ? routed : (req: IncomingMessage, res: ServerResponse) => {
-    const answer = fast.answer(req.method, req.url, req.headers.cookie)
-    if (answer === null) return routed(req, res)
-    res.writeHead(answer.status, answer.headers)
-    res.end(answer.body)
-  }
-  const webHandler = fast === null ? handler : (request: Request) => {
-    const answer = fast.answer(request.method, pathAndQuery(request.url), request.headers.get("cookie") ?? undefined)
-    return answer === null ? handler(request) : Promise.resolve(new Response(answer.body, answer))
-  }
-  const getSession = (request: Request | IncomingMessage) => {
-    const cookie = request instanceof Request ? request.headers.get("cookie") ?? undefined : request.headers.cookie
-    const quick = fast?.view(cookie)
-    return quick !== undefined ? Promise.resolve(quick) : routedSession(request)
-  }
-  const routedSession = (request: Request | IncomingMessage) =>
-    runtime.runPromise(
-      Effect.suspend(() => {
-        const converted = request instanceof Request ? HttpServerRequest.fromWeb(request) : fromNode(request)
-        return converted === null ? Effect.succeed(null) : sessionViewOf(converted)
-      }).pipe(Effect.catchDefect(() => Effect.succeed(null)))
-    )
+  const listener = nodeListener(built.listener as NodeListener, built.fast)
+  const handler = webHandler(routedHandler, built.fast)
+  const getSession = makeGetSession((effect) => runtime.runPromise(effect), built.fast)
   return {
     listener,
-    handler: webHandler,
+    handler,
     getSession,
     protect: (protectOptions) => protectNode(getSession, http.basePath, protectOptions),
     protectWeb: (protected_, protectOptions) => protectWeb(getSession, http.basePath, protected_, protectOptions),
@@ -178,22 +158,4 @@ export const createAuth = async (options: AuthfxOptions): Promise<AuthfxApp> => 
       await Effect.runPromise(Scope.close(scope, Exit.void))
     }
   }
-}
-
-const pathAndQuery = (url: string) => {
-  const start = url.indexOf("/", url.indexOf("//") + 2)
-  return start < 0 ? "/" : url.slice(start)
-}
-
-/** Only the headers matter to `getSession`; the body is never read. Null when they do not make a URL. */
-const fromNode = (request: IncomingMessage): HttpServerRequest.HttpServerRequest | null => {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (typeof value === "string") headers.set(name, value)
-    else if (Array.isArray(value)) for (const v of value) headers.append(name, v)
-  }
-  const host = request.headers.host ?? "localhost"
-  const path = request.url ?? "/"
-  if (!path.startsWith("/") || !URL.canParse(`http://${host}${path}`)) return null
-  return HttpServerRequest.fromWeb(new Request(`http://${host}${path}`, { headers }))
 }

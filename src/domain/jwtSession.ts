@@ -1,8 +1,9 @@
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect, type Option, Schema } from "effect"
+import { Ledger, type LedgerEntry } from "../ports/Ledger.ts"
 import { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { callHook } from "./callHook.ts"
-import { isTokenRevoked, revokeTokenId, type TokenIdentity } from "./revocation.ts"
+import { isRevokedBy, revocationKeysOf, revokeTokenId, type TokenIdentity } from "./revocation.ts"
 import { randomId } from "./secretToken.ts"
 import { type IssuedSession, type JwtClaims, noSession, type SessionRead, type SignInContext } from "./Session.ts"
 import { AccessDenied } from "./SignInError.ts"
@@ -74,6 +75,22 @@ export const judgeJwtTime = (
 ): "expired" | "renewalDue" | "current" =>
   claims.exp * 1000 <= now ? "expired" : now - issuedAtMillis(claims) >= updateAge * 1000 ? "renewalDue" : "current"
 
+/**
+ * Whether a JWT session holds, in one place for every path that answers it (the `GET /session` route through
+ * `readJwtSession`, and the synchronous fast path): past `exp`, or covered by a revocation among the entries
+ * the ledger holds under `revocationKeysOf(tokenIdentity(claims))`, it has ended; else it is current, or due
+ * for renewal past `updateAge`.
+ */
+export const judgeJwtSession = (
+  claims: JwtClaims,
+  revocations: ReadonlyArray<Option.Option<LedgerEntry>>,
+  now: number,
+  updateAge: number
+): "ended" | "renewalDue" | "current" => {
+  const time = judgeJwtTime(claims, now, updateAge)
+  return time === "expired" || isRevokedBy(revocations, tokenIdentity(claims), now) ? "ended" : time
+}
+
 /** Who a JWT session token is, for the revocation check. */
 export const tokenIdentity = (claims: JwtClaims): TokenIdentity => ({
   jti: claims.jti,
@@ -93,10 +110,10 @@ export const readJwtSession = Effect.fnUntraced(function*(
   options?: { readonly update?: { readonly data: unknown } }
 ) {
   const config = yield* AuthConfig
+  const revocations = yield* Ledger.use((ledger) => ledger.get(revocationKeysOf(tokenIdentity(claims))))
   const now = yield* Clock.currentTimeMillis
-  const time = judgeJwtTime(claims, now, config.session.updateAge)
-  if (time === "expired") return noSession(true)
-  if (yield* isTokenRevoked(tokenIdentity(claims))) return noSession(true)
+  const time = judgeJwtSession(claims, revocations, now, config.session.updateAge)
+  if (time === "ended") return noSession(true)
 
   let token = claims
   const hook = config.callbacks.jwt

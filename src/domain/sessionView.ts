@@ -15,6 +15,10 @@ export const defaultView = (
   expires: expires.toISOString()
 })
 
+/** The default view of a JWT session: what its claims say of the user. */
+export const jwtView = (claims: JwtClaims, expires: Date): SessionView =>
+  defaultView({ name: claims.name, email: claims.email, image: claims.picture }, expires)
+
 /** Runs the session callback (if any) over the default view, then tells the session event. */
 export const shapeSessionView = Effect.fnUntraced(function*(input: {
   readonly expires: Date
@@ -25,10 +29,9 @@ export const shapeSessionView = Effect.fnUntraced(function*(input: {
   const config = yield* AuthConfig
   const base = input.user !== undefined
     ? defaultView(input.user, input.expires)
-    : defaultView(
-      { name: input.token?.name, email: input.token?.email, image: input.token?.picture },
-      input.expires
-    )
+    : input.token !== undefined
+    ? jwtView(input.token, input.expires)
+    : defaultView({ name: null, email: null, image: null }, input.expires)
   const hook = config.callbacks.session
   const view = hook === undefined ? base : yield* callHook("session", hook, {
     session: base,

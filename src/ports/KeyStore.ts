@@ -78,4 +78,10 @@ export class KeyStore extends Context.Service<KeyStore, {
     options?: { readonly retireAfterSeconds?: number }
   ) => Effect.Effect<Key, KeyStoreUnavailable>
   readonly jwks: Effect.Effect<{ readonly keys: ReadonlyArray<PublicJwk> }, KeyStoreUnavailable>
+  /**
+   * Whether `current`, `find` and `verificationKeys` complete without waiting (memory, an embedded database;
+   * not a network database), so that a caller may run them synchronously: the capability the synchronous
+   * fast path of `GET /session` needs of the keys.
+   */
+  readonly answersSynchronously: boolean
 }>()("authfx/KeyStore") {}

@@ -44,4 +44,10 @@ export class TokenCodec extends Context.Service<TokenCodec, {
     claims: Claims
   ) => Effect.Effect<string, KeyStoreUnavailable | TokenTooLarge | ClaimsNotJson>
   readonly open: (purpose: SealPurpose, token: string) => Effect.Effect<Claims, TokenRejected | KeyStoreUnavailable>
+  /**
+   * Whether `open` of a session token under the current key completes without waiting, so that a caller may
+   * run it synchronously (the fast path of `GET /session`). A token under another key may still need to wait:
+   * a synchronous caller falls back to the Effect path when it does.
+   */
+  readonly opensSynchronously: boolean
 }>()("authfx/TokenCodec") {}

@@ -105,7 +105,16 @@ export const make = (options: Options = {}): Effect.Effect<TokenCodec["Service"]
       })
     }
 
-    return TokenCodec.of({ seal, open })
+    // node:crypto opens dir + A256GCM in the calling stack (openDirGcm.ts); jose's other algorithms wait on
+    // WebCrypto. So the current session key's kind, and a store that answers at once, decide — once its keys
+    // are imported: importing waits, so the session keys that verify now are imported here, at start.
+    const sessionKeys = yield* Effect.option(keyStore.verificationKeys("session"))
+    if (Option.isSome(sessionKeys)) yield* Effect.forEach(sessionKeys.value, caches.session.get, { discard: true })
+    const current = Option.flatMap(sessionKeys, (keys) => Option.fromNullishOr(keys[0]))
+    const opensSynchronously = keyStore.answersSynchronously && Option.isSome(current) &&
+      current.value._tag === "SecretKey" && current.value.alg === "dir" && current.value.enc === "A256GCM"
+
+    return TokenCodec.of({ seal, open, opensSynchronously })
   })
 
 export const layer = (options: Options = {}): Layer.Layer<TokenCodec, never, KeyStore> =>

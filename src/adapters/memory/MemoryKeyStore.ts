@@ -60,6 +60,8 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
       })
 
     return KeyStore.of({
+      // Every key lives in a Ref: nothing waits.
+      answersSynchronously: true,
       current: (purpose) => Effect.map(Ref.get(ring), (keyring) => keyring[purpose][0]),
       find: (purpose, kid) =>
         Effect.map(verificationKeys(purpose), (keys) => Option.fromNullishOr(keys.find((key) => key.kid === kid))),

@@ -235,6 +235,8 @@ export const make = (client: Client, options: Options) =>
       Effect.map(verificationKeys(purpose), (keys) => Option.fromNullishOr(keys.find((key) => key.kid === kid)))
 
     return KeyStore.of({
+      // Its cache is refreshed from the network now and then: a read may wait.
+      answersSynchronously: false,
       current: (purpose) =>
         Effect.flatMap(keyring, (ring) => {
           const [key] = ring[purpose]

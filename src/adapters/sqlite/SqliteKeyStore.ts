@@ -291,6 +291,8 @@ export const make = (options: Options) =>
       )
 
     return KeyStore.of({
+      // node:sqlite answers in the calling stack.
+      answersSynchronously: true,
       current: (purpose) =>
         readKeys("read the current key", (sql) => keysOf(sql.all(statements.currentKey, { purpose }))).pipe(
           Effect.flatMap(([found]) =>

@@ -2,6 +2,16 @@ import { HttpServerResponse, type HttpServerRequest } from "effect/http"
 
 const noStoreHeaders = { "cache-control": "private, no-cache, no-store", expires: "0", pragma: "no-cache" }
 
+/**
+ * The headers of a JSON answer (`json` below), for a body already serialised: what the synchronous fast path
+ * of `GET /session` writes, so that a client cannot tell which path answered.
+ */
+export const jsonHeaders = (body: string): Readonly<Record<string, string>> => ({
+  ...noStoreHeaders,
+  "content-type": "application/json",
+  "content-length": String(Buffer.byteLength(body))
+})
+
 /** Answers that depend on who asks must never be cached by a proxy or the browser. */
 export const noStore = (response: HttpServerResponse.HttpServerResponse) =>
   HttpServerResponse.setHeaders(response, noStoreHeaders)

@@ -1,12 +1,12 @@
 import { Effect } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { AuthConfig } from "../domain/AuthConfig.ts"
-import type { SessionView } from "../domain/Session.ts"
-import { CookieJar } from "../http/cookies/cookieJar.ts"
-import { cookieNames } from "../http/cookies/cookieNames.ts"
-import { HttpOptions } from "../http/HttpOptions.ts"
-import { requestContext } from "../http/request/requestContext.ts"
-import { currentSession } from "../http/session/sessionCookie.ts"
+import { AuthConfig } from "../../domain/AuthConfig.ts"
+import type { SessionView } from "../../domain/Session.ts"
+import { CookieJar } from "../cookies/cookieJar.ts"
+import { cookieNames } from "../cookies/cookieNames.ts"
+import { HttpOptions } from "../HttpOptions.ts"
+import { requestContext } from "../request/requestContext.ts"
+import { currentSession } from "./sessionCookie.ts"
 
 /**
  * The session view of a request (or null) for application code (`getSession`). It reads like `GET /session`
