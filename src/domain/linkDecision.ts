@@ -91,18 +91,27 @@ export type UnlinkDecision = Data.TaggedEnum<{
 export const UnlinkDecision = Data.taggedEnum<UnlinkDecision>()
 
 /**
- * Whether removing `target` leaves the user a way to sign in: another linked account, or a verified
- * address while e-mail sign-in is on. An unverified address does not count: the user never showed
- * they receive mail there, so it might be a way in for someone else, never for them.
+ * The rule of the last way in, stated once: after an unlink the user must keep another linked account, or a
+ * verified address while e-mail sign-in is on. An unverified address does not count: the user never showed
+ * they receive mail there, so it might be a way in for someone else, never for them. `decideUnlink` decides
+ * by it for a clear answer; every store enforces it again atomically at the unlink itself (memory and SQLite
+ * call it; PostgreSQL's guarded unlink is its SQL form), so two concurrent unlinks cannot both pass.
  */
+export const keepsAWayIn = (after: {
+  readonly otherAccounts: number
+  readonly verifiedEmail: boolean
+  readonly verifiedEmailCounts: boolean
+}): boolean => after.otherAccounts > 0 || (after.verifiedEmailCounts && after.verifiedEmail)
+
+/** Whether removing `target` leaves the user a way to sign in (`keepsAWayIn`). */
 export const decideUnlink = (facts: UnlinkFacts): UnlinkDecision => {
   if (facts.target.userId !== facts.user.id) return UnlinkDecision.Refuse({ reason: "NotLinkedToUser" })
   const others = facts.accounts.filter((account) =>
     account.userId === facts.user.id &&
     !(account.provider === facts.target.provider && account.providerAccountId === facts.target.providerAccountId)
   )
-  const emailWayIn = facts.emailSignInEnabled && facts.user.email !== null && facts.user.emailVerified !== null
-  return others.length > 0 || emailWayIn
+  const verifiedEmail = facts.user.email !== null && facts.user.emailVerified !== null
+  return keepsAWayIn({ otherAccounts: others.length, verifiedEmail, verifiedEmailCounts: facts.emailSignInEnabled })
     ? UnlinkDecision.Unlink({ account: facts.target })
     : UnlinkDecision.Refuse({ reason: "LastSignInMethod" })
 }

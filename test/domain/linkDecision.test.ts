@@ -1,7 +1,7 @@
 import { Option } from "effect"
 import { describe, expect, it } from "vitest"
 import type { Account, ProviderId } from "../../src/domain/Account.ts"
-import { decideLink, decideUnlink, type LinkFacts } from "../../src/domain/linkDecision.ts"
+import { decideLink, decideUnlink, keepsAWayIn, type LinkFacts } from "../../src/domain/linkDecision.ts"
 import type { Email, User, UserId } from "../../src/domain/User.ts"
 
 const user = (id: string, verified = true): User => ({
@@ -88,5 +88,17 @@ describe("decideUnlink", () => {
   ] as const)("%s", (_name, who, accounts, target, emailOn, expected) => {
     const decision = decideUnlink({ user: who, accounts, target, emailSignInEnabled: emailOn })
     expect(decision._tag === "Refuse" ? `Refuse:${decision.reason}` : decision._tag).toBe(expected)
+  })
+})
+
+describe("keepsAWayIn: the rule every store's guarded unlink enforces", () => {
+  it.each([
+    ["another account", { otherAccounts: 1, verifiedEmail: false, verifiedEmailCounts: false }, true],
+    ["a verified address while e-mail sign-in is on", { otherAccounts: 0, verifiedEmail: true, verifiedEmailCounts: true }, true],
+    ["a verified address while e-mail sign-in is off", { otherAccounts: 0, verifiedEmail: true, verifiedEmailCounts: false }, false],
+    ["an unverified address", { otherAccounts: 0, verifiedEmail: false, verifiedEmailCounts: true }, false],
+    ["nothing", { otherAccounts: 0, verifiedEmail: false, verifiedEmailCounts: false }, false]
+  ] as const)("%s", (_name, after, expected) => {
+    expect(keepsAWayIn(after)).toBe(expected)
   })
 })

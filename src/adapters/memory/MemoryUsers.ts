@@ -1,6 +1,7 @@
 import { Effect, Layer, Option, Redacted } from "effect"
 import type { Account, AccountKey } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
+import { keepsAWayIn } from "../../domain/linkDecision.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
 import {
@@ -112,10 +113,12 @@ export const make = Effect.sync(() => {
         const guard = options?.keepSignInMethod
         if (guard !== undefined) {
           const user = users.get(account.userId)
-          const others = accountsOf(account.userId).length - 1
-          const emailWayIn = guard.verifiedEmailCounts && user !== undefined && user.email !== null &&
-            user.emailVerified !== null
-          if (others === 0 && !emailWayIn) return Effect.fail(new LastSignInMethod({ provider: key.provider }))
+          const kept = keepsAWayIn({
+            otherAccounts: accountsOf(account.userId).length - 1,
+            verifiedEmail: user !== undefined && user.email !== null && user.emailVerified !== null,
+            verifiedEmailCounts: guard.verifiedEmailCounts
+          })
+          if (!kept) return Effect.fail(new LastSignInMethod({ provider: key.provider }))
         }
         accounts.delete(id)
         return Effect.succeed(Option.some(account))

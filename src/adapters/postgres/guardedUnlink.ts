@@ -5,8 +5,8 @@ import type { Client } from "./PostgresClient.ts"
 import { type Row, toAccount, unavailable } from "./userRows.ts"
 
 /**
- * `unlinkAccount` with `keepSignInMethod`: removes the account only if its user keeps another account or
- * (when it counts) a verified address, atomically, also when two unlinks of one user's last two accounts
+ * `unlinkAccount` with `keepSignInMethod`: removes the account only if its user keeps a way in — the domain's
+ * `keepsAWayIn` (src/domain/linkDecision.ts), in SQL: another account or (when it counts) a verified address — atomically, also when two unlinks of one user's last two accounts
  * run at once.
  *
  * Two statements in one transaction, sent together. The first locks the owner's row, so concurrent guarded
@@ -31,6 +31,7 @@ export const guardedUnlink = (
           SELECT a.id, a."userId" FROM accounts a
           WHERE a.provider = ${key.provider} AND a."providerAccountId" = ${key.providerAccountId}
         ), verdict AS (
+          -- keepsAWayIn (src/domain/linkDecision.ts): another account, or a verified address when it counts.
           SELECT t.id,
             EXISTS (SELECT 1 FROM accounts o WHERE o."userId" = t."userId" AND o.id <> t.id)
             OR (${verifiedEmailCounts}::boolean AND EXISTS (

@@ -9,6 +9,7 @@ import {
   Users,
   UsersUnavailable
 } from "../../ports/Users.ts"
+import { keepsAWayIn } from "../../domain/linkDecision.ts"
 import { boolean, integer } from "./columns.ts"
 import { type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 import {
@@ -133,9 +134,12 @@ export const make = Effect.gen(function*() {
         const account = optionOf(sql.get(statements.accountByKey, keyParams(key)), accountOf)
         if (Option.isNone(account)) return account
         const methods = sql.get(statements.signInMethods, { user_id: account.value.userId }) ?? {}
-        const others = integer(methods, "accounts") - 1
-        const emailWayIn = guard.verifiedEmailCounts && boolean(methods, "verified_email")
-        if (others === 0 && !emailWayIn) return refused
+        const kept = keepsAWayIn({
+          otherAccounts: integer(methods, "accounts") - 1,
+          verifiedEmail: boolean(methods, "verified_email"),
+          verifiedEmailCounts: guard.verifiedEmailCounts
+        })
+        if (!kept) return refused
         sql.run(statements.deleteAccount, keyParams(key))
         return account
       }).pipe(
