@@ -2,12 +2,11 @@ import { Clock, Effect, Layer, Option, type Redacted, Ref } from "effect"
 import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore } from "../../ports/KeyStore.ts"
 import { deriveSecret } from "../keyring/derivedKeys.ts"
-import { freshKey } from "../keyring/freshKeys.ts"
+import { freshKey, startRotation } from "../keyring/freshKeys.ts"
 import { secretKeyOf } from "../keyring/keyMaterial.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions as Options,
-  rotationRetireAfter,
   validateKeyOptions
 } from "../keyring/keyOptions.ts"
 import { specOf } from "../keyring/keySpec.ts"
@@ -68,10 +67,7 @@ export const make = (options: Options): Effect.Effect<KeyStore["Service"], Inval
       verificationKeys,
       rotate: (purpose, rotateOptions) =>
         Effect.gen(function*() {
-          const seconds = yield* rotationRetireAfter(rotateOptions, retireAfterSeconds)
-          const now = yield* Clock.currentTimeMillis
-          const key = yield* freshKey(purpose, specOf(purpose, session), new Date(now))
-          const retiresAt = new Date(now + seconds * 1000)
+          const { key, now, retiresAt } = yield* startRotation(purpose, specOf(purpose, session), rotateOptions, retireAfterSeconds)
           // One atomic update, so concurrent rotations still leave exactly one current key.
           const retire = (k: Key): Key => (k.retiresAt === null ? { ...k, retiresAt } : k)
           yield* Ref.update(ring, (keyring): Keyring => ({

@@ -3,11 +3,10 @@ import { createHash } from "node:crypto"
 import type postgres from "postgres"
 import type { WeakSecret } from "../../domain/secretStrength.ts"
 import { type Key, KeyPurpose, KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
-import { freshKey } from "../keyring/freshKeys.ts"
+import { freshKey, startRotation } from "../keyring/freshKeys.ts"
 import {
   InvalidKeyStoreOptions,
   type KeyStoreOptions,
-  rotationRetireAfter,
   unsealOnlyWarning,
   validateKeyOptions
 } from "../keyring/keyOptions.ts"
@@ -256,10 +255,8 @@ export const make = (client: Client, options: Options) =>
       verificationKeys,
       rotate: (purpose, rotateOptions) =>
         Effect.gen(function*() {
-          const seconds = yield* rotationRetireAfter(rotateOptions, retireAfterSeconds)
-          const now = yield* Clock.currentTimeMillis
-          const key = yield* freshKey(purpose, specOf(purpose, session), new Date(now))
-          yield* install(key, new Date(now + seconds * 1000), () => false)
+          const { key, retiresAt } = yield* startRotation(purpose, specOf(purpose, session), rotateOptions, retireAfterSeconds)
+          yield* install(key, retiresAt, () => false)
           yield* reload(() => true)
           return key
         }),
