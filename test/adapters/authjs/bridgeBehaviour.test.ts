@@ -158,6 +158,8 @@ describe("data written behind the bridge's back", () => {
           provider: "github",
           providerAccountId: "legacy-1",
           access_token: "legacy-access",
+          // Some Auth.js adapters write "no token" as an empty string: authfx reads it as none.
+          refresh_token: "",
           expires_at: 1_900_000_000
         })
       })
@@ -165,8 +167,8 @@ describe("data written behind the bridge's back", () => {
       // Not yet in the ledger: Auth.js cannot list a user's accounts.
       expect(yield* store.listAccounts(user.id)).toEqual([])
       const account = Option.getOrThrow(yield* store.getAccount(key))
-      expect([account.type, account.accessToken && Redacted.value(account.accessToken), account.expiresAt])
-        .toEqual(["oidc", "legacy-access", new Date(1_900_000_000_000)])
+      expect([account.type, account.accessToken && Redacted.value(account.accessToken), account.refreshToken, account.expiresAt])
+        .toEqual(["oidc", "legacy-access", null, new Date(1_900_000_000_000)])
       expect((yield* store.listAccounts(user.id)).map((a) => a.providerAccountId)).toEqual(["legacy-1"])
     }))
 
