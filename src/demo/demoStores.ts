@@ -101,9 +101,8 @@ const authjsStores = (kind: string, env: Env): Pick<DemoStores, "users" | "ledge
   const ledger = path === undefined || path === ""
     ? MemoryLedger.layer
     : SqliteLedger.layer.pipe(Layer.provide(SqliteDatabase.layer({ path })))
-  const users = Layer.unwrap(
-    Effect.map(authjsAdapter(kind, env), ({ adapter, options }) => AuthjsUsers.layer(adapter, options).pipe(Layer.provide(ledger)))
-  )
+  const users = Layer.unwrap(Effect.map(authjsAdapter(kind, env), ({ adapter, options }) =>
+    AuthjsUsers.layer(adapter, options).pipe(Layer.provide(ledger))))
   return { users, ledger }
 }
 

@@ -146,10 +146,11 @@ export const make = (adapter: Adapter, options: Options = {}) =>
           sessions.read(keys.sessions(id))
         ])
         // The adapter's own deleteUser may not cascade (unstorage's removes one account and one session).
-        yield* Effect.forEach(indexedSessions.sessions, ({ token }) => plain("deleteSession", () => complete.deleteSession(token)), {
-          concurrency: 8,
-          discard: true
-        })
+        yield* Effect.forEach(
+          indexedSessions.sessions,
+          ({ token }) => plain("deleteSession", () => complete.deleteSession(token)),
+          { concurrency: 8, discard: true }
+        )
         yield* Effect.forEach(
           indexedAccounts.accounts,
           (indexed) =>

@@ -88,9 +88,10 @@ export const sessionOperations = (
         : []
       // Indexed before it exists: a crash in between leaves an index entry for nothing, never a session the
       // index does not know (which "sign out everywhere" would miss).
+      const entry = { token: session.tokenHash, via: session.via }
       yield* sessions.update(key, (index) => ({
         result: undefined,
-        next: { sessions: [...without(index, [...gone, session.tokenHash]).sessions, { token: session.tokenHash, via: session.via }] }
+        next: { sessions: [...without(index, [...gone, session.tokenHash]).sessions, entry] }
       }))
       yield* call("createSession", () =>
         adapter.createSession({ sessionToken: session.tokenHash, userId: session.userId, expires: session.expires })).pipe(

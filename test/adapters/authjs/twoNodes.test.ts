@@ -48,6 +48,7 @@ it.live("two nodes sharing one Ledger keep one account per provider per user und
     }
     // The index is where the test says it is: in the shared Ledger's table.
     const ledgerClient = yield* client(ledgerSchema, { max: 1 })
-    const indexes = yield* ledgerClient.run((db) => db`SELECT count(*)::int AS n FROM authfx_ledger WHERE key LIKE 'authjs:accounts:%'`)
+    const indexes = yield* ledgerClient.run((db) =>
+      db`SELECT count(*)::int AS n FROM authfx_ledger WHERE key LIKE 'authjs:accounts:%'`)
     expect(indexes[0]?.["n"]).toBe(20)
   })))
