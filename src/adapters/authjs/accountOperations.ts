@@ -17,7 +17,7 @@ import {
 import { unavailable } from "./adapterCalls.ts"
 import { decodeAccount, linkOnlyAccount, toAuthjsAccount } from "./authjsRecords.ts"
 import type { Bridge } from "./bridge.ts"
-import { accountOf, type AccountsIndex, type IndexChange, type IndexedAccount, indexedOf, keys } from "./ledgerIndexes.ts"
+import { accountOf, type AccountsIndex, type IndexedAccount, indexedOf, keys } from "./ledgerIndexes.ts"
 
 /** A reservation older than this is a link that crashed half-way: it is checked against the adapter like any entry. */
 const pendingGrace = 60_000
@@ -184,10 +184,8 @@ export const accountOperations = (bridge: Bridge): Operations => {
         : yield* checked(user.id, (indexed) => !sameAccount(indexed, key))
       // The rule is the domain's (`decideUnlink`, src/domain/linkDecision.ts); the index only makes the count
       // and the removal one compare-and-set, so two concurrent unlinks of a user's last two ways in cannot both pass.
-      const decision = yield* accounts.update(keys.accounts(user.id), (index): IndexChange<AccountsIndex, {
-        readonly refused: boolean
-        readonly entry: IndexedAccount | null
-      }> => {
+      type Decision = { readonly refused: boolean; readonly entry: IndexedAccount | null }
+      const decision = yield* accounts.update<Decision>(keys.accounts(user.id), (index) => {
         const entry = index.accounts.find((indexed) => sameAccount(indexed, key)) ?? null
         const refused = guard !== undefined && decideUnlink({
           user,

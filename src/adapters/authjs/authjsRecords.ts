@@ -81,7 +81,7 @@ const AuthjsAccount = Schema.Struct({
 /** A token as authfx keeps it; Auth.js's "no token" may be missing, null or an empty string. */
 const secret = (value: string | null | undefined) => (value === undefined || value === null || value === "" ? null : Redacted.make(value))
 
-/** `needsReauth` is authfx's: an account read from Auth.js starts without it (the ledger keeps it). */
+/** `needsReauth` is authfx's: an account read from Auth.js starts without it (the user's index keeps it). */
 const AccountFromAuthjs = AuthjsAccount.pipe(
   Schema.decodeTo(
     Account,
