@@ -78,16 +78,29 @@ export interface IndexChange<T, A> {
  */
 const indexOf = <T>(ledger: Ledger["Service"], schema: Schema.Codec<T, unknown>, kind: string, empty: T) => {
   const json = Schema.fromJsonString(schema)
-  const decode = Schema.decodeUnknownOption(json)
+  const decodeText = Schema.decodeUnknownOption(json)
   const encode = Schema.encodeSync(json)
   const corrupt = new UsersUnavailable({ message: `a ${kind} index in the ledger is not one the bridge wrote` })
+  // Indexes are read far more often than they change (every database session read reads one), and a value
+  // decodes to the same immutable index every time: the last few hundred decoded are kept by their text.
+  const decoded = new Map<string, T>()
+  const decode = (text: string): Option.Option<T> => {
+    const known = decoded.get(text)
+    if (known !== undefined) return Option.some(known)
+    const index = decodeText(text)
+    if (Option.isSome(index)) {
+      if (decoded.size >= 512) decoded.delete(decoded.keys().next().value!)
+      decoded.set(text, index.value)
+    }
+    return index
+  }
 
   const entry = (key: string) =>
     Effect.flatMap(Effect.mapError(ledger.get([key]), ledgerUnavailable), ([found = Option.none()]) => {
       if (Option.isNone(found)) return Effect.succeed({ value: Option.none<string>(), index: empty })
-      const decoded = decode(found.value.value)
-      return Option.isSome(decoded)
-        ? Effect.succeed({ value: Option.some(found.value.value), index: decoded.value })
+      const index = decode(found.value.value)
+      return Option.isSome(index)
+        ? Effect.succeed({ value: Option.some(found.value.value), index: index.value })
         : Effect.fail(corrupt)
     })
 
