@@ -2,7 +2,6 @@ import type { Adapter } from "@auth/core/adapters"
 import { ConfigProvider, Data, Effect, Layer, type Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import * as AuthjsLedger from "../adapters/authjs/AuthjsLedger.ts"
 import { kyselyMysqlSchema, pgAdapterConstraints, pgAdapterSchema } from "../adapters/authjs/authjsSchemas.ts"
 import * as AuthjsUsers from "../adapters/authjs/AuthjsUsers.ts"
 import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
@@ -45,8 +44,7 @@ const databaseUrlOf = (env: Env, kind: string) =>
 /**
  * The Auth.js adapter AUTHJS_ADAPTER names, on DATABASE_URL, with its tables created if they are missing (each
  * statement of authjsSchemas.ts is idempotent: CREATE … IF NOT EXISTS). The drivers are loaded only here, so the
- * default demo does not load them. Each gives the ledger it suits: unstorage's own storage for unstorage-memory,
- * else AUTHJS_LEDGER_DIR (a directory, through unstorage's fs driver) or, without it, memory.
+ * default demo does not load them.
  */
 const authjsAdapter = (kind: string, env: Env) =>
   Effect.gen(function*() {
@@ -64,7 +62,7 @@ const authjsAdapter = (kind: string, env: Env) =>
         yield* attempt("cannot create the Kysely adapter's tables on DATABASE_URL", async () => {
           for (const statement of kyselyMysqlSchema) await pool.promise().query(statement)
         })
-        return { adapter: KyselyAdapter(db), options: {}, ledger: null }
+        return { adapter: KyselyAdapter(db), options: {} }
       }
       case "pg": {
         const url = yield* databaseUrlOf(env, kind)
@@ -77,13 +75,12 @@ const authjsAdapter = (kind: string, env: Env) =>
         yield* attempt("cannot create @auth/pg-adapter's tables on DATABASE_URL", async () => {
           for (const statement of [...pgAdapterSchema, ...pgAdapterConstraints]) await pool.query(statement)
         })
-        return { adapter: PostgresAdapter(pool), options: { ping: () => pool.query("SELECT 1") }, ledger: null }
+        return { adapter: PostgresAdapter(pool), options: { ping: () => pool.query("SELECT 1") } }
       }
       case "unstorage-memory": {
         const [{ UnstorageAdapter }, { createStorage }] = yield* attempt("cannot load unstorage", () =>
           Promise.all([import("@auth/unstorage-adapter"), import("unstorage")]))
-        const storage = createStorage()
-        return { adapter: UnstorageAdapter(storage) as Adapter, options: {}, ledger: AuthjsLedger.fromStorage(storage) }
+        return { adapter: UnstorageAdapter(createStorage()) as Adapter, options: {} }
       }
       default:
         return yield* new AuthjsDemoFailed({
@@ -92,30 +89,27 @@ const authjsAdapter = (kind: string, env: Env) =>
     }
   })
 
-const ledgerFor = (env: Env): Layer.Layer<AuthjsLedger.AuthjsLedger, AuthjsDemoFailed> => {
-  const dir = env["AUTHJS_LEDGER_DIR"]
-  if (dir === undefined || dir === "") {
-    console.log("authfx demo: the Auth.js bridge keeps its ledger in memory (set AUTHJS_LEDGER_DIR to keep it)")
-    return AuthjsLedger.memory
-  }
-  return Layer.unwrap(
-    Effect.map(
-      attempt("cannot load unstorage", () => Promise.all([import("unstorage"), import("unstorage/drivers/fs-lite")])),
-      ([{ createStorage }, { default: fsLite }]) => AuthjsLedger.fromStorage(createStorage({ driver: fsLite({ base: dir }) }))
-    )
-  )
+/**
+ * The bridge's Users over the demo's own ledger (the same layer value, so one ledger serves the bridge's indexes
+ * and the domain's revocations): memory, or with AUTHFX_DB_FILE set, SQLite in that file, kept across restarts.
+ */
+const authjsStores = (kind: string, env: Env): Pick<DemoStores, "users" | "ledger"> => {
+  const path = env["AUTHFX_DB_FILE"]
+  if (path === undefined || path === "") {
+    console.log("authfx demo: the ledger, with the Auth.js bridge's indexes, is in memory (set AUTHFX_DB_FILE to keep it)")
+  } else if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
+  const ledger = path === undefined || path === ""
+    ? MemoryLedger.layer
+    : SqliteLedger.layer.pipe(Layer.provide(SqliteDatabase.layer({ path })))
+  const users = Layer.unwrap(Effect.map(authjsAdapter(kind, env), ({ adapter, options }) =>
+    AuthjsUsers.layer(adapter, options).pipe(Layer.provide(ledger))))
+  return { users, ledger }
 }
-
-const authjsUsers = (kind: string, env: Env): Layer.Layer<Users, unknown> =>
-  Layer.unwrap(
-    Effect.map(authjsAdapter(kind, env), ({ adapter, ledger, options }) =>
-      AuthjsUsers.layer(adapter, options).pipe(Layer.provide(ledger ?? ledgerFor(env))))
-  )
 
 /**
  * With AUTHJS_ADAPTER (kysely-mysql, pg or unstorage-memory), users, accounts and sessions live in that Auth.js
  * adapter's tables through the bridge (see authjsAdapter); keys are derived from the secret, and the ledger
- * (revocations, refresh claims) is in memory.
+ * (revocations, refresh claims, the bridge's indexes) is in memory, or in the SQLite file AUTHFX_DB_FILE names.
  *
  * With DATABASE_URL, PostgreSQL (migrated at start; DATABASE_POOL_MAX, DATABASE_SCHEMA and the timeouts
  * are read too). Otherwise the demo keeps users, accounts, sessions, the ledger and keys across restarts with
@@ -128,7 +122,7 @@ export const demoStores = (
 ): DemoStores => {
   const authjs = env["AUTHJS_ADAPTER"]
   if (authjs !== undefined && authjs !== "") {
-    return { users: authjsUsers(authjs, env), ledger: MemoryLedger.layer, keyStore: MemoryKeyStore.layer({ secrets }) }
+    return { ...authjsStores(authjs, env), keyStore: MemoryKeyStore.layer({ secrets }) }
   }
   const databaseUrl = env["DATABASE_URL"]
   if (databaseUrl !== undefined && databaseUrl !== "") {

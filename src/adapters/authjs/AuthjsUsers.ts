@@ -5,7 +5,7 @@
  *
  * ```ts
  * const users = AuthjsUsers.layer(PostgresAdapter(pool), { ping: () => pool.query("SELECT 1") })
- *   .pipe(Layer.provide(AuthjsLedger.fromStorage(createStorage({ driver: redisDriver({ … }) }))))
+ *   .pipe(Layer.provide(ledger))   // the deployment's Ledger: PostgresLedger.layer, SqliteLedger.layer, …
  * ```
  *
  * Where each part of the port is kept:
@@ -16,17 +16,15 @@
  * - Session tokens: authfx hands Auth.js the SHA-256 hash of the cookie's token as `sessionToken`. Auth.js
  *   treats it as an opaque string, so this works with every adapter, and a leaked table cannot be replayed.
  *   Sessions Auth.js itself created (raw tokens) are not found by authfx: those users sign in once more.
- * - What Auth.js has no place for lives in the ledger (`AuthjsLedger`, a second layer this one requires):
- *   each user's accounts and sessions (Auth.js cannot list by user: `listAccounts`, `getUserAccount`,
- *   `deleteUserSessions` and the unlink guard need them), account tokens after the first sign-in (Auth.js
- *   has no update, and pg and Kysely no `getAccount`: the adapter's row keeps the first tokens, as under
- *   Auth.js) and `needsReauth`. (Revocations and refresh claims are the domain's, in the shared `Ledger`
- *   port, as on every store.) The memory ledger loses all of that at restart: needsReauth is forgotten, the indexes
- *   forget accounts and sessions (accounts come back when their owner signs in with them; forgotten sessions
- *   escape "sign out everywhere" until they expire). Use a durable shared ledger (`fromStorage`) in production.
- * - A link Auth.js made before the switch is adopted into the ledger the first time authfx reads it
- *   (`getAccount`, on sign-in): with its tokens where the adapter has `getAccount` (unstorage, Prisma,
- *   Drizzle, …), else by its key only, tokens unknown, until the next sign-in stores fresh ones.
+ * - What Auth.js has no place for is indexed in the Ledger this layer requires (ledgerIndexes.ts): each user's
+ *   accounts and sessions (Auth.js cannot list by user: `listAccounts`, `getUserAccount`, `deleteUserSessions`
+ *   and the unlink guard need them), with account tokens after the first sign-in (Auth.js has no update, and
+ *   pg and Kysely no `getAccount`: the adapter's row keeps the first tokens, as under Auth.js), `needsReauth`
+ *   and each session's `via`. The memory Ledger loses them at restart; SQLite and PostgreSQL keep them.
+ * - A link the index does not know (Auth.js made it, or the index was lost) is adopted into it the first time
+ *   authfx reads it (`getAccount`, on sign-in): with its tokens where the adapter has `getAccount`
+ *   (unstorage, Prisma, Drizzle, …), else by its key only, tokens unknown, until the next sign-in stores fresh
+ *   ones. Sessions are not adopted: one the index does not know escapes "sign out everywhere" until it ends.
  *
  * What an Auth.js adapter cannot promise, and what the bridge does about it:
  * - Unique e-mail addresses: checked by a lookup before each write (enough for one request at a time), and a
@@ -36,23 +34,21 @@
  *   address (pg's schema.sql, unstorage and most key-value adapters): add it (authjsSchemas.ts).
  * - One owner per provider account: the same, by `getUserByAccount` before linking and the database's
  *   unique constraint where there is one (pg's schema.sql and Kysely's MySQL schema have none: add it).
- * - One account per provider per user, and the guarded unlink (`keepSignInMethod`): decided in the ledger in
- *   one `modify`, over the entries the adapter confirms, so atomic where the ledger is (memory: always; a
- *   shared key-value store: among one process's calls). The owner's verified address is read just before.
+ * - One account per provider per user, and the guarded unlink (`keepSignInMethod`, decided by the domain's
+ *   `decideUnlink`): one compare-and-set on the user's accounts index, over the entries the adapter confirms,
+ *   so as atomic as the Ledger (memory: one process; SQLite, PostgreSQL: every node sharing it).
  * - Users who do not exist: every write naming a user looks them up first (pg's and unstorage's adapters
  *   would link an account to nobody). A user deleted in between can still get a session or an account where
  *   the database has no foreign key.
  * - `deleteUser` deletes the user's indexed sessions and accounts itself first (unstorage's deleteUser
  *   deletes only the last of each, and rejects for a user who never had a session), then the user: not one
  *   transaction.
- * - `consumeVerificationToken`: consumers of one token in this process queue up, so exactly one gets it.
- *   Across processes it is as atomic as the adapter's `useVerificationToken`: pg's is (DELETE … RETURNING),
- *   Kysely's on PostgreSQL and SQLite too; Kysely's on MySQL/MariaDB is not (SELECT, then DELETE), nor is
- *   unstorage's (get, then remove): two nodes can both accept one magic link.
- * - `needsReauth` and the tokens authfx reads: as atomic and as durable as the bridge's ledger.
+ * - `consumeVerificationToken`: a consumer claims the token in the Ledger first, so exactly one consumer among
+ *   every node sharing the Ledger asks the adapter, whose `useVerificationToken` need not be atomic (Kysely's
+ *   on MySQL/MariaDB selects, then deletes; unstorage's gets, then removes).
  * - Listing every account (`pageAccounts`): no Auth.js adapter can, so it fails with `AccountListingUnsupported`;
  *   sealing tokens at rest then happens as each account is read (adapters/sealedTokens). `updateAccountIf`
- *   compares and sets the ledger's tokens (those authfx reads), as atomic as the ledger; the adapter's own row
+ *   compares and sets the index's tokens (those authfx reads), as atomic as the Ledger; the adapter's own row
  *   keeps the tokens it was linked with (Auth.js has no account update).
  * - Outages: every adapter call is guarded (throws, rejections, a timeout) and becomes `UsersUnavailable`
  *   naming the method and the driver's error class and code, never its text (which quotes values).
@@ -62,14 +58,14 @@
 import type { Adapter } from "@auth/core/adapters"
 import { type Duration, Effect, Layer, Option } from "effect"
 import type { Email, NewUser, UserId, UserPatch } from "../../domain/User.ts"
+import { Ledger } from "../../ports/Ledger.ts"
 import { EmailTaken, UserNotFound, Users, UsersUnavailable } from "../../ports/Users.ts"
 import { accountOperations } from "./accountOperations.ts"
-import { checkAdapter, makeCalls, unavailable } from "./adapterCalls.ts"
+import { checkAdapter, defaultTimeout, makeCalls, unavailable } from "./adapterCalls.ts"
 import type { AuthjsAdapterIncomplete, ClassifyError } from "./adapterErrors.ts"
-import { AuthjsLedger } from "./AuthjsLedger.ts"
 import { decodeUser } from "./authjsRecords.ts"
 import { makeBridge, sameAddress } from "./bridge.ts"
-import { keys } from "./ledgerRecords.ts"
+import { keys } from "./ledgerIndexes.ts"
 import { sessionOperations } from "./sessionOperations.ts"
 
 export { AuthjsAdapterIncomplete, type ClassifyError } from "./adapterErrors.ts"
@@ -91,12 +87,12 @@ export interface Options {
   readonly verificationTokens?: boolean
 }
 
-/** The Users over `adapter`, with the ledger from the context. Fails to build if the adapter lacks methods. */
+/** The Users over `adapter`, with the Ledger from the context. Fails to build if the adapter lacks methods. */
 export const make = (adapter: Adapter, options: Options = {}) =>
   Effect.gen(function*() {
     const verificationTokens = options.verificationTokens ?? true
     const complete = yield* checkAdapter(adapter, verificationTokens)
-    const ledger = yield* AuthjsLedger
+    const ledger = yield* Ledger
     const calls = makeCalls(options)
     const bridge = makeBridge(complete, calls, ledger, options.ping)
     const { call, plain, getUser, getUserByEmail, accounts, sessions } = bridge
@@ -150,15 +146,16 @@ export const make = (adapter: Adapter, options: Options = {}) =>
           sessions.read(keys.sessions(id))
         ])
         // The adapter's own deleteUser may not cascade (unstorage's removes one account and one session).
-        yield* Effect.forEach(indexedSessions.tokens, (token) => plain("deleteSession", () => complete.deleteSession(token)), {
-          concurrency: 8,
-          discard: true
-        })
+        yield* Effect.forEach(
+          indexedSessions.sessions,
+          ({ token }) => plain("deleteSession", () => complete.deleteSession(token)),
+          { concurrency: 8, discard: true }
+        )
         yield* Effect.forEach(
           indexedAccounts.accounts,
-          (stored) =>
+          (indexed) =>
             plain("unlinkAccount", () =>
-              complete.unlinkAccount({ provider: stored.provider, providerAccountId: stored.providerAccountId })),
+              complete.unlinkAccount({ provider: indexed.provider, providerAccountId: indexed.providerAccountId })),
           { concurrency: 8, discard: true }
         )
         // unstorage's deleteUser deletes the user, then rejects when the user had no session ("Invalid key"):
@@ -168,7 +165,6 @@ export const make = (adapter: Adapter, options: Options = {}) =>
             Effect.flatMap(getUser(id), (still) => (Option.isSome(still) ? Effect.fail(error) : Effect.void))
           )
         )
-        // Revocations stay: they outlive the user, as the port's other stores keep them.
         yield* accounts.update(keys.accounts(id), () => ({ result: undefined, next: null }))
         yield* sessions.update(keys.sessions(id), () => ({ result: undefined, next: null }))
         return true
@@ -182,7 +178,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       updateUser,
       deleteUser,
       ...accountOps,
-      ...sessionOperations(bridge, verificationTokens),
+      ...sessionOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
       // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions
       // are deleted when they are read, as Auth.js does, and expired magic links stay refused where they are.
       deleteExpired: () => Effect.succeed(0)
@@ -190,10 +186,10 @@ export const make = (adapter: Adapter, options: Options = {}) =>
   })
 
 /**
- * The Users over an Auth.js adapter. Needs the ledger (`AuthjsLedger.memory` or `.fromStorage(…)`);
- * fails with `AuthjsAdapterIncomplete`, naming the missing methods, if the adapter cannot do the job.
+ * The Users over an Auth.js adapter. Needs the deployment's Ledger (memory, SQLite or PostgreSQL), for its
+ * indexes; fails with `AuthjsAdapterIncomplete`, naming the missing methods, if the adapter cannot do the job.
  */
 export const layer = (
   adapter: Adapter,
   options?: Options
-): Layer.Layer<Users, AuthjsAdapterIncomplete, AuthjsLedger> => Layer.effect(Users, make(adapter, options))
+): Layer.Layer<Users, AuthjsAdapterIncomplete, Ledger> => Layer.effect(Users, make(adapter, options))

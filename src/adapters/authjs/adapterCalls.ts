@@ -77,8 +77,11 @@ class NoAnswer extends Error {
   override readonly name = "Timeout"
 }
 
+/** An adapter call with no answer after this long fails, unless the options say otherwise. */
+export const defaultTimeout = Duration.seconds(10)
+
 export const makeCalls = (options: { readonly timeout?: Duration.Input; readonly classifyError?: ClassifyError }): Calls => {
-  const timeout = options.timeout ?? Duration.seconds(10)
+  const timeout = options.timeout ?? defaultTimeout
   const custom = options.classifyError
   const call = <A>(method: string, run: () => A | PromiseLike<A>): Effect.Effect<A, AdapterCallFailed> =>
     Effect.tryPromise({

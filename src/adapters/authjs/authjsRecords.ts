@@ -78,9 +78,10 @@ const AuthjsAccount = Schema.Struct({
   session_state: nullish(Schema.String)
 })
 
-const secret = (value: string | null | undefined) => (value === undefined || value === null ? null : Redacted.make(value))
+/** A token as authfx keeps it; Auth.js's "no token" may be missing, null or an empty string. */
+const secret = (value: string | null | undefined) => (value === undefined || value === null || value === "" ? null : Redacted.make(value))
 
-/** `needsReauth` is authfx's: an account read from Auth.js starts without it (the ledger keeps it). */
+/** `needsReauth` is authfx's: an account read from Auth.js starts without it (the user's index keeps it). */
 const AccountFromAuthjs = AuthjsAccount.pipe(
   Schema.decodeTo(
     Account,
@@ -162,27 +163,17 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
 
 export const decodeUser = decoder(UserFromAuthjs, "user")
 export const decodeAccount = decoder(AccountFromAuthjs, "account")
+/** For callers outside Effect (toAuthjsAdapter); None when the record does not fit the model. */
+export const decodeAccountOption = Schema.decodeUnknownOption(AccountFromAuthjs)
 export const decodeSession = decoder(SessionFromAuthjs, "session")
 export const decodeVerificationToken = decoder(VerificationTokenFromAuthjs, "verification token")
 
 /**
- * Exactly the columns of Auth.js's `accounts` table, no more: the Kysely adapter inserts every key it is
- * given as a column, so an extra one (authfx's `needsReauth`) would fail the insert.
+ * An account as Auth.js records it: exactly the columns of Auth.js's `accounts` table, no more (the Kysely
+ * adapter inserts every key it is given as a column, so an extra one, authfx's `needsReauth`, would fail the
+ * insert); absent values are null, `expires_at` whole seconds, as Auth.js keeps it.
  */
-export const toAuthjsAccount = (account: Account) => ({
-  userId: account.userId,
-  type: account.type,
-  provider: account.provider,
-  providerAccountId: account.providerAccountId,
-  access_token: account.accessToken === null ? null : Redacted.value(account.accessToken),
-  refresh_token: account.refreshToken === null ? null : Redacted.value(account.refreshToken),
-  id_token: account.idToken === null ? null : Redacted.value(account.idToken),
-  // Auth.js keeps whole seconds.
-  expires_at: account.expiresAt === null ? null : Math.floor(account.expiresAt.getTime() / 1000),
-  token_type: account.tokenType,
-  scope: account.scope,
-  session_state: account.sessionState
-})
+export const toAuthjsAccount: (account: Account) => typeof AuthjsAccount.Encoded = Schema.encodeSync(AccountFromAuthjs)
 
 /**
  * An account the adapter says is linked but whose details no one can read back (an adapter without

@@ -2,18 +2,18 @@ import { Effect, Option } from "effect"
 import type { AccountKey } from "../../domain/Account.ts"
 import { lowerCaseAscii } from "../../domain/normalizeEmail.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
+import type { Ledger } from "../../ports/Ledger.ts"
 import type { UsersUnavailable } from "../../ports/Users.ts"
 import type { Calls, CompleteAdapter } from "./adapterCalls.ts"
-import type { Ledger } from "./AuthjsLedger.ts"
 import { decodeUser } from "./authjsRecords.ts"
-import { AccountsRecord, emptyAccounts, emptySessions, recordsOf, SessionsRecord } from "./ledgerRecords.ts"
+import { type AccountsIndex, type Index, indexes, type SessionsIndex } from "./ledgerIndexes.ts"
 
-/** What the operation modules of AuthjsUsers share: the adapter, how to call it, the ledger, the lookups. */
+/** What the operation modules of AuthjsUsers share: the adapter, how to call it, the Ledger, the lookups. */
 export interface Bridge extends Calls {
   readonly adapter: CompleteAdapter
-  readonly accounts: ReturnType<typeof recordsOf<typeof AccountsRecord>>
-  readonly sessions: ReturnType<typeof recordsOf<typeof SessionsRecord>>
-  readonly ledger: Ledger
+  readonly ledger: Ledger["Service"]
+  readonly accounts: Index<AccountsIndex>
+  readonly sessions: Index<SessionsIndex>
   readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UsersUnavailable>
   readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UsersUnavailable>
   readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UsersUnavailable>
@@ -33,7 +33,7 @@ const optionalUser = (found: unknown) =>
 export const makeBridge = (
   adapter: CompleteAdapter,
   calls: Calls,
-  ledger: Ledger,
+  ledger: Ledger["Service"],
   ping: (() => PromiseLike<unknown>) | undefined
 ): Bridge => {
   // @auth/pg-adapter's getUser answers null for every error, an outage included: with a ping, a miss is
@@ -43,10 +43,9 @@ export const makeBridge = (
     : Effect.as(calls.plain("ping", ping), Option.none<User>())
   return {
     ...calls,
+    ...indexes(ledger),
     adapter,
     ledger,
-    accounts: recordsOf(ledger, AccountsRecord, "accounts", emptyAccounts),
-    sessions: recordsOf(ledger, SessionsRecord, "sessions", emptySessions),
     getUser: (id) =>
       Effect.flatMap(calls.plain("getUser", () => adapter.getUser(id)), (found) =>
         found === null || found === undefined ? confirmMiss : Effect.asSome(decodeUser(found))),

@@ -1,5 +1,5 @@
-import { Effect, Option, Schema } from "effect"
-import { ProviderId } from "../../domain/Account.ts"
+import { Clock, Duration, Effect, Option } from "effect"
+import type { ProviderId } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import type { UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
@@ -11,10 +11,9 @@ import {
   type ViaOption
 } from "../../ports/Users.ts"
 import { unavailable } from "./adapterCalls.ts"
-import { makeStripedLocks } from "./stripedLocks.ts"
 import { decodeSession, decodeUser, decodeVerificationToken } from "./authjsRecords.ts"
 import type { Bridge } from "./bridge.ts"
-import { keys, type SessionsRecord } from "./ledgerRecords.ts"
+import { keys, ledgerUnavailable, type SessionsIndex } from "./ledgerIndexes.ts"
 
 type Operations = Pick<
   Users["Service"],
@@ -27,18 +26,27 @@ type Operations = Pick<
   | "consumeVerificationToken"
 >
 
-const isProviderId = Schema.is(ProviderId)
-
 /** Past this many indexed sessions, creating one first drops the index entries whose sessions are gone. */
 const pruneAbove = 64
 
+const viaOf = (index: SessionsIndex, token: string): ProviderId | null =>
+  index.sessions.find((indexed) => indexed.token === token)?.via ?? null
+
+const without = (index: SessionsIndex, gone: ReadonlyArray<string>): SessionsIndex => ({
+  sessions: index.sessions.filter((indexed) => !gone.includes(indexed.token))
+})
+
 /**
  * Sessions and verification tokens. The session token is authfx's SHA-256 hash of the cookie's token,
- * handed to Auth.js as its `sessionToken`: to the adapter it is an opaque string like any other. The ledger
- * indexes each user's session hashes, because "sign out everywhere" needs them and Auth.js cannot list them.
+ * handed to Auth.js as its `sessionToken`: to the adapter it is an opaque string like any other. The user's
+ * sessions index lists their session hashes, because "sign out everywhere" needs them and Auth.js cannot
+ * list them.
  */
-export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): Operations => {
-  const { adapter, call, plain, sessions } = bridge
+export const sessionOperations = (
+  bridge: Bridge,
+  options: { readonly verificationTokens: boolean; readonly timeout: Duration.Input }
+): Operations => {
+  const { adapter, call, ledger, plain, sessions } = bridge
 
   /** The session as the adapter has it, without what only the index knows. */
   const adapterSession = (tokenHash: string) =>
@@ -50,26 +58,16 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
           : Effect.asSome(Effect.all({ session: decodeSession(found.session), user: decodeUser(found.user) }))
     )
 
-  const viaOf = (record: SessionsRecord, token: string): ProviderId | null => {
-    const via = record.via?.[token]
-    return via !== undefined && isProviderId(via) ? via : null
-  }
-
   /** With the provider it was signed in with, from the index (Auth.js's session has no place for it). */
   const sessionAndUser = (tokenHash: string) =>
     Effect.flatMap(adapterSession(tokenHash), (found) =>
       Option.isNone(found)
         ? Effect.succeed(found)
-        : Effect.map(sessions.read(keys.sessions(found.value.session.userId)), (record) =>
-          Option.some({ ...found.value, session: { ...found.value.session, via: viaOf(record, tokenHash) } })))
-
-  const without = (record: SessionsRecord, gone: ReadonlyArray<string>): SessionsRecord => {
-    const via = Object.fromEntries(Object.entries(record.via ?? {}).filter(([token]) => !gone.includes(token)))
-    return { tokens: record.tokens.filter((token) => !gone.includes(token)), via }
-  }
+        : Effect.map(sessions.read(keys.sessions(found.value.session.userId)), (index) =>
+          Option.some({ ...found.value, session: { ...found.value.session, via: viaOf(index, tokenHash) } })))
 
   const unindex = (userId: UserId, gone: ReadonlyArray<string>) =>
-    sessions.update(keys.sessions(userId), (record) => ({ result: undefined, next: without(record, gone) }))
+    sessions.update(keys.sessions(userId), (index) => ({ result: undefined, next: without(index, gone) }))
 
   /** The indexed hashes whose sessions no longer exist (expired and deleted, or deleted behind the bridge). */
   const goneOf = (userId: UserId, tokens: ReadonlyArray<string>) =>
@@ -85,19 +83,16 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
       if (Option.isNone(yield* bridge.getUser(session.userId))) return yield* new UserNotFound()
       const key = keys.sessions(session.userId)
       const indexed = yield* sessions.read(key)
-      const gone = indexed.tokens.length >= pruneAbove ? yield* goneOf(session.userId, indexed.tokens) : []
+      const gone = indexed.sessions.length >= pruneAbove
+        ? yield* goneOf(session.userId, indexed.sessions.map(({ token }) => token))
+        : []
       // Indexed before it exists: a crash in between leaves an index entry for nothing, never a session the
       // index does not know (which "sign out everywhere" would miss).
-      yield* sessions.update(key, (record) => {
-        const kept = without(record, [...gone, session.tokenHash])
-        return {
-          result: undefined,
-          next: {
-            tokens: [...kept.tokens, session.tokenHash],
-            via: session.via === null ? kept.via ?? {} : { ...kept.via, [session.tokenHash]: session.via }
-          }
-        }
-      })
+      const entry = { token: session.tokenHash, via: session.via }
+      yield* sessions.update(key, (index) => ({
+        result: undefined,
+        next: { sessions: [...without(index, [...gone, session.tokenHash]).sessions, entry] }
+      }))
       yield* call("createSession", () =>
         adapter.createSession({ sessionToken: session.tokenHash, userId: session.userId, expires: session.expires })).pipe(
           Effect.catch((error) =>
@@ -136,12 +131,11 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
       return Option.some(found.value.session)
     })
 
-  const deleteUserSessions = (userId: UserId, options?: ViaOption) =>
+  const deleteUserSessions = (userId: UserId, narrow?: ViaOption) =>
     Effect.gen(function*() {
-      const record = yield* sessions.read(keys.sessions(userId))
-      const tokens = options?.via === undefined
-        ? record.tokens
-        : record.tokens.filter((token) => viaOf(record, token) === options.via)
+      const index = yield* sessions.read(keys.sessions(userId))
+      const tokens = index.sessions.filter(({ via }) => narrow?.via === undefined || via === narrow.via)
+        .map(({ token }) => token)
       const gone = yield* goneOf(userId, tokens)
       const live = tokens.filter((token) => !gone.includes(token))
       yield* Effect.forEach(live, (token) => plain("deleteSession", () => adapter.deleteSession(token)), {
@@ -152,10 +146,29 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
       return live.length
     })
 
-  // Consumers of one token queue up in this process, so an adapter whose useVerificationToken reads then
-  // deletes (Kysely without RETURNING, unstorage) still hands a token to one of them. Across processes
-  // only the adapter can make consuming atomic; the guarantees table says which do.
-  const consuming = makeStripedLocks()
+  /**
+   * Consuming a magic link is single-use across every node that shares the Ledger: a consumer first claims the
+   * token there (compare-and-set from absent), and only the one who got the claim asks the adapter, whose own
+   * useVerificationToken may read, then delete (Kysely without RETURNING, unstorage). The claim outlasts the
+   * adapter call it covers (the call's timeout, plus a minute for clocks that differ between nodes); a failed
+   * call gives it back, so the link can be tried again.
+   */
+  const claimMillis = Duration.toMillis(options.timeout) + 60_000
+  const consume = (use: NonNullable<typeof adapter.useVerificationToken>, identifier: string, tokenHash: string) =>
+    Effect.gen(function*() {
+      const key = keys.consume(identifier, tokenHash)
+      const claim = crypto.randomUUID()
+      const until = new Date((yield* Clock.currentTimeMillis) + claimMillis)
+      const claimed = yield* ledger.compareAndSet(key, Option.none(), { value: claim, expiresAt: until }).pipe(
+        Effect.mapError(ledgerUnavailable)
+      )
+      if (!claimed) return Option.none<VerificationToken>()
+      const found = yield* plain("useVerificationToken", () => use({ identifier, token: tokenHash })).pipe(
+        Effect.tapError(() => Effect.ignore(ledger.deleteIf(key, claim)))
+      )
+      return found === null || found === undefined ? Option.none() : Option.some(yield* decodeVerificationToken(found))
+    })
+
   const noTokens = Effect.fail(
     new UsersUnavailable({ message: "e-mail sign-in is off: the bridge was built with verificationTokens: false" })
   )
@@ -168,18 +181,13 @@ export const sessionOperations = (bridge: Bridge, verificationTokens: boolean): 
     deleteUserSessions,
     createVerificationToken: (token: VerificationToken) => {
       const create = adapter.createVerificationToken
-      if (!verificationTokens || create === undefined) return noTokens
+      if (!options.verificationTokens || create === undefined) return noTokens
       return Effect.asVoid(plain("createVerificationToken", () =>
         create({ identifier: token.identifier, token: token.tokenHash, expires: token.expires })))
     },
     consumeVerificationToken: (identifier: string, tokenHash: string) => {
       const use = adapter.useVerificationToken
-      if (!verificationTokens || use === undefined) return noTokens
-      return consuming(
-        `${identifier}\u0000${tokenHash}`,
-        Effect.flatMap(plain("useVerificationToken", () => use({ identifier, token: tokenHash })), (found) =>
-          found === null || found === undefined ? Effect.succeedNone : Effect.asSome(decodeVerificationToken(found)))
-      )
+      return !options.verificationTokens || use === undefined ? noTokens : consume(use, identifier, tokenHash)
     }
   }
 }

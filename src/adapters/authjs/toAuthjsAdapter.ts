@@ -5,11 +5,12 @@ import type {
   AdapterUser,
   VerificationToken as AuthjsVerificationToken
 } from "@auth/core/adapters"
-import { Effect, ManagedRuntime, Option, Redacted, Schema } from "effect"
-import { type Account, type AccountKey, AccountType, ProviderId } from "../../domain/Account.ts"
+import { Effect, ManagedRuntime, Option, Schema } from "effect"
+import { type Account, type AccountKey, ProviderId } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import { Email, type NewUser, type User, UserId, type UserPatch } from "../../domain/User.ts"
 import { Users } from "../../ports/Users.ts"
+import { decodeAccountOption, toAuthjsAccount } from "./authjsRecords.ts"
 
 /**
  * authfx's Users (memory, PostgreSQL, SQLite, … or the Auth.js bridge itself) as an Auth.js `Adapter`, so
@@ -49,7 +50,6 @@ const hashSessionToken = async (token: string) =>
 
 const decodeEmail = Schema.decodeUnknownOption(Email)
 const decodeProvider = Schema.decodeUnknownOption(ProviderId)
-const decodeType = Schema.decodeUnknownOption(AccountType)
 
 /** Auth.js hands over addresses normalised (trimmed, lower case); an empty or missing one is "no address". */
 const emailOrNull = (value: unknown): Email | null => {
@@ -63,44 +63,10 @@ const toAdapterUser = (user: User): AdapterUser =>
   // AdapterUser says `email: string`; authfx has users without an address, which Auth.js copes with.
   ({ id: user.id, name: user.name, email: user.email, emailVerified: user.emailVerified, image: user.image }) as AdapterUser
 
-const secret = (value: unknown) => (typeof value === "string" && value !== "" ? Redacted.make(value) : null)
-const revealed = (value: Redacted.Redacted<string> | null) => (value === null ? undefined : Redacted.value(value))
+const toAdapterAccount = (account: Account): AdapterAccount => toAuthjsAccount(account) as AdapterAccount
 
-const toAdapterAccount = (account: Account): AdapterAccount =>
-  ({
-    userId: account.userId,
-    type: account.type,
-    provider: account.provider,
-    providerAccountId: account.providerAccountId,
-    access_token: revealed(account.accessToken),
-    refresh_token: revealed(account.refreshToken),
-    id_token: revealed(account.idToken),
-    expires_at: account.expiresAt === null ? undefined : Math.floor(account.expiresAt.getTime() / 1000),
-    token_type: orNull(account.tokenType) ?? undefined,
-    scope: orNull(account.scope) ?? undefined,
-    session_state: orNull(account.sessionState) ?? undefined
-  }) as AdapterAccount
-
-const fromAdapterAccount = (account: AdapterAccount): Account => {
-  const provider = Option.getOrThrowWith(decodeProvider(account.provider), () =>
-    new TypeError("Auth.js passed a provider id authfx cannot store"))
-  const type = Option.getOrThrowWith(decodeType(account.type), () => new TypeError("Auth.js passed an unknown account type"))
-  const expiresAt = typeof account.expires_at === "number" ? new Date(account.expires_at * 1000) : null
-  return {
-    provider,
-    providerAccountId: String(account.providerAccountId),
-    userId: UserId.make(account.userId),
-    type,
-    accessToken: secret(account.access_token),
-    refreshToken: secret(account.refresh_token),
-    idToken: secret(account.id_token),
-    expiresAt,
-    tokenType: typeof account.token_type === "string" ? account.token_type : null,
-    scope: typeof account.scope === "string" ? account.scope : null,
-    sessionState: typeof account.session_state === "string" ? account.session_state : null,
-    needsReauth: false
-  }
-}
+const fromAdapterAccount = (account: AdapterAccount): Account =>
+  Option.getOrThrowWith(decodeAccountOption(account), () => new TypeError("Auth.js passed an account authfx cannot store"))
 
 const keyOf = (input: { readonly provider: string; readonly providerAccountId: string }): Option.Option<AccountKey> =>
   Option.map(decodeProvider(input.provider), (provider) => ({ provider, providerAccountId: input.providerAccountId }))

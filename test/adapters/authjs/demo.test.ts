@@ -3,6 +3,10 @@
  * database of this run. The demo creates the Kysely adapter's tables itself; sign-in goes through the REST API.
  */
 import { createConnection } from "mysql2"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import pg from "pg"
 import { afterAll, describe, expect, it } from "vitest"
 import { startDemo } from "../../../src/demo/server.ts"
@@ -90,6 +94,24 @@ describe("the demo with the other Auth.js adapters it accepts", () => {
 
   it("AUTHJS_ADAPTER=unstorage-memory", async () => {
     expect(await signIn({ AUTHJS_ADAPTER: "unstorage-memory" })).toMatchObject({ user: { email: "demo@example.com" } })
+  })
+
+  it("with AUTHFX_DB_FILE, the bridge's indexes are in the demo's SQLite ledger", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "authfx-demo-authjs-"))
+    try {
+      const file = join(dir, "ledger.sqlite")
+      const env = { AUTHJS_ADAPTER: "unstorage-memory", AUTHFX_DB_FILE: file }
+      expect(await signIn(env)).toMatchObject({ user: { email: "demo@example.com" } })
+      const db = new DatabaseSync(file, { readOnly: true })
+      try {
+        const keys = db.prepare("SELECT key FROM ledger WHERE key LIKE 'authjs:%' ORDER BY key").all().map((row) => String(row["key"]))
+        expect(keys.map((key) => key.split(":").slice(0, 2).join(":"))).toEqual(["authjs:accounts", "authjs:sessions"])
+      } finally {
+        db.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("AUTHJS_ADAPTER=pg, creating Auth.js's tables (and authfx's constraints) in a schema of this run", async () => {

@@ -1,22 +1,24 @@
 /**
  * The bridge over @auth/pg-adapter on the real PostgreSQL: the conformance suite unchanged on Auth.js's
- * schema.sql plus authfx's constraints (authjsSchemas.ts), then what Auth.js's schema as shipped lets through.
+ * schema.sql plus authfx's constraints (authjsSchemas.ts), its indexes in the PostgreSQL Ledger on the same
+ * database (a migrated schema of its own), then what Auth.js's schema as shipped lets through.
  */
 import type { AdapterAccount } from "@auth/core/adapters"
 import PostgresAdapter from "@auth/pg-adapter"
 import { assert, describe, expect, it, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import type pg from "pg"
-import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
 import { toAuthjsAccount } from "../../../src/adapters/authjs/authjsRecords.ts"
 import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
+import * as MemoryLedger from "../../../src/adapters/memory/MemoryLedger.ts"
+import * as PostgresLedger from "../../../src/adapters/postgres/PostgresLedger.ts"
 import { ProviderId } from "../../../src/domain/Account.ts"
 import { Email, UserId } from "../../../src/domain/User.ts"
 import { Users } from "../../../src/ports/Users.ts"
 import { suite } from "../../conformance/Users.ts"
 import { newAccount, newUser, outcomeOf } from "../../conformance/users/fixtures.ts"
-import { freePort } from "../postgres/testDatabase.ts"
-import { downLedgerStorage } from "./support/downStorage.ts"
+import { freePort, testDatabase } from "../postgres/testDatabase.ts"
+import { downLedger } from "./support/downStorage.ts"
 import { pgPool, pgSchema } from "./support/pgSchema.ts"
 
 /** The bridge's schema, to write into as Auth.js would, behind the bridge. */
@@ -30,7 +32,7 @@ const bridgeOn = (variant: "hardened" | "stock", label: string) =>
       return yield* AuthjsUsers.make(PostgresAdapter(pool), { ping: () => pool.query("SELECT 1") })
     })
   ).pipe(
-    Layer.provide(AuthjsLedger.memory),
+    Layer.provide(PostgresLedger.layer.pipe(Layer.provide(testDatabase(`authjs_${label}_ledger`)))),
     Layer.provideMerge(Layer.effect(PgPool, Effect.map(pgSchema(label, variant), ({ pool }) => pool)))
   )
 
@@ -41,7 +43,7 @@ const downPool = pgPool("public", { url: `postgres://postgres@127.0.0.1:${closed
 
 suite("Auth.js bridge over @auth/pg-adapter", bridgeOn("hardened", "conformance"), {
   unavailable: AuthjsUsers.layer(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") }).pipe(
-    Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))
+    Layer.provide(downLedger)
   ),
   listsAccounts: false,
   sweepsExpired: false
@@ -50,18 +52,18 @@ suite("Auth.js bridge over @auth/pg-adapter", bridgeOn("hardened", "conformance"
 describe("@auth/pg-adapter: what the database must add", () => {
   it.live("getUser reports an outage as 'no such user' unless the bridge is given a ping", () =>
     Effect.gen(function*() {
-      const blind = yield* AuthjsUsers.make(PostgresAdapter(downPool)).pipe(Effect.provide(AuthjsLedger.memory))
+      const blind = yield* AuthjsUsers.make(PostgresAdapter(downPool)).pipe(Effect.provide(MemoryLedger.layer))
       const found = yield* blind.getUser(UserId.make("1"))
       assert.isTrue(Option.isNone(found), "pg-adapter's getUser turns the connection error into null")
       const pinged = yield* AuthjsUsers.make(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") })
-        .pipe(Effect.provide(AuthjsLedger.memory))
+        .pipe(Effect.provide(MemoryLedger.layer))
       assert.strictEqual(outcomeOf(yield* Effect.exit(pinged.getUser(UserId.make("1")))), "UsersUnavailable")
     }))
 
   it.live("with PostgreSQL down and the ledger up, what needs the database is unavailable; the ledger's facts answer", () =>
     Effect.gen(function*() {
       const store = yield* AuthjsUsers.make(PostgresAdapter(downPool), { ping: () => downPool.query("SELECT 1") })
-        .pipe(Effect.provide(AuthjsLedger.memory))
+        .pipe(Effect.provide(MemoryLedger.layer))
       const userId = UserId.make("1")
       const key = { provider: github, providerAccountId: "1" }
       const later = new Date(Date.now() + 60_000)

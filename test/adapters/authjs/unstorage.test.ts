@@ -1,23 +1,21 @@
 /**
- * The bridge over @auth/unstorage-adapter on unstorage's memory driver, its ledger in the same storage: the
+ * The bridge over @auth/unstorage-adapter on unstorage's memory driver, its indexes in the memory Ledger: the
  * conformance suite unchanged, then what the adapter itself does not promise, shown on the raw adapter.
  */
 import { UnstorageAdapter } from "@auth/unstorage-adapter"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { createStorage } from "unstorage"
-import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
 import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
+import * as MemoryLedger from "../../../src/adapters/memory/MemoryLedger.ts"
 import { suite } from "../../conformance/Users.ts"
-import { downLedgerStorage, downUnstorage } from "./support/downStorage.ts"
+import { downLedger, downUnstorage } from "./support/downStorage.ts"
 
 const storeOn = (storage: ReturnType<typeof createStorage>) =>
-  AuthjsUsers.layer(UnstorageAdapter(storage)).pipe(Layer.provide(AuthjsLedger.fromStorage(storage)))
+  AuthjsUsers.layer(UnstorageAdapter(storage)).pipe(Layer.provide(MemoryLedger.layer))
 
 suite("Auth.js bridge over @auth/unstorage-adapter (memory driver)", storeOn(createStorage()), {
-  unavailable: AuthjsUsers.layer(UnstorageAdapter(downUnstorage())).pipe(
-    Layer.provide(AuthjsLedger.fromStorage(downLedgerStorage))
-  ),
+  unavailable: AuthjsUsers.layer(UnstorageAdapter(downUnstorage())).pipe(Layer.provide(downLedger)),
   listsAccounts: false,
   sweepsExpired: false
 })

@@ -7,7 +7,7 @@ import { UnstorageAdapter } from "@auth/unstorage-adapter"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { createStorage } from "unstorage"
-import * as AuthjsLedger from "../../../src/adapters/authjs/AuthjsLedger.ts"
+import * as MemoryLedger from "../../../src/adapters/memory/MemoryLedger.ts"
 import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
 import { toAuthjsAdapter } from "../../../src/adapters/authjs/toAuthjsAdapter.ts"
 import * as MemoryKeyStore from "../../../src/adapters/memory/MemoryKeyStore.ts"
@@ -233,7 +233,7 @@ describe("SealedTokensUsers and Auth.js", () => {
       const storage = createStorage()
       const adapter = UnstorageAdapter(storage)
       const bridge = Context.get(
-        yield* Layer.build(AuthjsUsers.layer(adapter).pipe(Layer.provide(AuthjsLedger.fromStorage(storage)))),
+        yield* Layer.build(AuthjsUsers.layer(adapter).pipe(Layer.provide(MemoryLedger.layer))),
         Users
       )
       const { raw, sealing, store } = yield* rig([secret], bridge)
