@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Redacted, Schema } from "effect"
 import { UserId } from "./User.ts"
 
 export const ProviderId = Schema.String.pipe(
@@ -28,6 +28,19 @@ export const TokenSet = Schema.Struct({
   sessionState: Schema.NullOr(Schema.String)
 })
 export type TokenSet = typeof TokenSet.Type
+
+/** An account's secrets: what is sealed at rest, and what a compare-and-set of an account compares. */
+export type TokenSecrets = Pick<TokenSet, "accessToken" | "refreshToken" | "idToken">
+
+/**
+ * Whether two sets of an account's secrets are the same (null equals null). Not constant-time, on purpose:
+ * every caller compares what it just read from its own store, never a request's input.
+ */
+export const sameTokenSecrets = (a: TokenSecrets, b: TokenSecrets): boolean =>
+  (["accessToken", "refreshToken", "idToken"] as const).every((field) => {
+    const [x, y] = [a[field], b[field]]
+    return x === null || y === null ? x === y : Redacted.value(x) === Redacted.value(y)
+  })
 
 export const emptyTokenSet: TokenSet = {
   accessToken: null,

@@ -1,5 +1,5 @@
 import { Context, type Effect, type Option, Schema } from "effect"
-import type { Account, AccountKey, ProviderId, TokenSet } from "../domain/Account.ts"
+import type { Account, AccountKey, ProviderId, TokenSecrets, TokenSet } from "../domain/Account.ts"
 import type { Session } from "../domain/Session.ts"
 import type { Email, NewUser, User, UserId, UserPatch } from "../domain/User.ts"
 import type { VerificationToken } from "../domain/VerificationToken.ts"
@@ -42,8 +42,7 @@ export interface SessionAndUser {
   readonly user: User
 }
 
-/** An account's secrets: what is sealed at rest, and what `updateAccountIf` compares. */
-export type TokenSecrets = Pick<TokenSet, "accessToken" | "refreshToken" | "idToken">
+export type { TokenSecrets } from "../domain/Account.ts"
 
 /** What `updateAccountIf` changes: the token fields it names, and `needsReauth` when given. */
 export interface AccountChange {

@@ -1,6 +1,14 @@
 import type { AdapterAccount } from "@auth/core/adapters"
-import { Clock, Effect, Option, Redacted } from "effect"
-import { type Account, type AccountKey, accountKeyOf, type ProviderId, sameAccount, type TokenSet } from "../../domain/Account.ts"
+import { Clock, Effect, Option } from "effect"
+import {
+  type Account,
+  type AccountKey,
+  accountKeyOf,
+  type ProviderId,
+  sameAccount,
+  sameTokenSecrets,
+  type TokenSet
+} from "../../domain/Account.ts"
 import { decideUnlink } from "../../domain/linkDecision.ts"
 import type { UserId } from "../../domain/User.ts"
 import {
@@ -49,13 +57,6 @@ const replacing = (index: AccountsIndex, key: AccountKey, next: IndexedAccount):
 
 const among = (list: ReadonlyArray<AccountKey>) => (indexed: IndexedAccount) => list.some((key) => sameAccount(key, indexed))
 
-// Not constant-time: `expected` is what the caller just read from this store, never a request's input.
-const sameSecret = (a: Redacted.Redacted<string> | null, b: Redacted.Redacted<string> | null) =>
-  a === null || b === null ? a === b : Redacted.value(a) === Redacted.value(b)
-
-const holds = (indexed: IndexedAccount, expected: TokenSecrets) =>
-  sameSecret(indexed.accessToken, expected.accessToken) && sameSecret(indexed.refreshToken, expected.refreshToken) &&
-  sameSecret(indexed.idToken, expected.idToken)
 
 /**
  * The accounts half of the bridge. The adapter is the authority on who owns a provider account (its
@@ -238,7 +239,7 @@ export const accountOperations = (bridge: Bridge): Operations => {
   const updateAccountIf = (key: AccountKey, expected: TokenSecrets, change: AccountChange) =>
     Effect.map(
       changeEntry(key, (indexed) =>
-        holds(indexed, expected)
+        sameTokenSecrets(indexed, expected)
           ? {
             ...indexed,
             ...change.tokens,

@@ -1,5 +1,5 @@
-import { Effect, Layer, Option, Redacted } from "effect"
-import type { Account, AccountKey } from "../../domain/Account.ts"
+import { Effect, Layer, Option } from "effect"
+import { type Account, type AccountKey, sameTokenSecrets } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import { keepsAWayIn } from "../../domain/linkDecision.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
@@ -9,7 +9,6 @@ import {
   AccountNotFound,
   EmailTaken,
   LastSignInMethod,
-  type TokenSecrets,
   UserNotFound,
   Users
 } from "../../ports/Users.ts"
@@ -25,13 +24,6 @@ const compareKeys = (a: AccountKey, b: AccountKey) =>
     ? 0
     : (a.providerAccountId < b.providerAccountId ? -1 : 1)
 
-// Not constant-time: both sides come from this store (a maintenance program read them), never from a request.
-const sameSecret = (a: Redacted.Redacted<string> | null, b: Redacted.Redacted<string> | null) =>
-  a === null || b === null ? a === b : Redacted.value(a) === Redacted.value(b)
-
-const holds = (account: Account, secrets: TokenSecrets) =>
-  sameSecret(account.accessToken, secrets.accessToken) && sameSecret(account.refreshToken, secrets.refreshToken) &&
-  sameSecret(account.idToken, secrets.idToken)
 
 /**
  * The in-memory Users: a real implementation (the conformance suite runs against it), used by the
@@ -147,7 +139,7 @@ export const make = Effect.sync(() => {
       Effect.sync(() => {
         const id = accountId(key)
         const account = accounts.get(id)
-        if (account === undefined || !holds(account, expected)) return Option.none()
+        if (account === undefined || !sameTokenSecrets(account, expected)) return Option.none()
         const updated: Account = {
           ...account,
           ...change.tokens,

@@ -28,8 +28,8 @@
  * refresh claim is no lock for it (a sign-in's `updateAccountTokens` does not take the claim). A value that
  * does not open is never rewritten: restoring the secret it was sealed under makes it readable again.
  */
-import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { type Account, type AccountKey, accountKeyOf } from "../../domain/Account.ts"
+import { Context, Effect, Layer, Option } from "effect"
+import { type Account, type AccountKey, accountKeyOf, sameTokenSecrets } from "../../domain/Account.ts"
 import { KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { type AccountChange, type TokenSecrets, Users, UsersUnavailable } from "../../ports/Users.ts"
 import { secretFields } from "./sealedValue.ts"
@@ -173,7 +173,7 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
         const found = yield* inner.getAccount(key)
         if (Option.isNone(found)) return Option.none<Account>()
         const opened = yield* open(found.value)
-        if (!sameSecrets(opened.secrets, expected)) return Option.none<Account>()
+        if (!sameTokenSecrets(opened.secrets, expected)) return Option.none<Account>()
         const written = yield* inner.updateAccountIf(key, secretsOf(found.value), yield* sealChange(key, change))
         return yield* revealOption(written)
       }))
@@ -205,12 +205,6 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
   return { store, sealing }
 }
 
-// Not constant-time: `expected` is what the caller just read from this store, never a request's input.
-const sameSecrets = (a: TokenSecrets, b: TokenSecrets) =>
-  (["accessToken", "refreshToken", "idToken"] as const).every((field) => {
-    const [x, y] = [a[field], b[field]]
-    return x === null || y === null ? x === y : Redacted.value(x) === Redacted.value(y)
-  })
 
 /** Runs `sealStoredTokens` once and says what it did; a failure is logged, never fatal (reads seal as they go). */
 const sealOnce = (sealing: TokenSealing["Service"]) =>
