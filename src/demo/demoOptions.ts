@@ -78,7 +78,12 @@ export const demoOptions = (env: Env): AuthfxOptions | MissingSecret | WeakSecre
   const idp = idpFor(env)
   return {
     secret,
-    http: { url, trustHost: env["AUTH_TRUST_HOST"] === "true" || env["AUTH_TRUST_HOST"] === "1" },
+    http: {
+      url,
+      trustHost: env["AUTH_TRUST_HOST"] === "true" || env["AUTH_TRUST_HOST"] === "1",
+      // next-auth 4's browser client wants NextAuth v4's `{}` for "signed out" (see HttpOptions.ts).
+      ...(env["SIGNED_OUT_SESSION"] === "{}" ? { signedOutSession: "{}" as const } : {})
+    },
     providers: providersFor(env),
     session: { strategy },
     mailer: mailerFor(env),

@@ -30,6 +30,13 @@ export interface AuthHttpOptions {
    * sessionFastPath.ts). Default true; off only to compare the two paths.
    */
   readonly fastSessionPath?: boolean
+  /**
+   * The JSON a signed-out `GET /session` answers: `"null"` (Auth.js v5, the default) or `"{}"` (NextAuth v4).
+   * next-auth 4's browser client logs CLIENT_FETCH_ERROR on `null`; next-auth 5's takes `{}` for a session. The
+   * two clients ask in exactly the same way, so the application says which it bundles. authfx's client reads
+   * both.
+   */
+  readonly signedOutSession?: "null" | "{}"
 }
 
 export interface ResolvedHttpOptions {
@@ -45,6 +52,7 @@ export interface ResolvedHttpOptions {
   readonly theme: Theme
   readonly maxBodyBytes: number
   readonly fastSessionPath: boolean
+  readonly signedOutSession: "null" | "{}"
 }
 
 export class HttpOptionsInvalid extends Schema.TaggedError<HttpOptionsInvalid>()("HttpOptionsInvalid", {
@@ -85,6 +93,10 @@ export const resolveHttpOptions = Effect.fnUntraced(function*(options: AuthHttpO
       message: "trustedProxies must be a whole number of at least 1: the reverse proxies in front of authfx that append to X-Forwarded-*"
     })
   }
+  const signedOutSession = options.signedOutSession ?? "null"
+  if (signedOutSession !== "null" && signedOutSession !== "{}") {
+    return yield* new HttpOptionsInvalid({ message: "signedOutSession must be \"null\" (Auth.js v5) or \"{}\" (NextAuth v4)" })
+  }
   const resolved: ResolvedHttpOptions = {
     basePath: basePath === "/" ? "" : (basePath as `/${string}`),
     url,
@@ -95,7 +107,8 @@ export const resolveHttpOptions = Effect.fnUntraced(function*(options: AuthHttpO
     secureCookies: options.cookies?.secure ?? null,
     theme: options.theme ?? {},
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
-    fastSessionPath: options.fastSessionPath ?? true
+    fastSessionPath: options.fastSessionPath ?? true,
+    signedOutSession
   }
   return resolved
 })

@@ -5,11 +5,13 @@
  *
  * "Within a second" is a wait of at most 1 s for the other tab, started when the acting tab's call returned.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { launchChromium, type Launched, watch, type Watch } from "../support/chromium.ts"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
+import { watch, type Watch } from "../support/chromium.ts"
+import { browserRig } from "./browserRig.ts"
 import type { PageGlobal, PageOptions, PageState } from "./pages/handle.ts"
 import { account, type ClientServer, sessionMaxAge } from "./servers.ts"
+import { switchAwayAndBack } from "./switchAwayAndBack.ts"
 
 /** How long a tab may take to show what another tab did. */
 const withinASecond = 1_000
@@ -17,35 +19,8 @@ const withinASecond = 1_000
 const settle = 200
 
 export const clientSuite = (start: () => Promise<ClientServer>) => {
-  let launched: Launched = { _tag: "Unavailable", reason: "beforeAll did not run" }
-  let server: ClientServer | undefined
-  const contexts: Array<BrowserContext> = []
+  const { ready, newContext } = browserRig(async () => ({ server: await start() }), ({ server }) => server.stop())
   const watches: Array<Watch> = []
-
-  beforeAll(async () => {
-    const [browser, started] = await Promise.all([launchChromium(), start()])
-    launched = browser
-    server = started
-  }, 60_000)
-
-  // A test's tabs go with it: a tab left open would keep its keep-alive running into the next test's counts.
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) await context.close()
-  })
-
-  afterAll(async () => {
-    const errors: Array<unknown> = []
-    for (const context of contexts.splice(0)) await context.close().catch((error: unknown) => errors.push(error))
-    if (launched._tag === "Launched") await launched.browser.close().catch((error: unknown) => errors.push(error))
-    await server?.stop().catch((error: unknown) => errors.push(error))
-    if (errors.length > 0) throw new AggregateError(errors, "closing the browser or the server")
-  }, 30_000)
-
-  const ready = (): { readonly browser: Browser; readonly server: ClientServer } => {
-    if (launched._tag === "Unavailable") throw new Error(`Chromium is unavailable, so this browser test cannot run: ${launched.reason}`)
-    if (server === undefined) throw new Error("the server did not start (see beforeAll)")
-    return { browser: launched.browser, server }
-  }
 
   const pageUrl = (query: Readonly<Record<string, string>> = {}) => {
     const { server } = ready()
@@ -54,10 +29,7 @@ export const clientSuite = (start: () => Promise<ClientServer>) => {
 
   /** A fresh profile (no cookies) with `count` tabs on the test page, each settled (not "loading"). */
   const openTabs = async (count: number, query: Readonly<Record<string, string>> = {}, withoutBroadcastChannel = false) => {
-    const { browser } = ready()
-    const context = await browser.newContext()
-    contexts.push(context)
-    context.setDefaultTimeout(5_000)
+    const context = await newContext()
     if (withoutBroadcastChannel) {
       await context.addInitScript(() => {
         Reflect.deleteProperty(globalThis, "BroadcastChannel")
@@ -105,18 +77,6 @@ export const clientSuite = (start: () => Promise<ClientServer>) => {
 
   const update = (page: Page, data: unknown) =>
     page.evaluate((d) => (globalThis as unknown as PageGlobal).__authfx.update(d), data)
-
-  /** Makes the page hidden, then visible again, as switching away from a tab and back does. */
-  const switchAwayAndBack = (page: Page, alsoFocus: boolean) =>
-    page.evaluate((focus) => {
-      const show = (state: string) => {
-        Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state })
-        document.dispatchEvent(new Event("visibilitychange"))
-      }
-      show("hidden")
-      show("visible")
-      if (focus) dispatchEvent(new Event("focus"))
-    }, alsoFocus)
 
   const sessionGets = () => {
     const { server } = ready()

@@ -3,46 +3,19 @@
  * node_modules, development build, StrictMode) using `SessionProvider` and `useSession` against the authfx
  * demo server.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { launchChromium, type Launched, watch, type Watch } from "../support/chromium.ts"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
+import { watch, type Watch } from "../support/chromium.ts"
+import { browserRig } from "./browserRig.ts"
 import type { PageOptions, ReactGlobal } from "./pages/handle.ts"
-import { account, type ClientServer, startAuthfx } from "./servers.ts"
+import { account, startAuthfx } from "./servers.ts"
 
-let launched: Launched = { _tag: "Unavailable", reason: "beforeAll did not run" }
-let server: ClientServer | undefined
-const contexts: Array<BrowserContext> = []
+const { ready, newContext } = browserRig(async () => ({ server: await startAuthfx() }), ({ server }) => server.stop())
 const watches: Array<Watch> = []
 
-beforeAll(async () => {
-  const [browser, started] = await Promise.all([launchChromium(), startAuthfx()])
-  launched = browser
-  server = started
-}, 60_000)
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close()
-})
-
-afterAll(async () => {
-  const errors: Array<unknown> = []
-  for (const context of contexts.splice(0)) await context.close().catch((error: unknown) => errors.push(error))
-  if (launched._tag === "Launched") await launched.browser.close().catch((error: unknown) => errors.push(error))
-  await server?.stop().catch((error: unknown) => errors.push(error))
-  if (errors.length > 0) throw new AggregateError(errors, "closing the browser or the server")
-}, 30_000)
-
-const ready = (): { readonly browser: Browser; readonly server: ClientServer } => {
-  if (launched._tag === "Unavailable") throw new Error(`Chromium is unavailable, so this browser test cannot run: ${launched.reason}`)
-  if (server === undefined) throw new Error("the server did not start (see beforeAll)")
-  return { browser: launched.browser, server }
-}
-
 const open = async (query: Readonly<Record<string, string>>) => {
-  const { browser, server } = ready()
-  const context = await browser.newContext()
-  contexts.push(context)
-  context.setDefaultTimeout(5_000)
+  const { server } = ready()
+  const context = await newContext()
   const page = await context.newPage()
   watches.push(watch(page))
   const url = `${server.front.origin}/__test/react?${new URLSearchParams({ base: server.basePath, ...query })}`

@@ -3,7 +3,7 @@
  * test pages and counts requests:
  * - authfx: the demo (`startDemo`, as `npm start` runs it) with a fixed AUTH_SECRET, the DEMO credentials, an
  *   SQLite file in a temporary directory, a 60-second session renewed on every read (updateAge 0), and a jwt
- *   callback that takes a new `name` from `update(data)`;
+ *   callback that takes a new `name` from `update(data)` (plus what a test adds: `AuthfxSetup`);
  * - Auth.js: @auth/core's `Auth(request, config)` on node:http, basePath "/api/auth", a credentials provider,
  *   JWT sessions of 60 seconds, and the same jwt callback.
  */
@@ -13,8 +13,9 @@ import { mkdtempSync, rmSync } from "node:fs"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { AuthfxOptions } from "../../src/compose/createAuth.ts"
 import { startDemo } from "../../src/demo/server.ts"
-import { proxyTo, startTestOrigin, type TestOrigin } from "./testOrigin.ts"
+import { type Assets, proxyTo, startTestOrigin, type TestOrigin } from "./testOrigin.ts"
 
 export const account = { username: "grace", password: "correct horse battery staple", email: "grace@client.example" } as const
 
@@ -45,10 +46,18 @@ const stopAll = async (steps: ReadonlyArray<() => Promise<void>>) => {
   if (errors.length > 0) throw new AggregateError(errors, "stopping the client test server")
 }
 
-export const startAuthfx = async (): Promise<ClientServer> => {
+/** What a test adds to the demo: environment variables, its own pages, and options on top of the above. */
+export interface AuthfxSetup {
+  readonly env?: Readonly<Record<string, string>>
+  readonly pages?: (origin: string) => Promise<Assets>
+  readonly customize?: (options: AuthfxOptions) => AuthfxOptions
+}
+
+export const startAuthfx = async (setup: AuthfxSetup = {}): Promise<ClientServer> => {
+  const customize = setup.customize ?? ((options: AuthfxOptions) => options)
   const steps: Array<() => Promise<void>> = []
   try {
-    const front = await startTestOrigin()
+    const front = await startTestOrigin(setup.pages)
     steps.push(front.close)
     const dir = mkdtempSync(join(tmpdir(), "authfx-client-"))
     steps.push(async () => rmSync(dir, { recursive: true, force: true }))
@@ -60,8 +69,9 @@ export const startAuthfx = async (): Promise<ClientServer> => {
       DEMO_USERNAME: account.username,
       DEMO_PASSWORD: account.password,
       DEMO_EMAIL: account.email,
-      AUTHFX_DB_FILE: join(dir, "authfx.sqlite")
-    }, (options) => ({
+      AUTHFX_DB_FILE: join(dir, "authfx.sqlite"),
+      ...setup.env
+    }, (options) => customize({
       ...options,
       session: { ...options.session, maxAge: sessionMaxAge, updateAge: 0 },
       callbacks: {

@@ -1,11 +1,15 @@
 /**
- * The origin the browser tests talk to: it serves the test pages (`/__test/client`, `/__test/react`) and hands
- * everything else to the server under test — the demo behind a plain reverse proxy, or @auth/core in process —
- * counting every request on the way, so a test can say how many `GET …/session` a change cost.
+ * The origin the browser tests talk to: it serves the test pages (`/__test/client`, `/__test/react`, and those
+ * a test adds, bundled once the origin is known) and hands everything else to the server under test — the demo
+ * behind a plain reverse proxy, or @auth/core in process — counting every request on the way, so a test can say
+ * how many `GET …/session` a change cost.
  */
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http"
 import { listen } from "../support/nodeBrowser.ts"
 import { bundlePage } from "./bundle.ts"
+
+/** Pages by path: content type and body. */
+export type Assets = Record<string, readonly [string, string]>
 
 export type Backend = (req: IncomingMessage, res: ServerResponse) => void
 
@@ -21,13 +25,13 @@ export interface TestOrigin {
   readonly close: () => Promise<void>
 }
 
-const pageHtml = (script: string) =>
+export const pageHtml = (script: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>authfx client test</title>` +
   `<link rel="icon" href="data:,"></head><body><script type="module" src="${script}"></script></body></html>`
 
-export const startTestOrigin = async (): Promise<TestOrigin> => {
+export const startTestOrigin = async (pages?: (origin: string) => Promise<Assets>): Promise<TestOrigin> => {
   const [clientJs, reactJs] = await Promise.all([bundlePage("clientPage.ts"), bundlePage("reactPage.tsx")])
-  const assets: Record<string, readonly [string, string]> = {
+  const assets: Assets = {
     "/__test/client": ["text/html; charset=utf-8", pageHtml("/__test/client.js")],
     "/__test/react": ["text/html; charset=utf-8", pageHtml("/__test/react.js")],
     "/__test/client.js": ["text/javascript; charset=utf-8", clientJs],
@@ -46,6 +50,14 @@ export const startTestOrigin = async (): Promise<TestOrigin> => {
     backend(req, res)
   })
   const listening = await listen(server)
+  if (pages !== undefined) {
+    try {
+      Object.assign(assets, await pages(listening.origin))
+    } catch (error) {
+      await listening.close()
+      throw error
+    }
+  }
   return {
     origin: listening.origin,
     requests: () => [...log],

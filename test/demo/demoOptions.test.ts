@@ -27,3 +27,16 @@ describe("demoOptions: the IdP of OIDC_ISSUER is trusted for e-mail only when th
     expect(trustsEmail(extra)).toBe(expected)
   })
 })
+
+describe("demoOptions: SIGNED_OUT_SESSION='{}' makes a signed-out GET /session answer {} (next-auth 4's client)", () => {
+  it.each([
+    ["unset", {}, undefined],
+    ["null", { SIGNED_OUT_SESSION: "null" }, undefined],
+    ["{ } (not the value)", { SIGNED_OUT_SESSION: "{ }" }, undefined],
+    ["{}", { SIGNED_OUT_SESSION: "{}" }, "{}"]
+  ])("SIGNED_OUT_SESSION %s", (_name, extra, expected) => {
+    const options = demoOptions({ ...idpEnv, ...extra })
+    if (options instanceof MissingSecret || options instanceof WeakSecret) throw new Error("the test's secret was refused")
+    expect(options.http.signedOutSession).toBe(expected)
+  })
+})

@@ -1,6 +1,10 @@
 /**
- * Debian's Chromium (/usr/bin/chromium) driven by playwright-core, for browser end-to-end tests.
+ * Chromium driven by playwright-core, for browser end-to-end tests.
  *
+ * - Which Chromium (`chooseChromium`): Debian's (/usr/bin/chromium) when it is installed, else the one the npm
+ *   registry ships (@sparticuz/chromium, unpacked by npmChromium.ts), so `npm install && npm test` needs no
+ *   browser on the machine. `AUTHFX_CHROMIUM=npm` takes npm's even when Debian's is there (to try a machine
+ *   without it); `AUTHFX_CHROMIUM=/path/to/chrome` names any other executable.
  * - `launchChromium` starts it headless with a fresh profile (Playwright makes a temporary user-data dir
  *   per launch and removes it on close) and everything that phones home switched off: these tests run
  *   with the network closed, and nothing may be fetched from outside 127.0.0.1. Playwright never
@@ -12,8 +16,21 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { type Browser, chromium, type Page } from "playwright-core"
+import { npmChromium } from "./npmChromium.ts"
 
-export const chromiumPath = "/usr/bin/chromium"
+export const debianChromium = "/usr/bin/chromium"
+
+/** The browser a run uses: an executable on disk, or npm's (unpacked on first use). */
+export type ChromiumChoice =
+  | { readonly _tag: "Executable"; readonly path: string }
+  | { readonly _tag: "Npm" }
+
+/** `AUTHFX_CHROMIUM` (unset, empty, "npm" or a path) and whether Debian's Chromium is installed → the browser. */
+export const chooseChromium = (setting: string | undefined, debianInstalled: boolean): ChromiumChoice => {
+  if (setting === "npm") return { _tag: "Npm" }
+  if (setting !== undefined && setting !== "") return { _tag: "Executable", path: setting }
+  return debianInstalled ? { _tag: "Executable", path: debianChromium } : { _tag: "Npm" }
+}
 
 const args = [
   "--headless",
@@ -31,15 +48,27 @@ export type Launched =
   | { readonly _tag: "Launched"; readonly browser: Browser }
   | { readonly _tag: "Unavailable"; readonly reason: string }
 
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
 export const launchChromium = async (): Promise<Launched> => {
-  if (!existsSync(chromiumPath)) {
-    return { _tag: "Unavailable", reason: `${chromiumPath} does not exist (is Debian's chromium package installed?)` }
+  const choice = chooseChromium(process.env["AUTHFX_CHROMIUM"], existsSync(debianChromium))
+  let executablePath: string
+  let env: Readonly<Record<string, string>> = {}
+  if (choice._tag === "Executable") {
+    if (!existsSync(choice.path)) return { _tag: "Unavailable", reason: `${choice.path} (AUTHFX_CHROMIUM) does not exist` }
+    executablePath = choice.path
+  } else {
+    try {
+      ;({ executablePath, env } = npmChromium())
+    } catch (error) {
+      return { _tag: "Unavailable", reason: `the Chromium of @sparticuz/chromium could not be unpacked (did npm install run?): ${reasonOf(error)}` }
+    }
   }
   try {
-    const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args, timeout: 30_000 })
+    const browser = await chromium.launch({ executablePath, headless: true, args, env: { ...process.env, ...env }, timeout: 30_000 })
     return { _tag: "Launched", browser }
   } catch (error) {
-    return { _tag: "Unavailable", reason: `${chromiumPath} did not start: ${error instanceof Error ? error.message : String(error)}` }
+    return { _tag: "Unavailable", reason: `${executablePath} did not start: ${reasonOf(error)}` }
   }
 }
 

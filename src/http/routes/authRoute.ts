@@ -29,6 +29,7 @@ import { type CookieNames, cookieNames } from "../cookies/cookieNames.ts"
 import { failureResponse, type FailureStyle } from "./failureResponse.ts"
 import type { BadRequest, LinkFlowForeign, MissingCSRF, NotSignedIn, OAuthChecksMissing } from "../HttpError.ts"
 import { HttpOptions, type ResolvedHttpOptions } from "../HttpOptions.ts"
+import { jsonRedirectWhenAsked } from "../nextAuthV4/jsonRedirect.ts"
 import type { BodyMalformed, BodyTooLarge } from "../request/requestBody.ts"
 import { type RequestContext, requestContext } from "../request/requestContext.ts"
 
@@ -79,7 +80,8 @@ export type RouteFailure =
 
 /**
  * Adds a route whose failures are all answered (never a 500 for a typed failure), and whose cookies are
- * written onto whatever response it ends with. A defect — a bug — is logged and answered with a 500.
+ * written onto whatever response it ends with (a redirect that next-auth 4 asked for as JSON becomes `{url}`:
+ * jsonRedirect.ts). A defect — a bug — is logged and answered with a 500.
  */
 export const authRoute = <R>(
   method: "GET" | "POST",
@@ -103,7 +105,10 @@ export const authRoute = <R>(
         options,
         config: yield* AuthConfig
       }
-      const response = yield* handler(input).pipe(Effect.catch((error) => failureResponse(error, input, style)))
+      const response = yield* handler(input).pipe(
+        Effect.catch((error) => failureResponse(error, input, style)),
+        Effect.flatMap((answer) => jsonRedirectWhenAsked(input, answer))
+      )
       return input.jar.applyTo(response)
     }).pipe(
       Effect.catchCause((cause) =>

@@ -9,7 +9,8 @@ const allowed: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/session$/, "GET, POST"],
   [/^\/signout$/, "GET, POST"],
   [/^\/callback\/[^/]+$/, "GET, POST"],
-  [/^\/(signin|link|unlink)\/[^/]+$/, "POST"]
+  [/^\/(signin|link|unlink)\/[^/]+$/, "POST"],
+  [/^\/_log$/, "POST"]
 ]
 
 /**

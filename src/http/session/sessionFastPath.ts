@@ -19,8 +19,6 @@ export interface FastAnswer {
   readonly body: string
 }
 
-const nullAnswer: FastAnswer = { status: 200, headers: jsonHeaders("null"), body: "null" }
-
 /**
  * `GET /session` runs on every request of an application, and the router in front of it costs as much as
  * everything else together. This answers the common case before the router, synchronously, by the same
@@ -49,6 +47,7 @@ export const makeSessionFastPath = Effect.gen(function*() {
   const secure = options.secureCookies ?? options.url.protocol === "https:"
   const name = cookieNames(options, secure).session
   const path = `${options.basePath}/session`
+  const signedOut: FastAnswer = { status: 200, headers: jsonHeaders(options.signedOutSession), body: options.signedOutSession }
   const tokens = Context.get(context, VerifiedTokens)
   const updateAge = config.session.updateAge
   // A verified token's claims object is the same on every hit, so its answer is rendered once.
@@ -94,7 +93,7 @@ export const makeSessionFastPath = Effect.gen(function*() {
     if ((query < 0 ? url : url.slice(0, query)) !== path) return null
     const token = tokenOf(cookieHeader)
     if (token === undefined) return null
-    if (token === null) return nullAnswer
+    if (token === null) return signedOut
     const claims = currentClaims(token)
     if (claims === undefined) return null
     let body = bodies.get(claims)

@@ -52,3 +52,28 @@ export interface ReactHandle {
 export interface ReactGlobal {
   readonly __react: ReactHandle
 }
+
+/**
+ * What the next-auth test pages (nextAuthV5Page.tsx, nextAuthV4Page.tsx: `next-auth/react` of next-auth 5 or
+ * 4, unpatched) offer on `globalThis.__nextauth`. Each call is the package's own function, its answer passed on
+ * as it came (a rejection too).
+ */
+export interface NextAuthHandle {
+  /** Random per page load: unchanged means the page was not reloaded. */
+  readonly pageId: string
+  /** Every status `useSession()` rendered, consecutive repeats dropped. */
+  readonly statuses: ReadonlyArray<string>
+  /** What `useSession()` rendered last. */
+  readonly state: () => { readonly status: string; readonly data: PageSession | null }
+  readonly getSession: () => Promise<unknown>
+  readonly getCsrfToken: () => Promise<unknown>
+  readonly getProviders: () => Promise<unknown>
+  readonly signIn: (provider: string, options: PageOptions) => Promise<unknown>
+  readonly signOut: (options: PageOptions) => Promise<unknown>
+  /** `useSession().update`. */
+  readonly update: (data: unknown) => Promise<unknown>
+}
+
+export interface NextAuthGlobal {
+  readonly __nextauth: NextAuthHandle
+}

@@ -1,11 +1,11 @@
 /**
- * Magic links with `confirmByPost` in a real browser (Debian's Chromium through playwright-core), against
+ * Magic links with `confirmByPost` in a real browser (Chromium through playwright-core), against
  * authfx on memory adapters served over HTTP on 127.0.0.1, the link read from the memory outbox: the link
  * opens a page naming the address; pressing its one button signs in. A scanner that loads the link (twice)
  * spends nothing. The form is submitted exactly as Chromium submits it, so the page's referrer policy must
  * still let it send a real Origin, which the CSRF check requires.
  *
- * Without a working /usr/bin/chromium every test here FAILS with the reason, as in signIn.test.ts.
+ * Without a working Chromium every test here FAILS with the reason, as in signIn.test.ts.
  */
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

@@ -1,5 +1,5 @@
 /**
- * The demo in a real browser (Debian's Chromium through playwright-core): sign in with a real OpenID
+ * The demo in a real browser (Chromium through playwright-core, test/support/chromium.ts): sign in with a real OpenID
  * Provider, with a magic link read from a real SMTP server, and with the credentials form, each ending
  * on the demo's home page that shows the session; sign out. Along the way every built-in page is
  * measured for keyboard and screen-reader use, every page's console and network are watched, and each
@@ -9,7 +9,7 @@
  * Origin (with `no-referrer` it sent `Origin: null`, which the CSRF check refused), and the pages' CSP lets a
  * form's redirect reach the http IdP of this development setup.
  *
- * Without a working /usr/bin/chromium every test here FAILS with the reason: a browser suite that skips
+ * Without a working Chromium every test here FAILS with the reason: a browser suite that skips
  * quietly looks exactly like one that passes.
  */
 import { statSync } from "node:fs"
