@@ -9,10 +9,9 @@
 import { Effect, Exit, Scope } from "effect"
 import postgres from "postgres"
 import { expect, it } from "vitest"
-import { startDemo } from "../../src/demo/server.ts"
 import { privateCluster } from "../adapters/postgres/privateCluster.ts"
-import { freePort } from "../adapters/postgres/testDatabase.ts"
 import { type Browser, makeBrowser } from "../support/browser.ts"
+import { startDemoOnFreePort } from "../support/demoOnFreePort.ts"
 
 /** The statement timeout the demo runs with; its client deadline is 1 s more. */
 const statementSeconds = 2
@@ -34,13 +33,7 @@ it("under load, killed backends and a restarted server: 2xx or 503 + Retry-After
   const cluster = await Effect.runPromise(Scope.provide(scope)(privateCluster))
   const admin = postgres(cluster.url, { max: 1, onnotice: () => undefined })
   await admin`CREATE DATABASE authfx_app`
-  const port = await freePort()
-  const origin = `http://127.0.0.1:${port}`
-  const demo = await startDemo({
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    AUTH_URL: `${origin}/auth`,
-    AUTH_SECRET: "lFzDdw0L++An58CE9hoUf1KhR66zIKxPwmvf1j2bWXcl",
+  const { demo, origin } = await startDemoOnFreePort({
     SESSION_STRATEGY: "database",
     DATABASE_URL: cluster.url.replace(/\/postgres$/, "/authfx_app"),
     DATABASE_POOL_MAX: "6",
