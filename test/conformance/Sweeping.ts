@@ -6,11 +6,11 @@
  * lock follows connections, not a Clock, so both kinds of lock are driven the same way.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Layer, Option, Schedule, Scope } from "effect"
+import { Cause, Context, Duration, Effect, Exit, Layer, Option, Schedule, Scope } from "effect"
 import * as fc from "fast-check"
 import { sweepExpired, type SweepSettings, sweepTurn } from "../../src/domain/sweepExpired.ts"
 import type { Email } from "../../src/domain/User.ts"
-import { JobLock } from "../../src/ports/JobLock.ts"
+import { JobLock, JobLockUnavailable } from "../../src/ports/JobLock.ts"
 import { Ledger } from "../../src/ports/Ledger.ts"
 import { Users } from "../../src/ports/Users.ts"
 
@@ -23,6 +23,8 @@ export interface SuiteOptions {
    * bridge (an Auth.js adapter cannot find them), whose sweep is the ledger's alone.
    */
   readonly sweepsUsers?: boolean
+  /** A node's JobLock over a backend that is down. Without it the unavailability case is reported as todo. */
+  readonly unavailable?: Layer.Layer<JobLock, unknown>
 }
 
 /** A node: its own JobLock over the shared backend, and how to end it. */
@@ -81,6 +83,19 @@ export const suite = <R>(
           )
           assert.isTrue(taken)
         }).pipe(Effect.scoped))
+
+      if (options.unavailable === undefined) {
+        it.todo("infrastructure failure is JobLockUnavailable, never a defect (no down backend given)")
+      } else {
+        const down = options.unavailable
+        it.effect("infrastructure failure is JobLockUnavailable, never a defect", () =>
+          Effect.gen(function*() {
+            const lock = Context.get(yield* Layer.build(Layer.fresh(down)).pipe(Effect.orDie), JobLock)
+            const exit = yield* Effect.exit(lock.holds(job("down"), hold))
+            assert.isTrue(Exit.isFailure(exit))
+            if (Exit.isFailure(exit)) assert.strictEqual(Cause.squash(exit.cause) instanceof JobLockUnavailable, true)
+          }).pipe(Effect.scoped))
+      }
 
       it.effect("jobs of different names do not exclude each other", () =>
         Effect.gen(function*() {

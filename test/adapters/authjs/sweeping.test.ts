@@ -10,6 +10,10 @@ import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
 import * as MemoryLedger from "../../../src/adapters/memory/MemoryLedger.ts"
 import * as LedgerLease from "../../../src/domain/ledgerLease.ts"
 import { suite } from "../../conformance/Sweeping.ts"
+import { downLedger } from "./support/downStorage.ts"
 
 const stores = AuthjsUsers.layer(UnstorageAdapter(createStorage())).pipe(Layer.provideMerge(MemoryLedger.layer))
-suite("Auth.js bridge over @auth/unstorage-adapter", stores, LedgerLease.layer, { sweepsUsers: false })
+suite("Auth.js bridge over @auth/unstorage-adapter", stores, LedgerLease.layer, {
+  sweepsUsers: false,
+  unavailable: LedgerLease.layer.pipe(Layer.provide(downLedger))
+})

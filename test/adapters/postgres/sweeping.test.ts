@@ -4,7 +4,7 @@
  * stands by until the first ends.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Schedule, Scope } from "effect"
+import { Effect, Exit, Layer, Redacted, Schedule, Scope } from "effect"
 import * as PostgresClient from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresJobLock from "../../../src/adapters/postgres/PostgresJobLock.ts"
 import * as PostgresLedger from "../../../src/adapters/postgres/PostgresLedger.ts"
@@ -13,12 +13,24 @@ import { sweeping } from "../../../src/domain/sweepExpired.ts"
 import { Ledger } from "../../../src/ports/Ledger.ts"
 import { Users } from "../../../src/ports/Users.ts"
 import { suite } from "../../conformance/Sweeping.ts"
-import { client, migratedSchema, testDatabase } from "./testDatabase.ts"
+import { client, freePort, migratedSchema, testDatabase } from "./testDatabase.ts"
 
 suite(
   "postgres",
   Layer.mergeAll(PostgresUsers.layer, PostgresLedger.layer).pipe(Layer.provideMerge(testDatabase("sweep", { max: 6 }))),
-  PostgresJobLock.layer
+  PostgresJobLock.layer,
+  {
+    unavailable: PostgresJobLock.layer.pipe(Layer.provide(Layer.effect(
+      PostgresClient.PostgresClient,
+      Effect.promise(freePort).pipe(Effect.flatMap((port) =>
+        PostgresClient.make({
+          url: Redacted.make(`postgres://postgres@127.0.0.1:${port}/test`),
+          connectTimeout: "2 seconds",
+          maxReconnectDelay: "20 millis"
+        }).pipe(Effect.orDie)
+      ))
+    )))
+  }
 )
 
 describe("two nodes sweeping one PostgreSQL on their schedule", () => {
