@@ -14,6 +14,7 @@ export {
   Users,
   UsersUnavailable
 } from "./ports/Users.ts"
+export { JobLock, JobLockUnavailable } from "./ports/JobLock.ts"
 export { Ledger, type LedgerCount, type LedgerEntry, LedgerUnavailable, type SyncLedgerReads } from "./ports/Ledger.ts"
 export { type MailMessage, Mailer, MailerError } from "./ports/Mailer.ts"
 export {
@@ -92,7 +93,15 @@ export {
   updateSession
 } from "./domain/sessionLifecycle.ts"
 export { isTokenRevoked, revokeTokenId, revokeUserTokens, type TokenIdentity } from "./domain/revocation.ts"
-export { sweepEvery, sweepExpired } from "./domain/sweepExpired.ts"
+export {
+  InvalidSweepOptions,
+  sweepBatch,
+  sweepEvery,
+  sweepExpired,
+  type SweepOptions,
+  sweepTurn
+} from "./domain/sweepExpired.ts"
+export * as LedgerLease from "./domain/ledgerLease.ts"
 export { unlinkProvider } from "./domain/unlinkProvider.ts"
 export {
   type AccessTokenError,
@@ -149,6 +158,7 @@ export * as PostgresClient from "./adapters/postgres/PostgresClient.ts"
 export * as PostgresUsers from "./adapters/postgres/PostgresUsers.ts"
 export * as PostgresKeyStore from "./adapters/postgres/PostgresKeyStore.ts"
 export * as PostgresLedger from "./adapters/postgres/PostgresLedger.ts"
+export * as PostgresJobLock from "./adapters/postgres/PostgresJobLock.ts"
 export * as PostgresMigrations from "./adapters/postgres/migrate.ts"
 export * as AuthjsUsers from "./adapters/authjs/AuthjsUsers.ts"
 export { type AdapterSource, toAuthjsAdapter } from "./adapters/authjs/toAuthjsAdapter.ts"

@@ -24,7 +24,9 @@ import { requireStrongSecrets } from "../adapters/keyring/keyOptions.ts"
 import type { Mailer } from "../ports/Mailer.ts"
 import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { Users } from "../ports/Users.ts"
-import { sweeping } from "../domain/sweepExpired.ts"
+import * as LedgerLease from "../domain/ledgerLease.ts"
+import { sweeping, type SweepOptions } from "../domain/sweepExpired.ts"
+import type { JobLock } from "../ports/JobLock.ts"
 import { coreLayer } from "./coreLayer.ts"
 import { makeGetSession } from "../http/getSession.ts"
 import { type NodeListener, nodeListener } from "../http/node.ts"
@@ -53,6 +55,13 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
   /** Revocations, refresh claims and counters, shared by every node of a deployment (memory: this process). */
   readonly ledger?: Layer.Layer<Ledger, unknown>
   readonly keyStore?: Layer.Layer<KeyStore, unknown>
+  /**
+   * Which node does the one-node jobs (the sweep): a lease in the ledger by default; on PostgreSQL,
+   * `PostgresJobLock.layer` (an advisory lock).
+   */
+  readonly jobLock?: Layer.Layer<JobLock, unknown, Ledger>
+  /** How often expired sessions, tokens and ledger entries are deleted, and in what batches (README "Sweeping"). */
+  readonly sweep?: SweepOptions
   readonly mailer?: Layer.Layer<Mailer, unknown>
   readonly providerClient?: Layer.Layer<ProviderClient, unknown>
 }
@@ -89,7 +98,8 @@ export const authAppLayer = (options: AuthfxOptions) => {
     Layer.provideMerge(codec),
     Layer.provideMerge(coreLayer(domainOptions)),
     // Expired tokens, sessions and ledger entries go on the domain's schedule, for as long as the app runs.
-    Layer.provideMerge(sweeping),
+    Layer.provideMerge(sweeping(options.sweep)),
+    Layer.provideMerge(options.jobLock ?? LedgerLease.layer),
     // OAuth tokens are sealed at rest whatever store keeps them; rows still in plain text are sealed at start.
     Layer.provideMerge(SealedTokensUsers.sealing({ sealStoredTokensAtStart: true })),
     Layer.provideMerge(ports)
