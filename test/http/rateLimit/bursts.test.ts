@@ -4,7 +4,8 @@
  * identifier for credentials, magic-link sends and verification, the failed-password backoff, the answers
  * (429 + Retry-After for the API, ?error=RateLimited for browsers), and `false` turning rules off.
  */
-import { Effect } from "effect"
+import { Duration, Effect, Layer } from "effect"
+import { RateLimiterStore } from "effect/persistence/RateLimiter"
 import { afterAll, describe, expect, it } from "vitest"
 import type { AuthfxOptions } from "../../../src/compose/createAuth.ts"
 import type { Browser } from "../../support/browser.ts"
@@ -63,6 +64,27 @@ describe("per client address", () => {
       expect((await b.get("/auth/session", from(address))).status).toBe(200)
       expect((await b.get("/auth/csrf", from(address))).status).toBe(200)
     }
+  })
+
+  it("GET /session and GET /csrf never reach the counter store: the limits cost them nothing", async () => {
+    let calls = 0
+    const counted = <A>(answer: A) => Effect.sync(() => (calls++, answer))
+    const store = Layer.succeed(RateLimiterStore, RateLimiterStore.of({
+      fixedWindow: () => counted([1, 60_000] as const),
+      tokenBucket: () => counted([1, 0] as const),
+      adaptiveConsume: () => counted({ delay: Duration.zero, epoch: 0, phase: "inactive" as const }),
+      adaptiveFeedback: () => counted(undefined)
+    }))
+    const t = await start({ store })
+    const b = t.browser()
+    await t.credentialsSignIn(b)
+    const afterSignIn = calls
+    expect(afterSignIn).toBeGreaterThan(0)
+    for (let i = 0; i < 20; i++) {
+      expect((await b.get("/auth/session", from("203.0.113.77"))).status).toBe(200)
+      expect((await b.get("/auth/csrf", from("203.0.113.77"))).status).toBe(200)
+    }
+    expect(calls).toBe(afterSignIn)
   })
 
   it("a path may be limited for GET too, or turned off with false", async () => {
