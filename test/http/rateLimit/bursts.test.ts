@@ -6,19 +6,11 @@
  */
 import { Duration, Effect, Layer } from "effect"
 import { RateLimiterStore } from "effect/persistence/RateLimiter"
-import { afterAll, describe, expect, it } from "vitest"
-import type { AuthfxOptions } from "../../../src/compose/createAuth.ts"
+import { describe, expect, it } from "vitest"
 import type { Browser } from "../../support/browser.ts"
-import { startAuth } from "../../support/httpHarness.ts"
+import { limitedAuths } from "./limitedAuth.ts"
 
-const apps: Array<{ auth: { dispose: () => Promise<void> } }> = []
-afterAll(() => Promise.all(apps.map((t) => t.auth.dispose())))
-
-const start = async (rateLimit: NonNullable<AuthfxOptions["rateLimit"]>) => {
-  const t = await startAuth({ http: { url: "http://localhost:3000/auth", trustedProxies: 1 }, rateLimit })
-  apps.push(t)
-  return t
-}
+const start = limitedAuths()
 
 let lastOctet = 0
 const freshAddress = () => `198.51.100.${++lastOctet}`

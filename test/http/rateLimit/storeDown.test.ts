@@ -4,9 +4,8 @@
  */
 import { Effect, Layer } from "effect"
 import { RateLimiterError, RateLimiterStore, RateLimitStoreError } from "effect/persistence/RateLimiter"
-import { afterAll, describe, expect, it } from "vitest"
-import type { AuthfxOptions } from "../../../src/compose/createAuth.ts"
-import { startAuth } from "../../support/httpHarness.ts"
+import { describe, expect, it } from "vitest"
+import { limitedAuths } from "./limitedAuth.ts"
 
 const down = (answer: Effect.Effect<never, RateLimiterError>) =>
   Layer.succeed(RateLimiterStore, RateLimiterStore.of({
@@ -17,13 +16,7 @@ const down = (answer: Effect.Effect<never, RateLimiterError>) =>
   }))
 const refusing = down(Effect.fail(new RateLimiterError({ reason: new RateLimitStoreError({ message: "connection refused" }) })))
 
-const apps: Array<{ auth: { dispose: () => Promise<void> } }> = []
-afterAll(() => Promise.all(apps.map((t) => t.auth.dispose())))
-const start = async (rateLimit: NonNullable<AuthfxOptions["rateLimit"]>) => {
-  const t = await startAuth({ http: { url: "http://localhost:3000/auth", trustedProxies: 1 }, rateLimit })
-  apps.push(t)
-  return t
-}
+const start = limitedAuths()
 const from = { "x-forwarded-for": "203.0.113.9" }
 
 describe("the counter store is down", () => {
