@@ -129,6 +129,17 @@ export * as MemoryLedger from "./adapters/memory/MemoryLedger.ts"
 export * as MemoryMailer from "./adapters/memory/MemoryMailer.ts"
 export * as MemoryProviderClient from "./adapters/memory/MemoryProviderClient.ts"
 export * as MemoryKeyStore from "./adapters/memory/MemoryKeyStore.ts"
+export * as MemoryRateLimiterStore from "./adapters/memory/MemoryRateLimiterStore.ts"
+export * as LedgerRateLimiterStore from "./adapters/ledger/LedgerRateLimiterStore.ts"
+// Redis needs the optional `redis` peer dependency, loaded only when its layer is built.
+export * as RedisRateLimiterStore from "./adapters/redis/RedisRateLimiterStore.ts"
+export { RateLimited } from "./domain/rateLimit/RateLimited.ts"
+export type {
+  OnStoreDown,
+  PasswordBackoffOptions,
+  RateLimitOptions,
+  RateLimitRuleOptions
+} from "./domain/rateLimit/rateLimitRules.ts"
 export { coreLayer } from "./compose/coreLayer.ts"
 export { type AuthfxApp, type AuthfxOptions, authAppLayer, createAuth } from "./compose/createAuth.ts"
 export { authHttpApp } from "./compose/authHttpApp.ts"
