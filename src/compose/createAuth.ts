@@ -26,6 +26,8 @@ import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { Users } from "../ports/Users.ts"
 import { sweeping } from "../domain/sweepExpired.ts"
 import { coreLayer } from "./coreLayer.ts"
+import { observabilityLayer } from "./observabilityLayer.ts"
+import type { ObservabilityOptions } from "../adapters/otlp/OtlpExport.ts"
 import { makeGetSession } from "../http/getSession.ts"
 import { type NodeListener, nodeListener } from "../http/node.ts"
 import { protectNode, type ProtectOptions, protectWeb } from "../http/protect.ts"
@@ -55,6 +57,8 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
   readonly keyStore?: Layer.Layer<KeyStore, unknown>
   readonly mailer?: Layer.Layer<Mailer, unknown>
   readonly providerClient?: Layer.Layer<ProviderClient, unknown>
+  /** Traces and metrics over OTLP/HTTP (README "Observability"). Off when absent: nothing is exported. */
+  readonly observability?: ObservabilityOptions
 }
 
 const secrets = (value: Secret | ReadonlyArray<Secret>) =>
@@ -92,7 +96,9 @@ export const authAppLayer = (options: AuthfxOptions) => {
     Layer.provideMerge(sweeping),
     // OAuth tokens are sealed at rest whatever store keeps them; rows still in plain text are sealed at start.
     Layer.provideMerge(SealedTokensUsers.sealing({ sealStoredTokensAtStart: true })),
-    Layer.provideMerge(ports)
+    Layer.provideMerge(ports),
+    // The metric registry and, when configured, the exporters: every service and request sees them.
+    Layer.provideMerge(observabilityLayer(options.observability))
   )
 }
 
