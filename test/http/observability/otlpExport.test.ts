@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ProviderId } from "../../../src/domain/Account.ts"
 import type { Email } from "../../../src/domain/User.ts"
