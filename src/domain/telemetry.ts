@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Metric } from "effect"
+import { Cause, Effect, Exit, Metric, Tracer } from "effect"
 
 /*
  * What authfx counts, as Effect metrics. Every attribute value is a fixed word or a configured provider id,
@@ -64,11 +64,15 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string => {
 
 /**
  * Runs a flow in a span named `name` (e.g. `authfx.signIn`) with the given attributes, and records how it
- * ended as `authfx.outcome`. Attributes are words and configured ids only (see above).
+ * ended as `authfx.outcome`. Attributes are words and configured ids only (see above). Under the native
+ * tracer (no exporter configured, here or by the application's server) no span is made: nobody would read
+ * it, and on a `GET /session` that the route answers it would be a measurable part of the request.
  */
 export const flowSpan = (name: string, attributes: Readonly<Record<string, string>>) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  self.pipe(
-    Effect.onExit((exit) => Effect.annotateCurrentSpan("authfx.outcome", outcomeOf(exit))),
-    Effect.withSpan(name, { attributes })
+  Effect.withFiber((fiber) =>
+    fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer ? self : self.pipe(
+      Effect.onExit((exit) => Effect.annotateCurrentSpan("authfx.outcome", outcomeOf(exit))),
+      Effect.withSpan(name, { attributes })
+    )
   )

@@ -1,7 +1,5 @@
-import { Cause, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { privateMetrics, privateTraces } from "../../../src/adapters/otlp/privateSerialization.ts"
-import { outcomeOf } from "../../../src/domain/telemetry.ts"
 
 const s = (stringValue: string) => ({ stringValue })
 
@@ -82,18 +80,5 @@ describe("privateMetrics: only authfx's four attribute names", () => {
     expect(out.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.sum!.dataPoints[0]!.attributes).toEqual([
       { key: "provider", value: s("github") }
     ])
-  })
-})
-
-describe("outcomeOf: a word, never an error's content", () => {
-  it.each([
-    ["success", Exit.succeed(1), "success"],
-    ["a tagged error", Exit.fail({ _tag: "CredentialsSignin", code: "a@b.c" }), "CredentialsSignin"],
-    ["a tag that is not a name", Exit.fail({ _tag: "a@b.c" }), "failure"],
-    ["an untagged error", Exit.fail(new Error("a@b.c")), "failure"],
-    ["a defect", Exit.die(new Error("a@b.c")), "defect"],
-    ["an interruption", Exit.failCause(Cause.interrupt()), "interrupted"]
-  ])("%s", (_name, exit, expected) => {
-    expect(outcomeOf(exit)).toBe(expected)
   })
 })
