@@ -145,6 +145,8 @@ export { type AuthfxApp, type AuthfxOptions, authAppLayer, createAuth } from "./
 export { authHttpApp } from "./compose/authHttpApp.ts"
 export { type ProtectOptions } from "./http/protect.ts"
 export { generateSecret, MissingSecret, secretFromEnv } from "./compose/secretFromEnv.ts"
+export { observabilityFromEnv } from "./compose/observabilityFromEnv.ts"
+export type { ObservabilityOptions } from "./adapters/otlp/OtlpExport.ts"
 export { secretStrength, WeakSecret } from "./domain/secretStrength.ts"
 export { type AuthHttpOptions, HttpOptionsInvalid } from "./http/HttpOptions.ts"
 export { authRoutes } from "./http/authRoutes.ts"

@@ -1,8 +1,9 @@
-import { Clock, Context, Effect, Exit, Option } from "effect"
+import { Clock, Context, Effect, Exit, Metric, Option } from "effect"
 import { Cookies } from "effect/http"
 import { AuthConfig } from "../../domain/AuthConfig.ts"
 import { judgeJwtSession, tokenIdentity } from "../../domain/jwtSession.ts"
 import { revocationKeysOf } from "../../domain/revocation.ts"
+import { sessionCheckHits } from "../../domain/telemetry.ts"
 import type { JwtClaims, SessionView } from "../../domain/Session.ts"
 import { jwtView } from "../../domain/sessionView.ts"
 import { addressRuleFor } from "../../domain/rateLimit/rateLimitRules.ts"
@@ -59,6 +60,14 @@ export const makeSessionFastPath = Effect.gen(function*() {
   const updateAge = config.session.updateAge
   // A verified token's claims object is the same on every hit, so its answer is rendered once.
   const bodies = new WeakMap<JwtClaims, string>()
+  // Answers counted by a plain increment (no Effect, no allocation on this path); the app's metric registry
+  // reads the number when metrics are exported or snapshotted. The route counts the misses.
+  let hits = 0
+  Metric.registerUnsafe(sessionCheckHits, context, {
+    get: () => ({ count: hits, incremental: true }),
+    update: () => {},
+    modify: () => {}
+  })
 
   /** Verified claims of a current session; undefined whenever the route must decide. */
   const currentClaims = (token: string): JwtClaims | undefined => {
@@ -100,9 +109,13 @@ export const makeSessionFastPath = Effect.gen(function*() {
     if ((query < 0 ? url : url.slice(0, query)) !== path) return null
     const token = tokenOf(cookieHeader)
     if (token === undefined) return null
-    if (token === null) return signedOut
+    if (token === null) {
+      hits++
+      return signedOut
+    }
     const claims = currentClaims(token)
     if (claims === undefined) return null
+    hits++
     let body = bodies.get(claims)
     if (body === undefined) {
       body = JSON.stringify(jwtView(claims, new Date(claims.exp * 1000)))
