@@ -56,6 +56,12 @@ export interface Client {
    * is the only way back from that without a process restart.
    */
   readonly run: <A>(query: (sql: postgres.Sql) => Pending<A>) => Effect.Effect<A, SqlError>
+  /**
+   * A connection of its own outside the pool (one at most, never idled out), on the same server and schema,
+   * shown in `pg_stat_activity` as `<applicationName>:<role>`: for LISTEN, which holds its connection for good.
+   * The caller ends it.
+   */
+  readonly dedicated: (role: string) => postgres.Sql
 }
 
 /** The connection pool the PostgreSQL adapters share. */
@@ -130,13 +136,13 @@ export const make = (options: Options) =>
     if (options.schema !== undefined) connection["search_path"] = options.schema
     if (statement !== null) connection["statement_timeout"] = Math.ceil(statement * 1000)
     const onNotice = options.onNotice
-    const open = () =>
+    const open = (role?: string) =>
       postgres(Redacted.value(options.url), {
-        max,
-        idle_timeout: idle,
+        max: role === undefined ? max : 1,
+        idle_timeout: role === undefined ? idle : 0,
         connect_timeout: connect,
         backoff: (retries: number) => Math.min(0.05 * 2 ** retries, reconnect) * (0.5 + Math.random() / 2),
-        connection,
+        connection: role === undefined ? connection : { ...connection, application_name: `${connection["application_name"]}:${role}` },
         // No custom types are used; skipping the lookup saves a round trip per new connection.
         fetch_types: false,
         onnotice: (notice) => onNotice?.({ code: String(notice["code"]), message: String(notice["message"]) })
@@ -197,7 +203,8 @@ export const make = (options: Options) =>
         return current
       },
       schema: options.schema ?? null,
-      run
+      run,
+      dedicated: (role) => open(role)
     })
   })
 

@@ -65,6 +65,7 @@ export const makeSessionFastPath = Effect.gen(function*() {
     }
     try {
       const revocations = reads.get(revocationKeysOf(tokenIdentity(claims)), now)
+      if (revocations === undefined) return undefined
       return judgeJwtSession(claims, revocations, now, updateAge) === "current" ? claims : undefined
     } catch {
       // A store that cannot answer here answers on the route (503), not by guessing.
