@@ -68,6 +68,7 @@ export const make = (options: ChangesOptions = {}) =>
     let listener: postgres.Sql | null = null
     let listening = false
     let lastStart = Number.NEGATIVE_INFINITY
+    let starting = false
     let closed = false
 
     const onNotify = (payload: string) => {
@@ -125,9 +126,12 @@ export const make = (options: ChangesOptions = {}) =>
       const now = performance.now()
       for (const [n, at] of sent) if (now - at > 4 * boundMillis) sent.delete(n)
       const silent = now - Math.max(lastSeen, lastStart) > 3 * boundMillis
-      if (listener === null || (silent && now - lastStart > Math.max(2 * boundMillis, 1000))) {
+      if (!starting && (listener === null || (silent && now - lastStart > Math.max(2 * boundMillis, 1000)))) {
+        starting = true
         startListener().catch(() => {
           listening = false
+        }).finally(() => {
+          starting = false
         })
       }
       heartbeat().catch(() => undefined)
