@@ -76,7 +76,7 @@ if (driver !== "wrk" && driver !== "autocannon") {
 }
 // VerifiedTokens keeps 10,000 entries (oldest out first) for 60 s: cycling through MORE distinct tokens than
 // that, in order, makes every request a miss. 2,000 tokens would all be cache hits after the first pass.
-const coldTokens = positive("cold-tokens", flags["cold-tokens"], true)
+const coldTokens = long ? 0 : positive("cold-tokens", flags["cold-tokens"], true)
 
 // ---------------------------------------------------------------------------------------------- scenarios
 
