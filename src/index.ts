@@ -9,6 +9,7 @@ export {
   LastSignInMethod,
   type AccountChange,
   type SessionAndUser,
+  type SyncSessionReads,
   type TokenSecrets,
   UserNotFound,
   Users,
@@ -172,6 +173,10 @@ export * as PostgresUsers from "./adapters/postgres/PostgresUsers.ts"
 export * as PostgresKeyStore from "./adapters/postgres/PostgresKeyStore.ts"
 export * as PostgresLedger from "./adapters/postgres/PostgresLedger.ts"
 export * as PostgresJobLock from "./adapters/postgres/PostgresJobLock.ts"
+
+export * as PostgresChanges from "./adapters/postgres/PostgresChanges.ts"
+export * as CachedPostgresLedger from "./adapters/postgres/CachedPostgresLedger.ts"
+export * as CachedPostgresUsers from "./adapters/postgres/CachedPostgresUsers.ts"
 export * as PostgresMigrations from "./adapters/postgres/migrate.ts"
 export * as AuthjsUsers from "./adapters/authjs/AuthjsUsers.ts"
 export { type AdapterSource, toAuthjsAdapter } from "./adapters/authjs/toAuthjsAdapter.ts"

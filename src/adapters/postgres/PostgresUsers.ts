@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import type postgres from "postgres"
 import { emptyTokenSet, type TokenSet } from "../../domain/Account.ts"
 import {
@@ -298,7 +298,9 @@ export const make = (client: Client): Users["Service"] => {
             RETURNING 1 AS deleted`
         )
         return tokens.length + sessions.length
-      })
+      }),
+    // A network round trip: see CachedPostgresUsers for the synchronous reads.
+    sync: Option.none()
   })
 }
 
