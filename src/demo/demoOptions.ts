@@ -91,6 +91,8 @@ export const demoOptions = (env: Env): AuthfxOptions | MissingSecret | WeakSecre
     mailer: mailerFor(env),
     ...(idp === null ? {} : { oauthProviders: [idp] }),
     ...(observability === undefined ? {} : { observability }),
+    // For load tests of the demo only: a deployment keeps its limits.
+    ...(env["RATE_LIMIT"] === "off" ? { rateLimit: false as const } : {}),
     ...demoStores(env, secret)
   }
 }

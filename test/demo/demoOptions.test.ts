@@ -40,3 +40,15 @@ describe("demoOptions: SIGNED_OUT_SESSION='{}' makes a signed-out GET /session a
     expect(options.http.signedOutSession).toBe(expected)
   })
 })
+
+describe("demoOptions: the rate limits stay on unless RATE_LIMIT is exactly off", () => {
+  it.each([
+    ["unset", {}, undefined],
+    ["false (not the value)", { RATE_LIMIT: "false" }, undefined],
+    ["off", { RATE_LIMIT: "off" }, false]
+  ])("RATE_LIMIT %s", (_name, extra, expected) => {
+    const options = demoOptions({ ...idpEnv, ...extra })
+    if (options instanceof MissingSecret || options instanceof WeakSecret) throw new Error("the test's secret was refused")
+    expect(options.rateLimit).toBe(expected)
+  })
+})

@@ -55,6 +55,8 @@ const node = (name: string, strategy: "jwt" | "database") => {
     secret: "SAzIPvSY9aZOdYvaxDwapQtv1fgs1HhYjE4PtOWd+8/h",
     http: { url: `${origin}/auth` },
     session: { strategy },
+    // A thousand sign-ins from one test: the limits would refuse them, and they are not what is tested here.
+    rateLimit: false,
     users: CachedPostgresUsers.layer().pipe(Layer.provide(changes)),
     ledger: CachedPostgresLedger.layer().pipe(Layer.provide(changes))
   })
