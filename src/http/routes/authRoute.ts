@@ -23,6 +23,9 @@ import type {
   UnknownProvider
 } from "../../ports/ProviderClient.ts"
 import type { AccountNotFound, LastSignInMethod, UserNotFound, UsersUnavailable } from "../../ports/Users.ts"
+import { clientLabel, SignInClient } from "../../domain/clientLabel.ts"
+import type { StepUpRequired } from "../../domain/stepUp.ts"
+import type { SessionNotFound } from "../../domain/userSessions.ts"
 import { json } from "./authResponse.ts"
 import { CookieJar } from "../cookies/cookieJar.ts"
 import { type CookieNames, cookieNames } from "../cookies/cookieNames.ts"
@@ -77,6 +80,8 @@ export type RouteFailure =
   | KeyStoreUnavailable
   | TokenTooLarge
   | ClaimsNotJson
+  | StepUpRequired
+  | SessionNotFound
 
 /**
  * Adds a route whose failures are all answered (never a 500 for a typed failure), and whose cookies are
@@ -106,6 +111,8 @@ export const authRoute = <R>(
         config: yield* AuthConfig
       }
       const response = yield* handler(input).pipe(
+        // A session started here remembers a coarse label of the client (for the user's session list).
+        Effect.provideService(SignInClient, clientLabel(request.headers["user-agent"])),
         Effect.catch((error) => failureResponse(error, input, style)),
         Effect.flatMap((answer) => jsonRedirectWhenAsked(input, answer))
       )
