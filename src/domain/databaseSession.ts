@@ -2,6 +2,7 @@ import { Clock, Effect, Option, type Redacted } from "effect"
 import { Users } from "../ports/Users.ts"
 import type { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
+import { SignInClient } from "./clientLabel.ts"
 import { hashToken, randomSecret } from "./secretToken.ts"
 import { type IssuedSession, noSession, type SessionRead } from "./Session.ts"
 import { shapeSessionView } from "./sessionView.ts"
@@ -14,7 +15,16 @@ export const createDatabaseSession = Effect.fnUntraced(function*(user: User, via
   const now = yield* Clock.currentTimeMillis
   const token = yield* randomSecret(32)
   const expires = new Date(now + config.session.maxAge * 1000)
-  yield* store.createSession({ tokenHash: yield* hashToken(token), userId: user.id, expires, via })
+  const signedIn = new Date(now)
+  yield* store.createSession({
+    tokenHash: yield* hashToken(token),
+    userId: user.id,
+    expires,
+    via,
+    createdAt: signedIn,
+    authTime: signedIn,
+    client: yield* SignInClient
+  })
   const issued: IssuedSession = { _tag: "Database", token, expires }
   return issued
 })

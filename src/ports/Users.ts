@@ -87,6 +87,8 @@ export interface ViaOption {
  * - `consumeVerificationToken` returns the token and deletes it in one step: of any number of
  *   concurrent consumers exactly one gets it.
  * - `deleteUserSessions` with `via` deletes only the user's sessions signed in with that provider.
+ * - `listUserSessions` answers every session of the user, expired ones too, with what was stored of each
+ *   (`createdAt`, `authTime`, `client`), and no other user's.
  * - `deleteExpired` deletes at most `limit` verification tokens and sessions that expired at or before `now`,
  *   and never a live one.
  * - `pageAccounts`, paged from null with each page's last key as the next `after`, lists every account exactly
@@ -160,6 +162,11 @@ export class Users extends Context.Service<Users, {
     expires: Date
   ) => Effect.Effect<Option.Option<Session>, UsersUnavailable>
   readonly deleteSession: (tokenHash: string) => Effect.Effect<Option.Option<Session>, UsersUnavailable>
+  /**
+   * The user's sessions, for their session list: all of them, expired ones too (the domain judges expiry), in no
+   * particular order.
+   */
+  readonly listUserSessions: (userId: UserId) => Effect.Effect<ReadonlyArray<Session>, UsersUnavailable>
   /** Deletes every session of the user (only those signed in with `via`, when given); returns how many. */
   readonly deleteUserSessions: (userId: UserId, options?: ViaOption) => Effect.Effect<number, UsersUnavailable>
 

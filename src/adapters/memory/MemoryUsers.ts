@@ -177,6 +177,8 @@ export const make = Effect.sync(() => {
         sessions.delete(tokenHash)
         return Option.fromNullishOr(session)
       }),
+    listUserSessions: (userId) =>
+      Effect.sync(() => [...sessions.values()].filter((session) => session.userId === userId)),
     deleteUserSessions: (userId, options) =>
       Effect.sync(() => {
         let count = 0

@@ -2,6 +2,7 @@ import { Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import type { ProviderId } from "../../domain/Account.ts"
 import { findOAuthProvider } from "../../domain/oauthSignIn.ts"
+import { requireStepUp } from "../../domain/stepUp.ts"
 import { unlinkProvider } from "../../domain/unlinkProvider.ts"
 import { Users } from "../../ports/Users.ts"
 import { json } from "./authResponse.ts"
@@ -58,6 +59,8 @@ export const accountRoutes = (basePath: BasePath) =>
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         yield* requireCsrf(input, body.fields["csrfToken"])
         const { user, current } = yield* signedInUser(input)
+        // Unlinking can take a way in from the owner: whoever holds the session must have signed in recently.
+        if (current.read._tag === "Active") yield* requireStepUp(current.read.session, "unlinkAccount")
         const removed = yield* unlinkProvider(user.id, (provider ?? "") as ProviderId)
         // The unlink ended every session signed in with that account; this one too, if it was one of them.
         const sessionEnded = current.read._tag === "Active" && sessionVia(current.read.session) === removed.provider
