@@ -10,6 +10,7 @@ import {
   UsersUnavailable
 } from "../../ports/Users.ts"
 import { keepsAWayIn } from "../../domain/linkDecision.ts"
+import { linksBeyondCap } from "../../domain/pendingLinks.ts"
 import { boolean, integer } from "./columns.ts"
 import { type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 import {
@@ -227,13 +228,17 @@ export const make = Effect.gen(function*() {
         Effect.mapError(unavailable("delete a user's sessions"))
       ),
 
-    createVerificationToken: (token) =>
-      db.query((sql) => {
-        sql.run(statements.upsertToken, {
-          identifier: token.identifier,
-          token_hash: token.tokenHash,
-          expires: token.expires.getTime()
-        })
+    // With a cap: one IMMEDIATE transaction inserts, reads the address's tokens and deletes what the domain's
+    // linksBeyondCap picks, so concurrent issuers for one address, in any process, run one after another.
+    createVerificationToken: (token, cap) =>
+      db.transaction((sql) => {
+        const identifier = token.identifier
+        sql.run(statements.upsertToken, { identifier, token_hash: token.tokenHash, expires: token.expires.getTime() })
+        if (cap === undefined) return
+        const stored = sql.all(statements.tokensOf, { identifier }).map(verificationTokenOf)
+        for (const dropped of linksBeyondCap(stored, token.tokenHash, cap)) {
+          sql.run(statements.deleteToken, { identifier, token_hash: dropped.tokenHash })
+        }
       }).pipe(Effect.mapError(unavailable("store a verification token"))),
     // One DELETE … RETURNING: of any number of consumers, in any number of processes, one gets the row.
     consumeVerificationToken: (identifier, tokenHash) =>
