@@ -230,16 +230,20 @@ export const make = Effect.gen(function*() {
 
     // With a cap: one IMMEDIATE transaction inserts, reads the address's tokens and deletes what the domain's
     // linksBeyondCap picks, so concurrent issuers for one address, in any process, run one after another.
-    createVerificationToken: (token, cap) =>
-      db.transaction((sql) => {
-        const identifier = token.identifier
-        sql.run(statements.upsertToken, { identifier, token_hash: token.tokenHash, expires: token.expires.getTime() })
-        if (cap === undefined) return
-        const stored = sql.all(statements.tokensOf, { identifier }).map(verificationTokenOf)
-        for (const dropped of linksBeyondCap(stored, token.tokenHash, cap)) {
-          sql.run(statements.deleteToken, { identifier, token_hash: dropped.tokenHash })
-        }
-      }).pipe(Effect.mapError(unavailable("store a verification token"))),
+    // Without one, the single upsert it always was.
+    createVerificationToken: (token, cap) => {
+      const params = { identifier: token.identifier, token_hash: token.tokenHash, expires: token.expires.getTime() }
+      const stored = cap === undefined
+        ? db.query((sql) => void sql.run(statements.upsertToken, params))
+        : db.transaction((sql) => {
+          sql.run(statements.upsertToken, params)
+          const pending = sql.all(statements.tokensOf, { identifier: token.identifier }).map(verificationTokenOf)
+          for (const dropped of linksBeyondCap(pending, token.tokenHash, cap)) {
+            sql.run(statements.deleteToken, { identifier: token.identifier, token_hash: dropped.tokenHash })
+          }
+        })
+      return stored.pipe(Effect.mapError(unavailable("store a verification token")))
+    },
     // One DELETE … RETURNING: of any number of consumers, in any number of processes, one gets the row.
     consumeVerificationToken: (identifier, tokenHash) =>
       db.query((sql) =>
