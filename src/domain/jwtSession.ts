@@ -8,6 +8,7 @@ import { randomId } from "./secretToken.ts"
 import { type IssuedSession, type JwtClaims, noSession, type SessionRead, type SignInContext } from "./Session.ts"
 import { AccessDenied } from "./SignInError.ts"
 import { shapeSessionView } from "./sessionView.ts"
+import { countRefusal } from "./telemetry.ts"
 import type { User, UserId } from "./User.ts"
 
 /**
@@ -113,7 +114,11 @@ export const readJwtSession = Effect.fnUntraced(function*(
   const revocations = yield* Ledger.use((ledger) => ledger.get(revocationKeysOf(tokenIdentity(claims))))
   const now = yield* Clock.currentTimeMillis
   const time = judgeJwtSession(claims, revocations, now, config.session.updateAge)
-  if (time === "ended") return noSession(true)
+  if (time === "ended") {
+    // Ended before its time: a revocation (sign-out, unlink, sign-out everywhere) refused a copy of the token.
+    if (judgeJwtTime(claims, now, config.session.updateAge) !== "expired") yield* countRefusal("revoked")
+    return noSession(true)
+  }
 
   let token = claims
   const hook = config.callbacks.jwt

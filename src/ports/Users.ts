@@ -45,6 +45,19 @@ export interface SessionAndUser {
 
 export type { TokenSecrets } from "../domain/Account.ts"
 
+/**
+ * Database-session reads a Users layer can answer without waiting (memory, a fresh cache): what the synchronous
+ * fast path of `GET /session` needs for database sessions. A layer without it leaves it out (`sync` is None).
+ */
+export interface SyncSessionReads {
+  /**
+   * `getSessionAndUser` answered in the calling stack; throws only on a broken store. Undefined when it cannot
+   * answer in the stack right now (a cache that is not fresh, or does not hold the session): the reader takes
+   * the Effect path.
+   */
+  readonly getSessionAndUser: (tokenHash: string) => Option.Option<SessionAndUser> | undefined
+}
+
 /** What `updateAccountIf` changes: the token fields it names, and `needsReauth` when given. */
 export interface AccountChange {
   readonly tokens?: Partial<TokenSet>
@@ -85,6 +98,7 @@ export interface ViaOption {
  * - `updateAccountIf` is a compare-and-set on the account's three secrets (null equals null): it applies the
  *   change only when they still equal `expected`, touches nothing the change does not name, and of concurrent
  *   updates from the same `expected` exactly one succeeds.
+ * - `sync`, when present, answers `getSessionAndUser` as the Effect does, or not at all (undefined).
  * - Infrastructure failure is `UsersUnavailable`, never a defect.
  */
 export class Users extends Context.Service<Users, {
@@ -169,4 +183,7 @@ export class Users extends Context.Service<Users, {
 
   /** Deletes expired verification tokens and sessions, at most `limit`; returns how many. The domain schedules it. */
   readonly deleteExpired: (now: Date, limit: number) => Effect.Effect<number, UsersUnavailable>
+
+  /** Present when the layer answers session reads synchronously (see SyncSessionReads). */
+  readonly sync: Option.Option<SyncSessionReads>
 }>()("authfx/Users") {}

@@ -10,6 +10,7 @@ import {
   AccountNotFound,
   EmailTaken,
   LastSignInMethod,
+  type SessionAndUser,
   UserNotFound,
   Users
 } from "../../ports/Users.ts"
@@ -39,6 +40,12 @@ export const make = Effect.sync(() => {
   const verificationTokens = new Map<string, Map<string, VerificationToken>>()
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
+
+  const sessionAndUser = (tokenHash: string): Option.Option<SessionAndUser> => {
+    const session = sessions.get(tokenHash)
+    const user = session === undefined ? undefined : users.get(session.userId)
+    return session === undefined || user === undefined ? Option.none() : Option.some({ session, user })
+  }
 
   return Users.of({
     createUser: (input) =>
@@ -156,12 +163,7 @@ export const make = Effect.sync(() => {
         sessions.set(session.tokenHash, session)
         return Effect.succeed(session)
       }),
-    getSessionAndUser: (tokenHash) =>
-      Effect.sync(() => {
-        const session = sessions.get(tokenHash)
-        const user = session === undefined ? undefined : users.get(session.userId)
-        return session === undefined || user === undefined ? Option.none() : Option.some({ session, user })
-      }),
+    getSessionAndUser: (tokenHash) => Effect.sync(() => sessionAndUser(tokenHash)),
     updateSessionExpiry: (tokenHash, expires) =>
       Effect.sync(() => {
         const session = sessions.get(tokenHash)
@@ -228,7 +230,8 @@ export const make = Effect.sync(() => {
           }
         }
         return deleted
-      })
+      }),
+    sync: Option.some({ getSessionAndUser: sessionAndUser })
   })
 })
 

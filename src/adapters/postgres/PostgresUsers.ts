@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import type postgres from "postgres"
 import { emptyTokenSet, type TokenSet } from "../../domain/Account.ts"
 import {
@@ -281,23 +281,28 @@ export const make = (client: Client): Users["Service"] => {
         (found) => optional(found, toVerificationToken)
       ),
 
-    // Bounded batches (at most `limit` rows between both tables), each DELETE one statement.
+    // Bounded batches (at most `limit` rows between both tables), each DELETE one statement. The expiry is
+    // checked again on the row being deleted: a session renewed between the inner SELECT and the DELETE stays.
     deleteExpired: (now, limit) =>
       Effect.gen(function*() {
         const tokens = yield* rows((db) =>
           db`
             DELETE FROM verification_token WHERE ctid IN
               (SELECT ctid FROM verification_token WHERE expires <= ${now} LIMIT ${limit})
+            AND expires <= ${now}
             RETURNING 1 AS deleted`
         )
         const sessions = yield* rows((db) =>
           db`
             DELETE FROM sessions WHERE ctid IN
               (SELECT ctid FROM sessions WHERE expires <= ${now} LIMIT ${limit - tokens.length})
+            AND expires <= ${now}
             RETURNING 1 AS deleted`
         )
         return tokens.length + sessions.length
-      })
+      }),
+    // A network round trip: see CachedPostgresUsers for the synchronous reads.
+    sync: Option.none()
   })
 }
 

@@ -255,7 +255,9 @@ export const make = Effect.gen(function*() {
         const params = { now: now.getTime(), limit }
         const tokens = sql.run(statements.deleteExpiredTokens, params)
         return tokens + sql.run(statements.deleteExpiredSessions, { ...params, limit: limit - tokens })
-      }).pipe(Effect.mapError(unavailable("delete expired tokens and sessions")))
+      }).pipe(Effect.mapError(unavailable("delete expired tokens and sessions"))),
+    // Sessions are read through the Effect statements only: database sessions take the route on SQLite.
+    sync: Option.none()
   })
 })
 

@@ -12,6 +12,7 @@ import { NotSignedIn } from "../HttpError.ts"
 import { readBody } from "../request/requestBody.ts"
 import { sessionBinding } from "../session/sessionBinding.ts"
 import { sessionVia } from "../../domain/Session.ts"
+import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { startOAuthRedirect } from "./signInRoutes.ts"
 
@@ -39,7 +40,7 @@ export const accountRoutes = (basePath: BasePath) =>
           needsReauth: account.needsReauth
         })))
       })),
-    authRoute("POST", `${basePath}/link/:provider`, "api", (input) =>
+    authRoute("POST", `${basePath}/link/:provider`, "api", traced("authfx.link", (input) =>
       Effect.gen(function*() {
         const { provider } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
@@ -50,8 +51,8 @@ export const accountRoutes = (basePath: BasePath) =>
         const session = yield* sessionBinding(current)
         if (session === null) return yield* new NotSignedIn()
         return yield* startOAuthRedirect(input, config.id, callbackUrl, { _tag: "Link", userId: user.id, session })
-      })),
-    authRoute("POST", `${basePath}/unlink/:provider`, "api", (input) =>
+      }))),
+    authRoute("POST", `${basePath}/unlink/:provider`, "api", traced("authfx.unlink", (input) =>
       Effect.gen(function*() {
         const { provider } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
@@ -62,5 +63,5 @@ export const accountRoutes = (basePath: BasePath) =>
         const sessionEnded = current.read._tag === "Active" && sessionVia(current.read.session) === removed.provider
         if (sessionEnded) input.jar.expireSession(input.names.session)
         return json({ unlinked: { provider: removed.provider, providerAccountId: removed.providerAccountId }, sessionEnded })
-      }))
+      })))
   )

@@ -9,9 +9,11 @@ import { emailLinkBase } from "../emailLinkBase.ts"
 import { type OAuthIntent, sealOAuthFlow } from "../cookies/oauthFlowCookie.ts"
 import { signInPage } from "../pages/signInPage.ts"
 import { readBody } from "../request/requestBody.ts"
+import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { ProviderNotConfigured } from "../../domain/SignInError.ts"
 import { resolveRedirect } from "../../domain/redirectPolicy.ts"
+import { limitIdentifier } from "../../domain/rateLimit/enforceLimit.ts"
 
 /** The sign-in page's view of the configured providers, in configuration order. */
 const providerViews = (input: RouteInput) =>
@@ -69,7 +71,7 @@ export const signInRoutes = (basePath: BasePath) =>
           providers: providerViews(input)
         }), 200, input.context.secure)
       })),
-    authRoute("POST", `${basePath}/signin/:provider`, "browser", (input) =>
+    authRoute("POST", `${basePath}/signin/:provider`, "browser", traced("authfx.signIn", (input) =>
       Effect.gen(function*() {
         const { provider: id } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
@@ -85,6 +87,7 @@ export const signInRoutes = (basePath: BasePath) =>
             // The link and the host named in the mail come from the configured URL, never from the request.
             const base = emailLinkBase(input.options)
             if (base === null) return yield* Effect.die("an e-mail provider without a configured URL passed the start-up check")
+            yield* limitIdentifier("email", body.fields["email"] ?? "")
             yield* requestEmailSignIn({
               provider: provider.id,
               email: body.fields["email"] ?? "",
@@ -103,5 +106,5 @@ export const signInRoutes = (basePath: BasePath) =>
             // Credentials post to /callback/:provider; Auth.js sends a stray POST here back to the page.
             return redirect(input.request, `${input.context.apiUrl}/signin`)
         }
-      }))
+      })))
   )

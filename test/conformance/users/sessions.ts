@@ -131,5 +131,30 @@ export const describeSessions = (it: ConformanceIt): void => {
         }
         assert.strictEqual(yield* store.deleteUserSessions(user.id, { via: github }), 0)
       }))
+    it.effect("sync, when present, answers getSessionAndUser as the Effect does, or not at all (undefined)", () =>
+      Effect.gen(function*() {
+        const store = yield* Users
+        if (Option.isNone(store.sync)) return
+        const sync = store.sync.value
+        const same = (tokenHash: string, what: string) =>
+          Effect.map(store.getSessionAndUser(tokenHash), (viaEffect) => {
+            const answered = sync.getSessionAndUser(tokenHash)
+            if (answered !== undefined) expect(answered, what).toEqual(viaEffect)
+          })
+        const user = yield* createUser()
+        const session = yield* store.createSession(newSession(user.id, new Date((yield* now) + day)))
+        yield* same(session.tokenHash, "a session")
+        yield* same(uuid(), "no session")
+        yield* store.updateUser(user.id, { name: `renamed ${uuid()}` })
+        yield* same(session.tokenHash, "after the user changed")
+        yield* store.updateSessionExpiry(session.tokenHash, new Date((yield* now) + 2 * day))
+        yield* same(session.tokenHash, "after a renewal")
+        yield* store.deleteSession(session.tokenHash)
+        yield* same(session.tokenHash, "after a sign-out")
+        const other = yield* store.createSession(newSession(user.id, new Date((yield* now) + day)))
+        yield* same(other.tokenHash, "a second session")
+        yield* store.deleteUserSessions(user.id)
+        yield* same(other.tokenHash, "after every session of the user went")
+      }))
   })
 }
