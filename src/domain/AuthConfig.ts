@@ -1,6 +1,7 @@
 import { Context, Effect, Layer, Schema } from "effect"
 import { type Account, ProviderId } from "./Account.ts"
 import type { Profile } from "./Profile.ts"
+import { isValidMaxPendingLinks } from "./pendingLinks.ts"
 import type { Awaitable, ProviderConfig } from "./Provider.ts"
 import type { JwtClaims, Session, SessionView } from "./Session.ts"
 import type { SensitiveAction } from "./stepUp.ts"
@@ -171,6 +172,11 @@ export const resolveAuthConfig = Effect.fnUntraced(function*(options: AuthOption
       return yield* new ConfigurationInvalid({ message: `provider id "${provider.id}" is configured twice` })
     }
     seen.add(provider.id)
+    if (provider.type === "email" && provider.maxPendingLinks !== undefined && !isValidMaxPendingLinks(provider.maxPendingLinks)) {
+      return yield* new ConfigurationInvalid({
+        message: `provider "${provider.id}": maxPendingLinks must be a whole number, at least 1`
+      })
+    }
   }
   const config: ResolvedAuthConfig = {
     providers: options.providers,

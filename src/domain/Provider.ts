@@ -34,6 +34,11 @@ export interface EmailProviderConfig {
   /** From address of the magic-link mail. */
   readonly from: string
   /**
+   * How many magic links one address may have pending (issued, not used, not expired); a new one deletes the
+   * oldest beyond this. Default 3 (src/domain/pendingLinks.ts); a whole number, at least 1.
+   */
+  readonly maxPendingLinks?: number
+  /**
    * When true, opening the link only shows a page that names the address, with one button; the token is
    * spent by that button's POST (CSRF-checked). Mail scanners that follow links then spend nothing, and a
    * link someone planted shows whose account it opens. Off by default, as in Auth.js (the link signs in).

@@ -6,6 +6,7 @@ import { AuthConfig, findProvider } from "./AuthConfig.ts"
 import { callHook, emitEvent } from "./callHook.ts"
 import { magicLinkMessage } from "./magicLinkMessage.ts"
 import { normalizeEmail } from "./normalizeEmail.ts"
+import { defaultMaxPendingLinks } from "./pendingLinks.ts"
 import type { EmailProviderConfig } from "./Provider.ts"
 import { keyedHashes, randomSecret } from "./secretToken.ts"
 import { issueSession } from "./sessionLifecycle.ts"
@@ -59,7 +60,7 @@ const askSignIn = Effect.fnUntraced(function*(
 
 /**
  * Sends a magic link. The token is 32 random bytes; only its keyed hash is stored, for `maxAge`
- * (24 h by default). Known and unknown addresses take the same path and get the same answer, so the
+ * (24 h by default), and the address's oldest pending links beyond `maxPendingLinks` (3) are deleted. Known and unknown addresses take the same path and get the same answer, so the
  * answer tells nobody who has a user here.
  */
 export const requestEmailSignIn = Effect.fn("requestEmailSignIn")(function*(input: {
@@ -79,11 +80,12 @@ export const requestEmailSignIn = Effect.fn("requestEmailSignIn")(function*(inpu
   const token = yield* randomSecret(32)
   const [tokenHash] = yield* keyedHashes("verification", tokenMessage(identifier, Redacted.value(token)))
   const now = yield* Clock.currentTimeMillis
+  // At most `maxPendingLinks` links per address work: this one and the newest before it (pendingLinks.ts).
   yield* store.createVerificationToken({
     identifier,
     tokenHash: tokenHash!,
     expires: new Date(now + provider.maxAge * 1000)
-  })
+  }, { max: provider.maxPendingLinks ?? defaultMaxPendingLinks, now: new Date(now) })
   yield* Mailer.use((mailer) =>
     mailer.send(magicLinkMessage({
       to: identifier,

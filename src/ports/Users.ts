@@ -2,6 +2,7 @@ import { Context, type Effect, type Option, Schema } from "effect"
 import type { Account, AccountKey, ProviderId, TokenSecrets, TokenSet } from "../domain/Account.ts"
 import type { Session } from "../domain/Session.ts"
 import type { Email, NewUser, User, UserId, UserPatch } from "../domain/User.ts"
+import type { PendingLinkCap } from "../domain/pendingLinks.ts"
 import type { VerificationToken } from "../domain/VerificationToken.ts"
 
 /** The e-mail address is held by another user. Carries no address: errors never carry personal data. */
@@ -84,6 +85,9 @@ export interface ViaOption {
  * - `unlinkAccount` with `keepSignInMethod` never leaves a user without an account or (when it counts)
  *   a verified address, also under concurrent unlinks.
  * - `getSessionAndUser` answers both in one call; it does not judge expiry (the domain does).
+ * - `createVerificationToken` with a `cap` leaves the identifier at most `cap.max` live tokens: the new one and
+ *   the newest others, as the domain's `linksBeyondCap` (src/domain/pendingLinks.ts) picks them; the rest and
+ *   the expired ones are deleted. Concurrent creations for one identifier still leave at most `cap.max`.
  * - `consumeVerificationToken` returns the token and deletes it in one step: of any number of
  *   concurrent consumers exactly one gets it.
  * - `deleteUserSessions` with `via` deletes only the user's sessions signed in with that provider.
@@ -170,7 +174,15 @@ export class Users extends Context.Service<Users, {
   /** Deletes every session of the user (only those signed in with `via`, when given); returns how many. */
   readonly deleteUserSessions: (userId: UserId, options?: ViaOption) => Effect.Effect<number, UsersUnavailable>
 
-  readonly createVerificationToken: (token: VerificationToken) => Effect.Effect<void, UsersUnavailable>
+  /**
+   * Stores a token (the same identifier and hash again only moves its expiry). With `cap`, also deletes what
+   * `linksBeyondCap` picks among the identifier's tokens, in one step with the insert as far as other creations
+   * for the identifier can tell. Without it (an Auth.js app calling through toAuthjsAdapter), nothing else goes.
+   */
+  readonly createVerificationToken: (
+    token: VerificationToken,
+    cap?: PendingLinkCap
+  ) => Effect.Effect<void, UsersUnavailable>
   readonly consumeVerificationToken: (
     identifier: string,
     tokenHash: string

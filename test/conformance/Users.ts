@@ -21,6 +21,7 @@ import type { Layer } from "effect"
 import type { Users } from "../../src/ports/Users.ts"
 import { describeAccounts } from "./users/accounts.ts"
 import { describeMaintenance } from "./users/maintenance.ts"
+import { describePendingLinks } from "./users/pendingLinks.ts"
 import { describeSessions } from "./users/sessions.ts"
 import { describeUnavailable } from "./users/unavailable.ts"
 import { describeUnlinking } from "./users/unlinking.ts"
@@ -53,6 +54,7 @@ export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, opt
     describeUnlinking(it)
     describeSessions(it)
     describeVerificationTokens(it)
+    describePendingLinks(it)
     describeMaintenance(it, options.listsAccounts ?? true, options.sweepsExpired ?? true)
     describeUnavailable(it, options.unavailable, options.listsAccounts ?? true, options.sweepsExpired ?? true)
   })

@@ -19,6 +19,10 @@ const outboxPeer = Layer.effect(
     }))
 )
 
-suite("memory outbox", outboxPeer.pipe(Layer.provideMerge(MemoryMailer.layer())), {
-  outage: { optOut: "the outbox is a list in this process; there is no mail system that could be down" }
-})
+const outage = { optOut: "the outbox is a list in this process; there is no mail system that could be down" }
+
+suite("memory outbox", outboxPeer.pipe(Layer.provideMerge(MemoryMailer.layer())), { outage })
+
+// The smallest outbox every case can still read its own messages from (a case sends at most two, then reads):
+// the bound changes what is kept, never what was sent.
+suite("memory outbox of 2", outboxPeer.pipe(Layer.provideMerge(MemoryMailer.layer({ outboxSize: 2 }))), { outage })

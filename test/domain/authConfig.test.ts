@@ -4,6 +4,8 @@ import type { ProviderId } from "../../src/domain/Account.ts"
 import { resolveAuthConfig } from "../../src/domain/AuthConfig.ts"
 
 const oauth = (id: string) => ({ type: "oauth" as const, id: id as ProviderId, name: id, trustEmail: false })
+const email = (maxPendingLinks: number) =>
+  ({ type: "email" as const, id: "email" as ProviderId, name: "Email", maxAge: 86_400, from: "a@example.com", maxPendingLinks })
 const failure = (options: Parameters<typeof resolveAuthConfig>[0]) =>
   Effect.runSync(Effect.flip(resolveAuthConfig(options)))
 
@@ -13,11 +15,18 @@ describe("resolveAuthConfig", () => {
     expect(config.session).toEqual({ strategy: "jwt", maxAge: 30 * 24 * 3600, updateAge: 24 * 3600, stepUpMaxAge: 600 })
   })
 
+  it("accepts a maxPendingLinks of 1 or more", () => {
+    expect(Effect.runSync(resolveAuthConfig({ providers: [email(1)] })).providers).toHaveLength(1)
+  })
+
   it.each([
     ["a provider id that is not a path segment", { providers: [oauth("Git Hub")] }, "provider id \"Git Hub\""],
     ["a provider id used twice", { providers: [oauth("github"), oauth("github")] }, "configured twice"],
     ["maxAge of zero", { providers: [], session: { maxAge: 0 } }, "maxAge"],
-    ["updateAge beyond maxAge", { providers: [], session: { maxAge: 60, updateAge: 120 } }, "updateAge"]
+    ["updateAge beyond maxAge", { providers: [], session: { maxAge: 60, updateAge: 120 } }, "updateAge"],
+    ["maxPendingLinks of zero", { providers: [email(0)] }, "maxPendingLinks"],
+    ["a fractional maxPendingLinks", { providers: [email(2.5)] }, "maxPendingLinks"],
+    ["maxPendingLinks of NaN", { providers: [email(Number.NaN)] }, "maxPendingLinks"]
   ])("refuses %s with a message saying what to change", (_name, options, message) => {
     const error = failure(options)
     expect(error._tag).toBe("ConfigurationInvalid")

@@ -46,6 +46,9 @@
  * - `consumeVerificationToken`: a consumer claims the token in the Ledger first, so exactly one consumer among
  *   every node sharing the Ledger asks the adapter, whose `useVerificationToken` need not be atomic (Kysely's
  *   on MySQL/MariaDB selects, then deletes; unstorage's gets, then removes).
+ * - The cap on pending magic links (`createVerificationToken` with a cap): Auth.js cannot list an address's
+ *   tokens, so the bridge indexes the links it issues per address in the Ledger and counts those; links made
+ *   behind its back (by Auth.js itself) are not counted (verificationTokenOperations.ts says what holds).
  * - Listing every account (`pageAccounts`): no Auth.js adapter can, so it fails with `AccountListingUnsupported`;
  *   sealing tokens at rest then happens as each account is read (adapters/sealedTokens). `updateAccountIf`
  *   compares and sets the index's tokens (those authfx reads), as atomic as the Ledger; the adapter's own row
@@ -67,6 +70,7 @@ import { decodeUser } from "./authjsRecords.ts"
 import { makeBridge, sameAddress } from "./bridge.ts"
 import { keys } from "./ledgerIndexes.ts"
 import { sessionOperations } from "./sessionOperations.ts"
+import { verificationTokenOperations } from "./verificationTokenOperations.ts"
 
 export { AuthjsAdapterIncomplete, type ClassifyError } from "./adapterErrors.ts"
 
@@ -178,7 +182,8 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       updateUser,
       deleteUser,
       ...accountOps,
-      ...sessionOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
+      ...sessionOperations(bridge),
+      ...verificationTokenOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
       // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions
       // are deleted when they are read, as Auth.js does, and expired magic links stay refused where they are.
       deleteExpired: () => Effect.succeed(0),

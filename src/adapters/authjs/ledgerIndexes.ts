@@ -54,12 +54,23 @@ const SessionsIndex = Schema.Struct({
 })
 export type SessionsIndex = typeof SessionsIndex.Type
 
+/**
+ * The magic links the bridge issued with a cap for one address and has not seen used or pushed out (in no
+ * order: the domain's `linksBeyondCap` orders them). Auth.js cannot list an address's verification tokens, and
+ * the cap on pending links (src/domain/pendingLinks.ts) needs them.
+ */
+const PendingLinksIndex = Schema.Struct({
+  links: Schema.Array(Schema.Struct({ tokenHash: Schema.String, expires: Schema.DateFromMillis }))
+})
+export type PendingLinksIndex = typeof PendingLinksIndex.Type
+
 // Parts are URI-encoded, so no id can reach into another key; `authjs:` keeps them apart from the domain's.
 const part = encodeURIComponent
 export const keys = {
   accounts: (userId: UserId) => `authjs:accounts:${part(userId)}`,
   sessions: (userId: UserId) => `authjs:sessions:${part(userId)}`,
-  consume: (identifier: string, tokenHash: string) => `authjs:consume:${part(identifier)}:${part(tokenHash)}`
+  consume: (identifier: string, tokenHash: string) => `authjs:consume:${part(identifier)}:${part(tokenHash)}`,
+  pendingLinks: (identifier: string) => `authjs:pending-links:${part(identifier)}`
 } as const
 
 /**
@@ -84,7 +95,13 @@ export interface IndexChange<T, A> {
  * Typed access to one kind of index. An entry that does not decode is reported (and left as it is), never
  * taken for empty: an index read as empty would let a second account per provider through.
  */
-const indexOf = <T>(ledger: Ledger["Service"], schema: Schema.Codec<T, unknown>, kind: string, empty: T) => {
+const indexOf = <T>(
+  ledger: Ledger["Service"],
+  schema: Schema.Codec<T, unknown>,
+  kind: string,
+  empty: T,
+  expiresAt: (index: T) => Date = () => lasting
+) => {
   const json = Schema.fromJsonString(schema)
   const decodeText = Schema.decodeUnknownOption(json)
   const encode = Schema.encodeSync(json)
@@ -124,7 +141,7 @@ const indexOf = <T>(ledger: Ledger["Service"], schema: Schema.Codec<T, unknown>,
         if (change.next === undefined) return change.result
         const written = change.next === null
           ? Option.isNone(value) || (yield* ledger.deleteIf(key, value.value))
-          : yield* ledger.compareAndSet(key, value, { value: encode(change.next), expiresAt: lasting })
+          : yield* ledger.compareAndSet(key, value, { value: encode(change.next), expiresAt: expiresAt(change.next) })
         if (written) return change.result
       }
     }).pipe(Effect.catchTag("LedgerUnavailable", (error) => Effect.fail(ledgerUnavailable(error))))
@@ -136,7 +153,17 @@ export type Index<T> = ReturnType<typeof indexOf<T>>
 
 export const indexes = (ledger: Ledger["Service"]) => ({
   accounts: indexOf<AccountsIndex>(ledger, AccountsIndex, "accounts", { accounts: [] }),
-  sessions: indexOf<SessionsIndex>(ledger, SessionsIndex, "sessions", { sessions: [] })
+  sessions: indexOf<SessionsIndex>(ledger, SessionsIndex, "sessions", { sessions: [] }),
+  // Unlike the others, it lapses a day after the last link it lists expires, so addresses that asked once do
+  // not stay in the Ledger forever. Not at once: the bridge has no sweep (Auth.js cannot list tokens), and an
+  // address's next request deletes the expired links the index still names from the adapter's table.
+  pendingLinks: indexOf<PendingLinksIndex>(
+    ledger,
+    PendingLinksIndex,
+    "pending links",
+    { links: [] },
+    (index) => new Date(Math.max(0, ...index.links.map((link) => link.expires.getTime())) + 24 * 60 * 60 * 1000)
+  )
 })
 
 export const indexedOf = (account: Account, pendingSince: number | null): IndexedAccount => {

@@ -1,7 +1,6 @@
-import { Clock, Duration, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import type { Session } from "../../domain/Session.ts"
 import type { UserId } from "../../domain/User.ts"
-import type { VerificationToken } from "../../domain/VerificationToken.ts"
 import {
   type SessionAndUser,
   UserNotFound,
@@ -10,9 +9,9 @@ import {
   type ViaOption
 } from "../../ports/Users.ts"
 import { unavailable } from "./adapterCalls.ts"
-import { decodeSession, decodeUser, decodeVerificationToken } from "./authjsRecords.ts"
+import { decodeSession, decodeUser } from "./authjsRecords.ts"
 import type { Bridge } from "./bridge.ts"
-import { keys, ledgerUnavailable, type SessionsIndex } from "./ledgerIndexes.ts"
+import { keys, type SessionsIndex } from "./ledgerIndexes.ts"
 
 type Operations = Pick<
   Users["Service"],
@@ -22,8 +21,6 @@ type Operations = Pick<
   | "deleteSession"
   | "listUserSessions"
   | "deleteUserSessions"
-  | "createVerificationToken"
-  | "consumeVerificationToken"
 >
 
 /** Past this many indexed sessions, creating one first drops the index entries whose sessions are gone. */
@@ -49,16 +46,13 @@ const without = (index: SessionsIndex, gone: ReadonlyArray<string>): SessionsInd
 })
 
 /**
- * Sessions and verification tokens. The session token is authfx's SHA-256 hash of the cookie's token,
- * handed to Auth.js as its `sessionToken`: to the adapter it is an opaque string like any other. The user's
- * sessions index lists their session hashes, because "sign out everywhere" needs them and Auth.js cannot
- * list them.
+ * Sessions. The session token is authfx's SHA-256 hash of the cookie's token, handed to Auth.js as its
+ * `sessionToken`: to the adapter it is an opaque string like any other. The user's sessions index lists their
+ * session hashes, because "sign out everywhere" needs them and Auth.js cannot list them. (Verification tokens:
+ * verificationTokenOperations.ts.)
  */
-export const sessionOperations = (
-  bridge: Bridge,
-  options: { readonly verificationTokens: boolean; readonly timeout: Duration.Input }
-): Operations => {
-  const { adapter, call, ledger, plain, sessions } = bridge
+export const sessionOperations = (bridge: Bridge): Operations => {
+  const { adapter, call, plain, sessions } = bridge
 
   /** The session as the adapter has it, without what only the index knows. */
   const adapterSession = (tokenHash: string) =>
@@ -176,49 +170,12 @@ export const sessionOperations = (
       return live.length
     })
 
-  /**
-   * Consuming a magic link is single-use across every node that shares the Ledger: a consumer first claims the
-   * token there (compare-and-set from absent), and only the one who got the claim asks the adapter, whose own
-   * useVerificationToken may read, then delete (Kysely without RETURNING, unstorage). The claim outlasts the
-   * adapter call it covers (the call's timeout, plus a minute for clocks that differ between nodes); a failed
-   * call gives it back, so the link can be tried again.
-   */
-  const claimMillis = Duration.toMillis(options.timeout) + 60_000
-  const consume = (use: NonNullable<typeof adapter.useVerificationToken>, identifier: string, tokenHash: string) =>
-    Effect.gen(function*() {
-      const key = keys.consume(identifier, tokenHash)
-      const claim = crypto.randomUUID()
-      const until = new Date((yield* Clock.currentTimeMillis) + claimMillis)
-      const claimed = yield* ledger.compareAndSet(key, Option.none(), { value: claim, expiresAt: until }).pipe(
-        Effect.mapError(ledgerUnavailable)
-      )
-      if (!claimed) return Option.none<VerificationToken>()
-      const found = yield* plain("useVerificationToken", () => use({ identifier, token: tokenHash })).pipe(
-        Effect.tapError(() => Effect.ignore(ledger.deleteIf(key, claim)))
-      )
-      return found === null || found === undefined ? Option.none() : Option.some(yield* decodeVerificationToken(found))
-    })
-
-  const noTokens = Effect.fail(
-    new UsersUnavailable({ message: "e-mail sign-in is off: the bridge was built with verificationTokens: false" })
-  )
-
   return {
     createSession,
     getSessionAndUser: sessionAndUser,
     updateSessionExpiry,
     deleteSession,
     listUserSessions,
-    deleteUserSessions,
-    createVerificationToken: (token: VerificationToken) => {
-      const create = adapter.createVerificationToken
-      if (!options.verificationTokens || create === undefined) return noTokens
-      return Effect.asVoid(plain("createVerificationToken", () =>
-        create({ identifier: token.identifier, token: token.tokenHash, expires: token.expires })))
-    },
-    consumeVerificationToken: (identifier: string, tokenHash: string) => {
-      const use = adapter.useVerificationToken
-      return !options.verificationTokens || use === undefined ? noTokens : consume(use, identifier, tokenHash)
-    }
+    deleteUserSessions
   }
 }

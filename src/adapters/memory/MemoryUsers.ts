@@ -2,6 +2,7 @@ import { Effect, Layer, Option } from "effect"
 import { type Account, type AccountKey, sameTokenSecrets } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import { keepsAWayIn } from "../../domain/linkDecision.ts"
+import { linksBeyondCap } from "../../domain/pendingLinks.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
 import {
@@ -15,7 +16,6 @@ import {
 } from "../../ports/Users.ts"
 
 const accountId = (key: AccountKey) => `${key.provider}\u0000${key.providerAccountId}`
-const tokenId = (identifier: string, tokenHash: string) => `${identifier}\u0000${tokenHash}`
 
 /** Key order: provider, then the provider's id (code-unit order, as `<` compares strings). */
 const compareKeys = (a: AccountKey, b: AccountKey) =>
@@ -36,7 +36,8 @@ export const make = Effect.sync(() => {
   const userByEmail = new Map<Email, UserId>()
   const accounts = new Map<string, Account>()
   const sessions = new Map<string, Session>()
-  const verificationTokens = new Map<string, VerificationToken>()
+  /** By identifier, then hash: the cap reads one address's tokens without scanning everyone's. */
+  const verificationTokens = new Map<string, Map<string, VerificationToken>>()
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
 
@@ -191,26 +192,43 @@ export const make = Effect.sync(() => {
         return count
       }),
 
-    createVerificationToken: (token) =>
-      Effect.sync(() => void verificationTokens.set(tokenId(token.identifier, token.tokenHash), token)),
+    createVerificationToken: (token, cap) =>
+      Effect.sync(() => {
+        let pending = verificationTokens.get(token.identifier)
+        if (pending === undefined) verificationTokens.set(token.identifier, pending = new Map())
+        pending.set(token.tokenHash, token)
+        if (cap === undefined) return
+        for (const dropped of linksBeyondCap([...pending.values()], token.tokenHash, cap)) {
+          pending.delete(dropped.tokenHash)
+        }
+      }),
     consumeVerificationToken: (identifier, tokenHash) =>
       Effect.sync(() => {
-        const id = tokenId(identifier, tokenHash)
-        const token = verificationTokens.get(id)
-        verificationTokens.delete(id)
+        const pending = verificationTokens.get(identifier)
+        const token = pending?.get(tokenHash)
+        pending?.delete(tokenHash)
+        if (pending?.size === 0) verificationTokens.delete(identifier)
         return Option.fromNullishOr(token)
       }),
 
     deleteExpired: (now, limit) =>
       Effect.sync(() => {
         let deleted = 0
-        for (const expiring of [verificationTokens, sessions] as const) {
-          for (const [id, item] of expiring) {
+        for (const [identifier, pending] of verificationTokens) {
+          for (const [hash, token] of pending) {
             if (deleted >= limit) return deleted
-            if (item.expires.getTime() <= now.getTime()) {
-              expiring.delete(id)
+            if (token.expires.getTime() <= now.getTime()) {
+              pending.delete(hash)
               deleted++
             }
+          }
+          if (pending.size === 0) verificationTokens.delete(identifier)
+        }
+        for (const [hash, session] of sessions) {
+          if (deleted >= limit) return deleted
+          if (session.expires.getTime() <= now.getTime()) {
+            sessions.delete(hash)
+            deleted++
           }
         }
         return deleted

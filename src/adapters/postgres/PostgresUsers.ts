@@ -11,6 +11,7 @@ import {
 } from "../../ports/Users.ts"
 import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { constraints, isForeignKeyViolation, isUniqueViolation, type SqlError } from "./sqlErrors.ts"
+import { cappedTokenInsert } from "./cappedTokenInsert.ts"
 import { guardedUnlink } from "./guardedUnlink.ts"
 import {
   dateToSeconds,
@@ -267,9 +268,10 @@ export const make = (client: Client): Users["Service"] => {
         (found) => found.length
       ),
 
-    // Re-issuing the same token only moves its expiry, as the memory store's overwrite does.
-    createVerificationToken: (token) =>
-      rows((db) =>
+    // Re-issuing the same token only moves its expiry, as the memory store's overwrite does. With a cap, the
+    // insert and the deletions it brings are one transaction (cappedTokenInsert.ts).
+    createVerificationToken: (token, cap) =>
+      cap !== undefined ? cappedTokenInsert(client, token, cap) : rows((db) =>
         db`
           INSERT INTO verification_token (identifier, token, expires)
           VALUES (${token.identifier}, ${token.tokenHash}, ${token.expires})

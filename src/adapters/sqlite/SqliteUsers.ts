@@ -10,6 +10,7 @@ import {
   UsersUnavailable
 } from "../../ports/Users.ts"
 import { keepsAWayIn } from "../../domain/linkDecision.ts"
+import { linksBeyondCap } from "../../domain/pendingLinks.ts"
 import { boolean, integer } from "./columns.ts"
 import { type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 import {
@@ -234,14 +235,22 @@ export const make = Effect.gen(function*() {
         Effect.mapError(unavailable("delete a user's sessions"))
       ),
 
-    createVerificationToken: (token) =>
-      db.query((sql) => {
-        sql.run(statements.upsertToken, {
-          identifier: token.identifier,
-          token_hash: token.tokenHash,
-          expires: token.expires.getTime()
+    // With a cap: one IMMEDIATE transaction inserts, reads the address's tokens and deletes what the domain's
+    // linksBeyondCap picks, so concurrent issuers for one address, in any process, run one after another.
+    // Without one, the single upsert it always was.
+    createVerificationToken: (token, cap) => {
+      const params = { identifier: token.identifier, token_hash: token.tokenHash, expires: token.expires.getTime() }
+      const stored = cap === undefined
+        ? db.query((sql) => void sql.run(statements.upsertToken, params))
+        : db.transaction((sql) => {
+          sql.run(statements.upsertToken, params)
+          const pending = sql.all(statements.tokensOf, { identifier: token.identifier }).map(verificationTokenOf)
+          for (const dropped of linksBeyondCap(pending, token.tokenHash, cap)) {
+            sql.run(statements.deleteToken, { identifier: token.identifier, token_hash: dropped.tokenHash })
+          }
         })
-      }).pipe(Effect.mapError(unavailable("store a verification token"))),
+      return stored.pipe(Effect.mapError(unavailable("store a verification token")))
+    },
     // One DELETE … RETURNING: of any number of consumers, in any number of processes, one gets the row.
     consumeVerificationToken: (identifier, tokenHash) =>
       db.query((sql) =>

@@ -66,6 +66,9 @@ export const statements = {
     ON CONFLICT (identifier, token_hash) DO UPDATE SET expires = excluded.expires`,
   consumeToken: `DELETE FROM verification_tokens WHERE identifier = :identifier AND token_hash = :token_hash
     RETURNING ${tokenColumns}`,
+  // The primary key (identifier, token_hash) serves this lookup.
+  tokensOf: `SELECT ${tokenColumns} FROM verification_tokens WHERE identifier = :identifier`,
+  deleteToken: "DELETE FROM verification_tokens WHERE identifier = :identifier AND token_hash = :token_hash",
 
   // Bounded: a sweep deletes at most :limit rows of each table, so it never holds the file for long.
   deleteExpiredTokens: `DELETE FROM verification_tokens WHERE rowid IN

@@ -12,14 +12,15 @@ import * as AuthjsUsers from "../../../src/adapters/authjs/AuthjsUsers.ts"
 import * as PostgresLedger from "../../../src/adapters/postgres/PostgresLedger.ts"
 import { Ledger } from "../../../src/ports/Ledger.ts"
 import type { Users } from "../../../src/ports/Users.ts"
-import { github, newAccount, newUser, outcomeOf } from "../../conformance/users/fixtures.ts"
+import { century, github, newAccount, newEmail, newUser, now, outcomeOf, second, uuid } from "../../conformance/users/fixtures.ts"
 import { client, migratedSchema } from "../postgres/testDatabase.ts"
 import { pgPool, pgSchema } from "./support/pgSchema.ts"
 
-it.live("two nodes sharing one Ledger keep one account per provider per user under a concurrent link race", () =>
-  Effect.scoped(Effect.gen(function*() {
-    const { pool, schema } = yield* pgSchema("two_nodes")
-    const ledgerSchema = yield* migratedSchema("authjs_two_nodes_ledger")
+/** Two bridges over one @auth/pg-adapter schema, each with its own pools, sharing one PostgreSQL Ledger. */
+const twoNodes = (name: string) =>
+  Effect.gen(function*() {
+    const { pool, schema } = yield* pgSchema(name)
+    const ledgerSchema = yield* migratedSchema(`authjs_${name}_ledger`)
     const nodes: Array<Users["Service"]> = []
     for (const adapterPool of [pool, pgPool(schema)]) {
       if (adapterPool !== pool) yield* Effect.addFinalizer(() => Effect.promise(() => adapterPool.end()))
@@ -30,7 +31,12 @@ it.live("two nodes sharing one Ledger keep one account per provider per user und
         )
       )
     }
-    const [a, b] = [nodes[0]!, nodes[1]!]
+    return { pool, ledgerSchema, a: nodes[0]!, b: nodes[1]! }
+  })
+
+it.live("two nodes sharing one Ledger keep one account per provider per user under a concurrent link race", () =>
+  Effect.scoped(Effect.gen(function*() {
+    const { pool, ledgerSchema, a, b } = yield* twoNodes("two_nodes")
     for (let round = 0; round < 20; round++) {
       const user = yield* a.createUser(newUser())
       // Three links of three different GitHub accounts from each node at once.
@@ -51,4 +57,27 @@ it.live("two nodes sharing one Ledger keep one account per provider per user und
     const indexes = yield* ledgerClient.run((db) =>
       db`SELECT count(*)::int AS n FROM authfx_ledger WHERE key LIKE 'authjs:accounts:%'`)
     expect(indexes[0]?.["n"]).toBe(20)
+  })))
+
+it.live("two nodes sharing one Ledger: a burst of magic links for one address split over both leaves at most the cap", () =>
+  Effect.scoped(Effect.gen(function*() {
+    const { pool, a, b } = yield* twoNodes("two_nodes_links")
+    const at = yield* now
+    for (let round = 0; round < 5; round++) {
+      const identifier = newEmail()
+      yield* Effect.forEach(
+        Array.from({ length: 12 }, (_, i) => i),
+        (i) =>
+          (i % 2 === 0 ? a : b).createVerificationToken(
+            { identifier, tokenHash: `hash-${uuid()}`, expires: new Date(at + century + (i % 3) * second) },
+            { max: 3, now: new Date(at) }
+          ),
+        { concurrency: "unbounded", discard: true }
+      )
+      const { rows } = yield* Effect.promise(() =>
+        pool.query<{ n: number }>("SELECT count(*)::int AS n FROM verification_token WHERE identifier = $1", [identifier])
+      )
+      expect(rows[0]?.n).toBeGreaterThanOrEqual(1)
+      expect(rows[0]?.n).toBeLessThanOrEqual(3)
+    }
   })))

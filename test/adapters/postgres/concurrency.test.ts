@@ -41,6 +41,28 @@ describe("PostgresUsers under concurrency", () => {
       assert.strictEqual(backends[0]?.["n"], 10)
     }).pipe(Effect.scoped))
 
+  it.live("two processes issuing 30 magic links for one address at once, with a cap of 3: exactly 3 rows stay", () =>
+    Effect.gen(function*() {
+      const { a, storeA, storeB } = yield* twoProcesses("pending_links")
+      for (let round = 0; round < 5; round++) {
+        const identifier = `u-${uuid()}@example.com`
+        const now = Date.now()
+        yield* Effect.forEach(
+          Array.from({ length: 30 }, (_, i) => i),
+          (i) =>
+            (i % 2 === 0 ? storeA : storeB).createVerificationToken(
+              { identifier, tokenHash: `hash-${uuid()}`, expires: new Date(now + hour + (i % 5) * 1000) },
+              { max: 3, now: new Date(now) }
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
+        const stored = yield* Effect.promise(() =>
+          a.sql`SELECT count(*)::int AS n FROM verification_token WHERE identifier = ${identifier}`
+        )
+        assert.strictEqual(stored[0]?.["n"], 3)
+      }
+    }).pipe(Effect.scoped))
+
   it.live("two processes storing a refresh over the same tokens at once: one wins, for 20 accounts", () =>
     Effect.gen(function*() {
       const { storeA, storeB } = yield* twoProcesses("refreshes")

@@ -57,7 +57,7 @@ describe("SQLite stores sharing a file", () => {
       const store = yield* connect(path)
       const expires = new Date((yield* now) + hour)
       const tokens = Array.from({ length: 1000 }, () => newToken(expires))
-      yield* Effect.forEach(tokens, store.createVerificationToken, { discard: true })
+      yield* Effect.forEach(tokens, (token) => store.createVerificationToken(token), { discard: true })
       const emails = Array.from({ length: 20 }, newEmail)
 
       const racers = Array.from({ length: 4 }, () => startRacer(path))
