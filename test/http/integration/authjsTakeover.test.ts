@@ -8,7 +8,6 @@
  */
 import { Auth, type AuthConfig } from "@auth/core"
 import { encode as encodeV5 } from "@auth/core/jwt"
-import type { EmailConfig } from "@auth/core/providers"
 import Credentials from "@auth/core/providers/credentials"
 import PostgresAdapter from "@auth/pg-adapter"
 import { Layer, Option, Redacted } from "effect"
@@ -24,6 +23,7 @@ import { type AuthfxApp, type AuthfxOptions, createAuth } from "../../../src/com
 import { ProviderId } from "../../../src/domain/Account.ts"
 import { Users } from "../../../src/ports/Users.ts"
 import { pgPool } from "../../adapters/authjs/support/pgSchema.ts"
+import { recordingEmail } from "../../adapters/authjs/support/recordingEmail.ts"
 import { ownDatabase } from "../../adapters/postgres/ownDatabase.ts"
 import { randomSchema } from "../../adapters/postgres/testDatabase.ts"
 import { type Browser, makeBrowser } from "../../support/browser.ts"
@@ -58,18 +58,7 @@ const schema = randomSchema("takeover")
 // The Auth.js application's side: its pool, its adapter, its configurations (database and JWT strategy).
 const pool = pgPool(schema, { url, max: 4 })
 const links: Array<string> = []
-const email: EmailConfig = {
-  id: "email",
-  type: "email",
-  name: "Email",
-  from: "auth@example.com",
-  maxAge: 600,
-  options: {},
-  sendVerificationRequest: ({ url: link }) => {
-    links.push(link)
-    return Promise.resolve()
-  }
-}
+const email = recordingEmail(links)
 const authjsBase = { secret: authjsSecret, trustHost: true, basePath: "/auth" } satisfies Partial<AuthConfig>
 const authjsDatabaseApp: AuthConfig = {
   ...authjsBase,
