@@ -55,7 +55,10 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
   readonly http: AuthHttpOptions
   /** The session key: an encrypted JWT keyed from the secret by default. */
   readonly sessionKeys?: MemoryKeyStore.SessionKeyOptions
-  /** Keep users signed in who arrive with an Auth.js v5 session cookie made with these secrets. */
+  /**
+   * Keep users signed in who arrive with an Auth.js v5 or NextAuth v4 session cookie made with these secrets
+   * (NextAuth v4's cookie is `next-auth.session-token`: read under `http.cookies.prefix: "next-auth"`).
+   */
   readonly authjsSecrets?: ReadonlyArray<Secret>
   /** The adapters; each defaults to its memory implementation (the KeyStore derives its keys from `secret`). */
   readonly users?: Layer.Layer<Users, unknown>

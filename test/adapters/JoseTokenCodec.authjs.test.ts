@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { base64url, calculateJwkThumbprint, EncryptJWT } from "jose"
+import { decode as decodeV4, encode as encodeV4 } from "next-auth-v4/jwt"
 import { hkdfSync } from "node:crypto"
 import type { StoreOptions } from "./joseTokenFixtures.ts"
 import {
@@ -175,4 +176,55 @@ describe("JoseTokenCodec, Auth.js v5 session tokens", () => {
       const build = Layer.build(codecLayer({ codec: { authjs: { secrets: [Redacted.make("")] } } }))
       assert.isTrue(yield* isDefect(build))
     }))
+})
+
+// next-auth 4's `next-auth-v4/jwt` encode: JWE dir + A256GCM, no kid, key HKDF-SHA256(secret, "", "NextAuth.js
+// Generated Encryption Key", 32). Its cookie is `next-auth.session-token`, which authfx reads under the cookie
+// prefix "next-auth"; the codec does not care about the name.
+describe("JoseTokenCodec, NextAuth v4 session tokens", () => {
+  const v4Token = (secret: string, maxAge?: number) =>
+    Effect.promise(() => encodeV4({ token: user, secret, ...(maxAge === undefined ? {} : { maxAge }) }))
+
+  it.effect("opens a token made by next-auth 4's encode and yields exactly the claims its decode yields", () =>
+    atRealTime(migrating([authSecret]))(Effect.gen(function*() {
+      const token = yield* v4Token(authSecret)
+      assert.deepStrictEqual(headerOf(token), { alg: "dir", enc: "A256GCM" }, "the wire format we derive a key for")
+      const claims = yield* open("session", token)
+      const expected = yield* Effect.promise(() => decodeV4({ token, secret: authSecret }))
+      assert.deepStrictEqual(claims, { ...expected })
+      assert.deepStrictEqual(Object.keys(claims).sort(), ["email", "exp", "iat", "jti", "name", "picture", "sub"])
+    })))
+
+  it.effect("opens tokens of an older secret listed after the current one", () =>
+    atRealTime(migrating([authSecret, olderAuthSecret]))(Effect.gen(function*() {
+      assert.strictEqual((yield* open("session", yield* v4Token(olderAuthSecret)))["sub"], user.sub)
+    })))
+
+  it.effect("a token of another secret, or a tampered one, fails its tag: signature", () =>
+    atRealTime(migrating([authSecret]))(Effect.gen(function*() {
+      assert.strictEqual(yield* rejectionOf(open("session", yield* v4Token(olderAuthSecret))), "signature")
+      const token = yield* v4Token(authSecret)
+      for (const part of [2, 3, 4]) {
+        assert.strictEqual(yield* rejectionOf(open("session", tamper(token, part))), "signature", `part ${part}`)
+      }
+    })))
+
+  it.effect("without the authjs option a v4 token is refused", () =>
+    atRealTime()(Effect.gen(function*() {
+      assert.strictEqual(yield* rejectionOf(open("session", yield* v4Token(authSecret))), "unknownKey")
+    })))
+
+  it.effect("an expired v4 token is refused with reason expired, after the same 15 s tolerance", () =>
+    atRealTime(migrating([authSecret]))(Effect.gen(function*() {
+      const token = yield* v4Token(authSecret, 60)
+      yield* TestClock.adjust("74 seconds")
+      assert.strictEqual((yield* open("session", token))["sub"], user.sub)
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(yield* rejectionOf(open("session", token)), "expired")
+    })))
+
+  it.effect("the v4 key opens session tokens only, never checks", () =>
+    atRealTime(migrating([authSecret]))(Effect.gen(function*() {
+      assert.strictEqual(yield* rejectionOf(open("checks", yield* v4Token(authSecret))), "unknownKey")
+    })))
 })

@@ -12,7 +12,8 @@
  * - Time-dependent points (expired sessions and tokens) use a time an hour in the past against one a
  *   century in the future, both counted from `Clock`. Under TestClock the clock reads 1970, so the same
  *   dates are past and future whether the adapter compares them to `Clock` or to the database's `now()`.
- * - Dates are whole seconds: some stores (and Auth.js's `expires_at`) keep no milliseconds.
+ * - Dates are whole seconds (Auth.js's `expires_at` keeps no milliseconds), except in the case that checks
+ *   that every other date keeps its milliseconds, as Auth.js's adapter suite expects.
  * - Tokens are `Redacted`, and any two `Redacted` look equal to a deep equality: they are unwrapped
  *   before comparing.
  */

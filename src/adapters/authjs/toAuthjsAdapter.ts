@@ -38,7 +38,10 @@ import { decodeAccountOption, toAuthjsAccount } from "./authjsRecords.ts"
  *   Over a bare store, Auth.js writes tokens in clear text (authfx reads and seals them later) and, once authfx
  *   has sealed them, reads `authfx.sealed.v1.…` strings instead of tokens.
  * - Only the token fields authfx models are kept (`expires_in`, `refresh_token_expires_in` and other extra
- *   fields of a token response are dropped); `expires_at` is kept in whole seconds, as Auth.js does.
+ *   fields of a token response are dropped); `expires_at` is kept in whole seconds, as Auth.js does. Likewise a
+ *   user has Auth.js's default fields only: a custom model's extra ones (`role`) are dropped.
+ *
+ * It passes Auth.js's own adapter suite over every authfx store (test/adapters/authjs/authjsSuite.*.test.ts).
  */
 export type AdapterSource = Users["Service"] | ManagedRuntime.ManagedRuntime<Users, unknown>
 

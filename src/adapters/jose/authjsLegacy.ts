@@ -6,9 +6,12 @@ import type { CompactHeader } from "./compactHeader.ts"
 import { type CachedKey, importContentKey } from "./keyImport.ts"
 import { makeOpen, openUnder } from "./verifyCompact.ts"
 
-/** Accept the session cookies of an Auth.js v5 deployment, so moving to authfx signs nobody out. */
+/**
+ * Accept the session cookies of an Auth.js v5 (or NextAuth v4) deployment, so moving to authfx signs nobody out.
+ * NextAuth v4 names its cookie `next-auth.session-token`: authfx reads it under `http.cookies.prefix: "next-auth"`.
+ */
 export interface AuthjsOptions {
-  /** Its AUTH_SECRET, then any older secrets it still accepted (AUTH_SECRET_1…3). */
+  /** Its AUTH_SECRET (NEXTAUTH_SECRET), then any older secrets it still accepted (AUTH_SECRET_1…3). */
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
   /** The cookie names it salted its keys with. */
   readonly salts?: ReadonlyArray<string>
@@ -25,16 +28,25 @@ const encodings = [
 
 const utf8 = new TextEncoder()
 
-// @auth/core jwt.ts getDerivedEncryptionKey, through @panva/hkdf: HKDF-SHA256 with the cookie name as salt.
-const deriveKey = async (secret: string, salt: string, length: number) => {
+const hkdfSha256 = async (secret: string, salt: string, info: string, length: number) => {
   const ikm = await globalThis.crypto.subtle.importKey("raw", utf8.encode(secret), "HKDF", false, ["deriveBits"])
-  const info = utf8.encode(`Auth.js Generated Encryption Key (${salt})`)
-  const params = { name: "HKDF", hash: "SHA-256", salt: utf8.encode(salt), info }
+  const params = { name: "HKDF", hash: "SHA-256", salt: utf8.encode(salt), info: utf8.encode(info) }
   return new Uint8Array(await globalThis.crypto.subtle.deriveBits(params, ikm, length * 8))
 }
 
-const prepare = async (secret: string, salt: string, encoding: typeof encodings[number]): Promise<CachedKey> => {
-  const bytes = await deriveKey(secret, salt, encoding.bytes)
+// @auth/core jwt.ts getDerivedEncryptionKey, through @panva/hkdf: HKDF-SHA256 with the cookie name as salt.
+const deriveKey = (secret: string, salt: string, length: number) =>
+  hkdfSha256(secret, salt, `Auth.js Generated Encryption Key (${salt})`, length)
+
+// next-auth 4 jwt/index.js getDerivedEncryptionKey: the same HKDF with an empty salt (its default, which its
+// own encode, decode and getToken use) and its own info, 32 bytes for `dir` + A256GCM. Its tokens carry no kid.
+const nextAuthV4 = { enc: "A256GCM", bytes: 32, digest: "sha256" } as const
+const deriveNextAuthV4Key = (secret: string) => hkdfSha256(secret, "", "NextAuth.js Generated Encryption Key", nextAuthV4.bytes)
+
+const prepare = async (secret: string, salt: string, encoding: typeof encodings[number]): Promise<CachedKey> =>
+  prepareBytes(await deriveKey(secret, salt, encoding.bytes), encoding)
+
+const prepareBytes = async (bytes: Uint8Array<ArrayBuffer>, encoding: typeof encodings[number]): Promise<CachedKey> => {
   const kid = await calculateJwkThumbprint({ kty: "oct", k: base64url.encode(bytes) }, encoding.digest)
   const material = await importContentKey(bytes, encoding.enc)
   const prepared = {
@@ -89,11 +101,16 @@ export const makeAuthjsKeys = (options: AuthjsOptions): Effect.Effect<AuthjsKeys
       ))
     )
     const byKid = new Map(keys.map((key) => [key.kid, key]))
+    // Only tried for tokens without a kid, after Auth.js v5's keys: v4 never named its key.
+    const v4Keys = yield* Effect.promise(() =>
+      Promise.all(secrets.map(async (secret) => prepareBytes(await deriveNextAuthV4Key(secret), nextAuthV4)))
+    )
+    const withoutKid = [...keys, ...v4Keys]
 
-    // Tokens from before Auth.js named its key carry no kid; like Auth.js, try each key for their enc, in
-    // order. Only a failed tag moves on, so an expired token is reported as expired.
+    // Tokens from before Auth.js named its key (and every NextAuth v4 token) carry no kid; like Auth.js, try
+    // each key for their enc, in order. Only a failed tag moves on, so an expired token is reported as expired.
     const openWithoutKid = (header: CompactHeader, token: string) => {
-      const candidates = keys.filter((key) => key.enc === header.enc)
+      const candidates = withoutKid.filter((key) => key.enc === header.enc)
       if (header.alg !== "dir" || header.serialization !== "jwe" || candidates.length === 0) {
         return reject("unknownKey")
       }

@@ -3,12 +3,12 @@
  * `Auth(request, config)` with database sessions through an e-mail sign-in: magic link, session, sign-out.
  */
 import { Auth, type AuthConfig } from "@auth/core"
-import type { EmailConfig } from "@auth/core/providers"
 import { afterAll, describe, expect, it } from "vitest"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import * as MemoryUsers from "../../../src/adapters/memory/MemoryUsers.ts"
 import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
 import { toAuthjsAdapter } from "../../../src/adapters/authjs/toAuthjsAdapter.ts"
+import { recordingEmail } from "./support/recordingEmail.ts"
 import { Email } from "../../../src/domain/User.ts"
 import { Users } from "../../../src/ports/Users.ts"
 import { newAccount } from "../../conformance/users/fixtures.ts"
@@ -53,18 +53,7 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)("Auth.js on aut
   afterAll(() => runtime.dispose())
   const links: Array<string> = []
   const logged: Array<string> = []
-  const email: EmailConfig = {
-    id: "email",
-    type: "email",
-    name: "Email",
-    from: "auth@example.com",
-    maxAge: 600,
-    options: {},
-    sendVerificationRequest: ({ url }) => {
-      links.push(url)
-      return Promise.resolve()
-    }
-  }
+  const email = recordingEmail(links)
   const config: AuthConfig = {
     adapter: toAuthjsAdapter(runtime),
     providers: [email],

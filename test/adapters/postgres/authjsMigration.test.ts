@@ -186,20 +186,50 @@ describe("migrating an Auth.js database", () => {
       const pending = yield* store.consumeVerificationToken("grace@example.com", sha256("magic-token" + "secret"))
       assert.isTrue(Option.isSome(pending))
 
-      // An Auth.js session row holds the raw token; authfx looks sessions up by the token's SHA-256, so it
-      // is simply not found (the user signs in again) ...
-      assert.isTrue(Option.isNone(yield* store.getSessionAndUser(sha256(rawSessionToken))))
-      // ... unless the README's optional one-time statement hashes the stored tokens at the switch.
-      yield* Effect.promise(() =>
-        c.sql`UPDATE sessions SET "sessionToken" = encode(sha256(convert_to("sessionToken", 'UTF8')), 'hex')`
-      )
+      // An Auth.js session row held the raw token; authfx looks sessions up by the token's SHA-256, which the
+      // migration (0010) stored in its place: the user's cookie keeps working, and the table holds no cookie.
       const session = Option.getOrThrow(yield* store.getSessionAndUser(sha256(rawSessionToken)))
       assert.strictEqual(session.user.id, "1")
+      assert.isTrue(Option.isNone(yield* store.getSessionAndUser(rawSessionToken)))
 
       // Deleting a user now takes its accounts and sessions along (Auth.js's tables had no foreign keys).
       assert.isTrue(yield* store.deleteUser(ada.id))
       assert.isTrue(Option.isNone(yield* store.getAccount(github)))
       assert.isTrue(Option.isNone(yield* store.getSessionAndUser(sha256(rawSessionToken))))
+    }).pipe(Effect.scoped))
+
+  it.live("hashes Auth.js's session tokens once: every row at the take-over, later only rows authfx cannot have written", () =>
+    Effect.gen(function*() {
+      // An application with its own generateSessionToken may have made tokens that look like a SHA-256 hex.
+      const hexLooking = "ab".repeat(32)
+      const c = yield* authjsDatabase("authjs_sessions", async (sql) => {
+        await sql`INSERT INTO users (email) VALUES ('ada@example.com')`
+        await sql`
+          INSERT INTO sessions ("userId", expires, "sessionToken")
+          VALUES (1, now() + interval '30 days', ${rawSessionToken}), (1, now() + interval '30 days', ${hexLooking})`
+      })
+      yield* migrateOn(c)
+      const store = PostgresUsers.make(c)
+      for (const token of [rawSessionToken, hexLooking]) {
+        assert.strictEqual(Option.getOrThrow(yield* store.getSessionAndUser(sha256(token))).user.id, "1", token)
+      }
+
+      // A database authfx already ran on when 0010 arrives: its own rows (hashes) stay as they are, rows Auth.js
+      // wrote beside it (a UUID, never 64 hex digits) are hashed.
+      const ours = sha256("an authfx cookie token")
+      const besideIt = crypto.randomUUID()
+      yield* Effect.promise(async () => {
+        await c.sql`DELETE FROM authfx_migrations WHERE version = 10`
+        await c.sql`
+          INSERT INTO sessions ("userId", expires, "sessionToken")
+          VALUES (1, now() + interval '30 days', ${ours}), (1, now() + interval '30 days', ${besideIt})`
+      })
+      expect((yield* migrateOn(c)).applied).toEqual(["0010_authjs_sessions_hashed.sql"])
+      assert.strictEqual(Option.getOrThrow(yield* store.getSessionAndUser(ours)).user.id, "1")
+      assert.strictEqual(Option.getOrThrow(yield* store.getSessionAndUser(sha256(besideIt))).user.id, "1")
+      for (const token of [rawSessionToken, hexLooking]) {
+        assert.isTrue(Option.isSome(yield* store.getSessionAndUser(sha256(token))), `${token} is not hashed twice`)
+      }
     }).pipe(Effect.scoped))
 
   // Auth.js stored provider addresses as the provider spelled them. The migration must key each user the

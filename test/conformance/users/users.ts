@@ -43,6 +43,32 @@ export const describeUsers = (it: ConformanceIt): void => {
         }
       }))
 
+    // Auth.js's adapter suite (test/vendor/authjs-adapter-tests) compares what it wrote with toEqual, so every
+    // store must give back the same instant, milliseconds included (Auth.js's `emailVerified` is a `new Date()`).
+    it.effect("every date keeps its milliseconds: emailVerified, a session's and a verification token's expiry", () =>
+      Effect.gen(function*() {
+        const store = yield* Users
+        const t = yield* now
+        const verifiedAt = new Date(t - day + 123)
+        const user = yield* store.createUser(newUser({ emailVerified: verifiedAt }))
+        expect(expectSome(yield* store.getUser(user.id), "the user").emailVerified).toEqual(verifiedAt)
+        const reverifiedAt = new Date(t - hour + 987)
+        yield* store.updateUser(user.id, { emailVerified: reverifiedAt })
+        expect(expectSome(yield* store.getUser(user.id), "the user").emailVerified).toEqual(reverifiedAt)
+
+        const session = yield* store.createSession(newSession(user.id, new Date(t + day + 1)))
+        expect(expectSome(yield* store.getSessionAndUser(session.tokenHash), "the session").session.expires)
+          .toEqual(new Date(t + day + 1))
+        yield* store.updateSessionExpiry(session.tokenHash, new Date(t + 30 * day + 999))
+        expect(expectSome(yield* store.getSessionAndUser(session.tokenHash), "the session").session.expires)
+          .toEqual(new Date(t + 30 * day + 999))
+
+        const token = { identifier: newEmail(), tokenHash: `hash-${uuid()}`, expires: new Date(t + hour + 456) }
+        yield* store.createVerificationToken(token)
+        expect(expectSome(yield* store.consumeVerificationToken(token.identifier, token.tokenHash), "the token").expires)
+          .toEqual(token.expires)
+      }))
+
     it.effect("lookups of what does not exist return None (absence is not an error)", () =>
       Effect.gen(function*() {
         const store = yield* Users
