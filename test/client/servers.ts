@@ -70,6 +70,9 @@ export const startAuthfx = async (setup: AuthfxSetup = {}): Promise<ClientServer
       DEMO_PASSWORD: account.password,
       DEMO_EMAIL: account.email,
       AUTHFX_DB_FILE: join(dir, "authfx.sqlite"),
+      // Each suite signs the one test user in dozens of times a minute from 127.0.0.1, which the limits refuse;
+      // the limits have browser tests of their own (test/e2e/browser/rateLimited.test.ts).
+      RATE_LIMIT: "off",
       ...setup.env
     }, (options) => customize({
       ...options,
