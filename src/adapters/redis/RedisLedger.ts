@@ -129,16 +129,21 @@ export const layer = (options: RedisLedgerOptions = {}): Layer.Layer<Ledger, nev
  * The Ledger on the Redis at `url`, through `@effect/platform-node`'s NodeRedis (the `redis` package).
  * Building it opens no connection (see connectOnDemand): the service starts while Redis is down. Commands
  * fail at once while the connection is down rather than queue (`disableOfflineQueue`), and node-redis
- * reconnects by itself.
+ * reconnects by itself. `timeout` bounds each primitive; the client's own timeouts are set from it.
  */
 export const layerUrl = (options: RedisLedgerUrlOptions): Layer.Layer<Ledger> => {
-  const timeout = options.timeout ?? defaultTimeout
-  const millis = Duration.toMillis(timeout)
+  const millis = Duration.toMillis(options.timeout ?? defaultTimeout)
   const client = NodeRedis.layer({
     url: Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: millis },
+    socket: {
+      connectTimeout: millis,
+      // A socket silent this long is dropped: the one bound on a server that takes the connection and never
+      // answers the handshake. The pings keep a healthy idle connection from looking silent.
+      socketTimeout: 5 * millis
+    },
+    pingInterval: 2 * millis,
     commandOptions: { timeout: millis }
   })
-  return Layer.effect(Ledger, Effect.map(connectOnDemand(client, timeout), (redis) => make(redis, options)))
+  return Layer.effect(Ledger, Effect.map(connectOnDemand(client), (redis) => make(redis, options)))
 }

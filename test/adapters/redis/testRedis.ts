@@ -9,6 +9,12 @@ import type { Ledger } from "../../../src/ports/Ledger.ts"
 
 export const redisUrl = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379"
 
+/**
+ * The primitives' timeout in tests that are not about timeouts: a first connection on a loaded machine (this
+ * one shares 2 cores among many test runs) can take longer than the 2 s default.
+ */
+export const patient = "10 seconds"
+
 export const testPrefix = (label: string) => `authfx-test:${label}:${crypto.randomUUID()}:`
 
 /** A plain node-redis client on the test Redis, to look at what the ledger wrote; closed with the scope. */
@@ -30,7 +36,7 @@ export const deleteKeys = (prefix: string) =>
 export const testLedger = (label: string, options: RedisLedger.RedisLedgerOptions = {}): Layer.Layer<Ledger> => {
   const keyPrefix = testPrefix(label)
   return Layer.merge(
-    RedisLedger.layerUrl({ url: redisUrl, keyPrefix, ...options }),
+    RedisLedger.layerUrl({ url: redisUrl, keyPrefix, timeout: patient, ...options }),
     Layer.effectDiscard(Effect.addFinalizer(() => deleteKeys(keyPrefix)))
   )
 }
