@@ -1,7 +1,8 @@
 /**
  * createAuth with JWT sessions and the ledger on Redis, as two nodes would run it: each node its own
  * process state (here its own in-memory users), the revocations and refresh claims in one Redis. A
- * sign-out on one node is refused on the other; a refresh claim is taken by one node only.
+ * sign-out on one node is refused on the other; a refresh claim is taken by one node only; with Redis
+ * down, a node starts and answers 503.
  */
 import { Effect } from "effect"
 import { createClient } from "redis"
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as RedisLedger from "../../src/adapters/redis/RedisLedger.ts"
 import type { AccountKey } from "../../src/domain/Account.ts"
 import { claimRefresh, releaseRefresh } from "../../src/domain/refreshClaim.ts"
+import { freePort } from "../adapters/postgres/testDatabase.ts"
 import { deleteKeys, patient, redisUrl, testPrefix } from "../adapters/redis/testRedis.ts"
 import { startAuth } from "../support/httpHarness.ts"
 import { github } from "../support/memoryHarness.ts"
@@ -79,5 +81,23 @@ describe("createAuth with the Redis ledger (JWT sessions, two nodes)", () => {
     expect(await b.auth.runtime.runPromise(claimRefresh(account, "late"))).toBe(false)
     expect(await a.auth.runtime.runPromise(releaseRefresh(account, holder))).toBe(true)
     expect(await b.auth.runtime.runPromise(claimRefresh(account, "next"))).toBe(true)
+  })
+
+  it("with Redis down, it starts, and a signed-in GET /session answers 503 with Retry-After (no hang, no crash)", async () => {
+    const down = await startAuth({
+      session: { strategy: "jwt" },
+      ledger: RedisLedger.layerUrl({ url: `redis://127.0.0.1:${await freePort()}`, keyPrefix })
+    })
+    try {
+      const signedIn = a.browser()
+      expect((await a.credentialsSignIn(signedIn)).status).toBe(302)
+      const there = down.browser()
+      there.cookies.set(sessionCookie, signedIn.cookies.get(sessionCookie)!)
+      const response = await there.get("/auth/session")
+      expect(response.status).toBe(503)
+      expect(response.headers.get("retry-after")).not.toBeNull()
+    } finally {
+      await down.auth.dispose()
+    }
   })
 })
