@@ -61,8 +61,8 @@ const coldTokens = positive("cold-tokens", flags["cold-tokens"], true)
 
 // ---------------------------------------------------------------------------------------------- scenarios
 
-type ServerId = "authcore" | "jose" | "constant" | "authfx" | "effect-constant"
-type ScenarioId = "authcore" | "jose" | "constant" | "authfx" | "authfx-cold" | "effect-constant"
+type ServerId = "authcore" | "jose" | "constant" | "authfx" | "authfx-nolimit" | "effect-constant"
+type ScenarioId = "authcore" | "jose" | "constant" | "authfx" | "authfx-cold" | "authfx-nolimit" | "effect-constant"
 
 interface Scenario {
   readonly id: ScenarioId
@@ -76,6 +76,8 @@ const allScenarios: ReadonlyArray<Scenario> = [
   { id: "constant", label: "constant JSON (node:http)", server: "constant" },
   { id: "authfx", label: "authfx JWT, returning cookie (same token)", server: "authfx" },
   { id: "authfx-cold", label: "authfx JWT, cold (a different token each request)", server: "authfx" },
+  // authfx above runs with its default rate limits; this one with `rateLimit: false`, to show they cost nothing here.
+  { id: "authfx-nolimit", label: "authfx JWT, returning cookie, rateLimit: false", server: "authfx-nolimit" },
   // Opt-in (--effect-floor): what the mounting authfx uses costs with no authfx work at all.
   { id: "effect-constant", label: "effect/http constant JSON (makeHandler listener)", server: "effect-constant" }
 ]
@@ -334,7 +336,7 @@ const main = async () => {
   const cookiesOf = (scenario: Scenario): ReadonlyArray<string> => {
     const r = ready.get(scenario.server)!
     if (scenario.id === "authfx-cold") return r.coldCookies ?? []
-    if (scenario.server === "authfx") return [r.cookie!]
+    if (scenario.server === "authfx" || scenario.server === "authfx-nolimit") return [r.cookie!]
     return [authjsCookie]
   }
   const urlOf = (scenario: Scenario) => `http://127.0.0.1:${ready.get(scenario.server)!.port}/auth/session`
@@ -402,7 +404,8 @@ const main = async () => {
   ]
   const informational: ReadonlyArray<{ readonly a: ScenarioId; readonly b: ScenarioId; readonly note: string }> = [
     { a: "effect-constant", b: "constant", note: "effect/http mounting ÷ plain node:http" },
-    { a: "authfx", b: "effect-constant", note: "authfx returning ÷ effect/http constant" }
+    { a: "authfx", b: "effect-constant", note: "authfx returning ÷ effect/http constant" },
+    { a: "authfx", b: "authfx-nolimit", note: "rate limits on ÷ off (GET /session)" }
   ]
   console.log()
   console.log("targets (ratios of mean req/s in this run; per-round ratios in brackets):")

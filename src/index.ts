@@ -14,6 +14,7 @@ export {
   Users,
   UsersUnavailable
 } from "./ports/Users.ts"
+export { JobLock, JobLockUnavailable } from "./ports/JobLock.ts"
 export { Ledger, type LedgerCount, type LedgerEntry, LedgerUnavailable, type SyncLedgerReads } from "./ports/Ledger.ts"
 export { type MailMessage, Mailer, MailerError } from "./ports/Mailer.ts"
 export {
@@ -92,7 +93,15 @@ export {
   updateSession
 } from "./domain/sessionLifecycle.ts"
 export { isTokenRevoked, revokeTokenId, revokeUserTokens, type TokenIdentity } from "./domain/revocation.ts"
-export { sweepEvery, sweepExpired } from "./domain/sweepExpired.ts"
+export {
+  InvalidSweepOptions,
+  sweepBatch,
+  sweepEvery,
+  sweepExpired,
+  type SweepOptions,
+  sweepTurn
+} from "./domain/sweepExpired.ts"
+export * as LedgerLease from "./domain/ledgerLease.ts"
 export { unlinkProvider } from "./domain/unlinkProvider.ts"
 export {
   type AccessTokenError,
@@ -120,6 +129,17 @@ export * as MemoryLedger from "./adapters/memory/MemoryLedger.ts"
 export * as MemoryMailer from "./adapters/memory/MemoryMailer.ts"
 export * as MemoryProviderClient from "./adapters/memory/MemoryProviderClient.ts"
 export * as MemoryKeyStore from "./adapters/memory/MemoryKeyStore.ts"
+export * as MemoryRateLimiterStore from "./adapters/memory/MemoryRateLimiterStore.ts"
+export * as LedgerRateLimiterStore from "./adapters/ledger/LedgerRateLimiterStore.ts"
+// Redis needs the optional `redis` peer dependency, loaded only when its layer is built.
+export * as RedisRateLimiterStore from "./adapters/redis/RedisRateLimiterStore.ts"
+export { RateLimited } from "./domain/rateLimit/RateLimited.ts"
+export type {
+  OnStoreDown,
+  PasswordBackoffOptions,
+  RateLimitOptions,
+  RateLimitRuleOptions
+} from "./domain/rateLimit/rateLimitRules.ts"
 export { coreLayer } from "./compose/coreLayer.ts"
 export { type AuthfxApp, type AuthfxOptions, authAppLayer, createAuth } from "./compose/createAuth.ts"
 export { authHttpApp } from "./compose/authHttpApp.ts"
@@ -149,6 +169,7 @@ export * as PostgresClient from "./adapters/postgres/PostgresClient.ts"
 export * as PostgresUsers from "./adapters/postgres/PostgresUsers.ts"
 export * as PostgresKeyStore from "./adapters/postgres/PostgresKeyStore.ts"
 export * as PostgresLedger from "./adapters/postgres/PostgresLedger.ts"
+export * as PostgresJobLock from "./adapters/postgres/PostgresJobLock.ts"
 export * as PostgresMigrations from "./adapters/postgres/migrate.ts"
 export * as RedisLedger from "./adapters/redis/RedisLedger.ts"
 export * as AuthjsUsers from "./adapters/authjs/AuthjsUsers.ts"

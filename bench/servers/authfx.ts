@@ -13,6 +13,8 @@ import { announce, cookieName, listenFree, password, secret, user } from "./comm
  * codec from that session's claims, each with its own `jti`.
  */
 const coldCount = Number(process.env["BENCH_COLD_TOKENS"] ?? "0")
+// authfx-nolimit.ts sets this: the same server with every rate limit off, for the limits' cost.
+const rateLimitOff = process.env["BENCH_RATE_LIMIT"] === "off"
 
 const server = createServer()
 const port = await listenFree(server)
@@ -22,6 +24,7 @@ const auth = await createAuth({
   secret,
   http: { url: `${origin}/auth` },
   session: { strategy: "jwt" },
+  ...(rateLimitOff ? { rateLimit: false as const } : {}),
   providers: [
     {
       type: "credentials",
@@ -85,5 +88,5 @@ announce({
   port,
   cookie,
   coldCookies,
-  notes: [`authfx: signed in through POST /auth/callback/credentials; ${coldCookies.length} extra tokens sealed by its TokenCodec`]
+  notes: [`authfx${rateLimitOff ? " (rateLimit: false)" : " (default rate limits)"}: signed in through POST /auth/callback/credentials; ${coldCookies.length} extra tokens sealed by its TokenCodec`]
 })

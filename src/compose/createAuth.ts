@@ -7,6 +7,11 @@ import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import * as MemoryProviderClient from "../adapters/memory/MemoryProviderClient.ts"
 import * as MemoryLedger from "../adapters/memory/MemoryLedger.ts"
+import * as MemoryRateLimiterStore from "../adapters/memory/MemoryRateLimiterStore.ts"
+import * as LedgerRateLimiterStore from "../adapters/ledger/LedgerRateLimiterStore.ts"
+import type { RateLimiterStore } from "effect/persistence/RateLimiter"
+import type { RateLimitOptions } from "../domain/rateLimit/rateLimitRules.ts"
+import { RateLimits } from "../domain/rateLimit/RateLimits.ts"
 import * as MemoryUsers from "../adapters/memory/MemoryUsers.ts"
 import { type OAuthProviderOptions, providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
 import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
@@ -24,7 +29,9 @@ import { requireStrongSecrets } from "../adapters/keyring/keyOptions.ts"
 import type { Mailer } from "../ports/Mailer.ts"
 import type { ProviderClient } from "../ports/ProviderClient.ts"
 import type { Users } from "../ports/Users.ts"
-import { sweeping } from "../domain/sweepExpired.ts"
+import * as LedgerLease from "../domain/ledgerLease.ts"
+import { sweeping, type SweepOptions } from "../domain/sweepExpired.ts"
+import type { JobLock } from "../ports/JobLock.ts"
 import { coreLayer } from "./coreLayer.ts"
 import { makeGetSession } from "../http/getSession.ts"
 import { type NodeListener, nodeListener } from "../http/node.ts"
@@ -53,8 +60,28 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
   /** Revocations, refresh claims and counters, shared by every node of a deployment (memory: this process). */
   readonly ledger?: Layer.Layer<Ledger, unknown>
   readonly keyStore?: Layer.Layer<KeyStore, unknown>
+  /**
+   * Which node does the one-node jobs (the sweep): a lease in the ledger by default; on PostgreSQL,
+   * `PostgresJobLock.layer` (an advisory lock).
+   */
+  readonly jobLock?: Layer.Layer<JobLock, unknown, Ledger>
+  /** How often expired sessions, tokens and ledger entries are deleted, and in what batches (README "Sweeping"). */
+  readonly sweep?: SweepOptions
   readonly mailer?: Layer.Layer<Mailer, unknown>
   readonly providerClient?: Layer.Layer<ProviderClient, unknown>
+  /**
+   * Rate limits and the failed-password backoff (README "Rate limits"); `false` turns every rule off.
+   * `store` keeps the counters: by default the `ledger` when one is given (shared by the nodes on it),
+   * else this process's memory (bounded).
+   */
+  readonly rateLimit?: false | (RateLimitOptions & { readonly store?: Layer.Layer<RateLimiterStore, unknown> })
+}
+
+/** Where the counters live: the given store, else the given ledger (shared), else bounded memory. */
+const rateLimitLayer = (options: AuthfxOptions) => {
+  const store = (options.rateLimit === false ? undefined : options.rateLimit?.store) ??
+    (options.ledger === undefined ? MemoryRateLimiterStore.layer() : LedgerRateLimiterStore.layer)
+  return Layer.mergeAll(RateLimits.layer(options.rateLimit === false ? false : options.rateLimit), store)
 }
 
 const secrets = (value: Secret | ReadonlyArray<Secret>) =>
@@ -85,11 +112,12 @@ export const authAppLayer = (options: AuthfxOptions) => {
     options.authjsSecrets === undefined ? {} : { authjs: { secrets: secrets(options.authjsSecrets) } }
   )
   const http = Layer.effect(HttpOptions, resolveAppHttpOptions(options.http, domainOptions.providers))
-  return Layer.mergeAll(VerifiedTokens.layer, http).pipe(
+  return Layer.mergeAll(VerifiedTokens.layer, http, rateLimitLayer(options)).pipe(
     Layer.provideMerge(codec),
     Layer.provideMerge(coreLayer(domainOptions)),
     // Expired tokens, sessions and ledger entries go on the domain's schedule, for as long as the app runs.
-    Layer.provideMerge(sweeping),
+    Layer.provideMerge(sweeping(options.sweep)),
+    Layer.provideMerge(options.jobLock ?? LedgerLease.layer),
     // OAuth tokens are sealed at rest whatever store keeps them; rows still in plain text are sealed at start.
     Layer.provideMerge(SealedTokensUsers.sealing({ sealStoredTokensAtStart: true })),
     Layer.provideMerge(ports)

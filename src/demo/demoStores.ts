@@ -8,6 +8,7 @@ import * as MemoryKeyStore from "../adapters/memory/MemoryKeyStore.ts"
 import * as MemoryLedger from "../adapters/memory/MemoryLedger.ts"
 import * as PostgresMigrations from "../adapters/postgres/migrate.ts"
 import * as PostgresClient from "../adapters/postgres/PostgresClient.ts"
+import * as PostgresJobLock from "../adapters/postgres/PostgresJobLock.ts"
 import * as PostgresKeyStore from "../adapters/postgres/PostgresKeyStore.ts"
 import * as PostgresLedger from "../adapters/postgres/PostgresLedger.ts"
 import * as PostgresUsers from "../adapters/postgres/PostgresUsers.ts"
@@ -16,6 +17,7 @@ import { SqliteDatabase } from "../adapters/sqlite/SqliteDatabase.ts"
 import * as SqliteKeyStore from "../adapters/sqlite/SqliteKeyStore.ts"
 import * as SqliteLedger from "../adapters/sqlite/SqliteLedger.ts"
 import * as SqliteUsers from "../adapters/sqlite/SqliteUsers.ts"
+import type { JobLock } from "../ports/JobLock.ts"
 import type { KeyStore } from "../ports/KeyStore.ts"
 import type { Ledger } from "../ports/Ledger.ts"
 import type { Users } from "../ports/Users.ts"
@@ -24,6 +26,8 @@ export interface DemoStores {
   readonly users: Layer.Layer<Users, unknown>
   readonly ledger: Layer.Layer<Ledger, unknown>
   readonly keyStore: Layer.Layer<KeyStore, unknown>
+  /** On PostgreSQL, the advisory lock; elsewhere createAuth's default, a lease in the ledger. */
+  readonly jobLock?: Layer.Layer<JobLock, unknown>
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -147,7 +151,8 @@ export const demoStores = (
     return {
       users: PostgresUsers.layer.pipe(Layer.provide(migrated)),
       ledger: redisLedger(env) ?? PostgresLedger.layer.pipe(Layer.provide(migrated)),
-      keyStore: PostgresKeyStore.layer({ secrets }).pipe(Layer.provide(migrated))
+      keyStore: PostgresKeyStore.layer({ secrets }).pipe(Layer.provide(migrated)),
+      jobLock: PostgresJobLock.layer.pipe(Layer.provide(migrated))
     }
   }
   const path = env["AUTHFX_DB_FILE"] ?? ".data/authfx.sqlite"

@@ -1,8 +1,8 @@
 import { Effect } from "effect"
 import postgres from "postgres"
 import { afterAll, describe, expect, it } from "vitest"
-import { startDemo } from "../../src/demo/server.ts"
-import { databaseUrl, dropSchema, freePort, randomSchema } from "../adapters/postgres/testDatabase.ts"
+import { databaseUrl, dropSchema, randomSchema } from "../adapters/postgres/testDatabase.ts"
+import { startDemoOnFreePort } from "../support/demoOnFreePort.ts"
 import { makeNodeBrowser } from "../support/nodeBrowser.ts"
 
 // The demo on PostgreSQL: DATABASE_URL (and DATABASE_SCHEMA, so this run has a schema of its own) make it
@@ -16,13 +16,7 @@ describe.each(["jwt", "database"] as const)("the demo with DATABASE_URL (%s sess
   it("migrates, signs in with credentials and keeps the user and session in PostgreSQL", async () => {
     const schema = randomSchema(`demo_${strategy}`)
     schemas.push(schema)
-    const port = await freePort()
-    const origin = `http://127.0.0.1:${port}`
-    const demo = await startDemo({
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      AUTH_URL: `${origin}/auth`,
-      AUTH_SECRET: "lFzDdw0L++An58CE9hoUf1KhR66zIKxPwmvf1j2bWXcl",
+    const { demo, origin } = await startDemoOnFreePort({
       SESSION_STRATEGY: strategy,
       DATABASE_URL: databaseUrl,
       DATABASE_SCHEMA: schema

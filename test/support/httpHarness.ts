@@ -13,6 +13,8 @@ export const testSecret = "J7RDV930HmbtDXgXVkjF4whtCBD3lAYBQXdiSILwCeHg"
 /**
  * authfx on memory adapters, mounted as a web handler, with the handles a test needs: the scripted
  * provider (to approve or deny at the "IdP"), the outbox (to read magic links) and fresh browsers.
+ * Rate limits are off unless a test asks for them: these suites sign the same users in and mail the same
+ * addresses dozens of times a minute, which is exactly what the limits refuse (test/http/rateLimit/).
  */
 export const startAuth = async (overrides: Partial<AuthfxOptions> = {}) => {
   const origin = overrides.http?.url === undefined ? "http://localhost:3000" : new URL(overrides.http.url).origin
@@ -27,6 +29,7 @@ export const startAuth = async (overrides: Partial<AuthfxOptions> = {}) => {
     http: { url: `${origin}/auth` },
     mailer: Layer.succeed(Mailer, mail.mailer),
     providerClient: Layer.succeed(ProviderClient, scripted.client),
+    rateLimit: false,
     ...overrides
   })
   const browser = (): Browser => makeBrowser(auth.handler, origin)

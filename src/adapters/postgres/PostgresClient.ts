@@ -1,4 +1,4 @@
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
 import postgres from "postgres"
 import { SqlError, sqlError } from "./sqlErrors.ts"
 
@@ -19,11 +19,18 @@ export interface Options {
   readonly maxReconnectDelay?: Duration.Input
   /**
    * A statement the adapters run that has no answer after this long fails as unavailable, and the pool is
-   * replaced by a fresh one (see `run`). Default 10 seconds. Migrations are exempt.
+   * replaced by a fresh one (see `run`). Default: `statementTimeout` plus 1 second, so the server's cancel
+   * answers first when the server can. Migrations are exempt.
    */
   readonly queryTimeout?: Duration.Input
-  /** The server cancels any statement running longer (`statement_timeout`). Default: the server's setting. */
+  /** The server cancels any statement running longer (`statement_timeout`). Default 5 seconds. Migrations are exempt. */
   readonly statementTimeout?: Duration.Input
+  /**
+   * The server ends a connection whose transaction has waited this long for its next statement
+   * (`idle_in_transaction_session_timeout`), releasing its locks when this process is wedged or gone.
+   * Default 10 seconds.
+   */
+  readonly idleInTransactionTimeout?: Duration.Input
   /**
    * The schema holding the authfx tables (it becomes the connections' `search_path`); `authfx migrate`
    * creates it. Default: the server's `search_path`, usually `public`.
@@ -56,6 +63,11 @@ export interface Client {
    * is the only way back from that without a process restart.
    */
   readonly run: <A>(query: (sql: postgres.Sql) => Pending<A>) => Effect.Effect<A, SqlError>
+  /**
+   * A client of its own over one connection that stays open, closed with the scope: for session state that
+   * must outlive a statement (an advisory lock held between jobs). Same settings and deadline as the pool.
+   */
+  readonly dedicated: Effect.Effect<Client, never, Scope.Scope>
 }
 
 /** The connection pool the PostgreSQL adapters share. */
@@ -80,16 +92,18 @@ const validate = (options: Options) => {
   const idle = seconds(options.idleTimeout, 60)
   const connect = seconds(options.connectTimeout, 10)
   const reconnect = seconds(options.maxReconnectDelay, 1)
-  const deadline = seconds(options.queryTimeout, 10)
-  const statement = options.statementTimeout === undefined ? null : seconds(options.statementTimeout, 0)
+  const statement = seconds(options.statementTimeout, 5)
+  const deadline = seconds(options.queryTimeout, (statement ?? 0) + 1)
+  const idleInTransaction = seconds(options.idleInTransactionTimeout, 10)
   if (idle === undefined || idle <= 0) return invalid("idleTimeout must be a positive duration")
   if (connect === undefined || connect <= 0) return invalid("connectTimeout must be a positive duration")
   if (reconnect === undefined || reconnect < 0) return invalid("maxReconnectDelay must be a duration")
   if (deadline === undefined || deadline <= 0) return invalid("queryTimeout must be a positive duration")
-  if (statement === undefined || (statement !== null && statement <= 0)) {
-    return invalid("statementTimeout must be a positive duration")
+  if (statement === undefined || statement <= 0) return invalid("statementTimeout must be a positive duration")
+  if (idleInTransaction === undefined || idleInTransaction <= 0) {
+    return invalid("idleInTransactionTimeout must be a positive duration")
   }
-  return Effect.succeed({ max, idle, connect, reconnect, deadline, statement })
+  return Effect.succeed({ max, idle, connect, reconnect, deadline, statement, idleInTransaction })
 }
 
 /**
@@ -116,32 +130,18 @@ const answered = (value: unknown): boolean =>
 /** How long a replaced pool's healthy statements may still finish before its connections are cut. */
 const drainSeconds = 5
 
-/** Opens a pool (lazily: no connection until the first query, so a service starts while its database is down). */
-export const make = (options: Options) =>
-  Effect.gen(function*() {
-    const { connect, deadline, idle, max, reconnect, statement } = yield* validate(options)
-    const connection: Record<string, string | number> = {
-      application_name: options.applicationName ?? "authfx",
-      // The adapters' atomicity arguments (a blocked UPDATE re-checks its WHERE on the committed row) hold
-      // under READ COMMITTED; a server defaulting to SERIALIZABLE would turn races into 40001 failures.
-      default_transaction_isolation: "read committed",
-      TimeZone: "UTC"
-    }
-    if (options.schema !== undefined) connection["search_path"] = options.schema
-    if (statement !== null) connection["statement_timeout"] = Math.ceil(statement * 1000)
-    const onNotice = options.onNotice
-    const open = () =>
-      postgres(Redacted.value(options.url), {
-        max,
-        idle_timeout: idle,
-        connect_timeout: connect,
-        backoff: (retries: number) => Math.min(0.05 * 2 ** retries, reconnect) * (0.5 + Math.random() / 2),
-        connection,
-        // No custom types are used; skipping the lookup saves a round trip per new connection.
-        fetch_types: false,
-        onnotice: (notice) => onNotice?.({ code: String(notice["code"]), message: String(notice["message"]) })
-      })
+interface PoolSettings {
+  /** Opens the pool; called again to replace a wedged one. */
+  readonly open: () => postgres.Sql
+  readonly deadline: number
+  readonly schema: string | null
+  readonly dedicated: Client["dedicated"]
+}
 
+/** A client over pools that `open` makes: statements with a deadline, the pool replaced after a wedge. */
+const poolClient = (settings: PoolSettings) =>
+  Effect.gen(function*() {
+    const { deadline, open } = settings
     let current = open()
     const draining = new Set<Promise<void>>()
     // Bounded: after a backend was killed mid-query, postgres.js can wait forever for a clean close.
@@ -196,31 +196,90 @@ export const make = (options: Options) =>
       get sql() {
         return current
       },
-      schema: options.schema ?? null,
-      run
+      schema: settings.schema,
+      run,
+      dedicated: settings.dedicated
     })
+  })
+
+/** Opens a pool (lazily: no connection until the first query, so a service starts while its database is down). */
+export const make = (options: Options) =>
+  Effect.gen(function*() {
+    const { connect, deadline, idle, idleInTransaction, max, reconnect, statement } = yield* validate(options)
+    const connection: Record<string, string | number> = {
+      application_name: options.applicationName ?? "authfx",
+      // The adapters' atomicity arguments (a blocked UPDATE re-checks its WHERE on the committed row) hold
+      // under READ COMMITTED; a server defaulting to SERIALIZABLE would turn races into 40001 failures.
+      default_transaction_isolation: "read committed",
+      TimeZone: "UTC",
+      // The server's own bounds, which hold even when this process cannot act: a statement running past the
+      // first is cancelled, a transaction left open (its client wedged or gone quiet) is ended after the second.
+      statement_timeout: Math.ceil(statement * 1000),
+      idle_in_transaction_session_timeout: Math.ceil(idleInTransaction * 1000)
+    }
+    if (options.schema !== undefined) connection["search_path"] = options.schema
+    const onNotice = options.onNotice
+    const open = (overrides: Partial<postgres.Options<{}>>) => () =>
+      postgres(Redacted.value(options.url), {
+        max,
+        idle_timeout: idle,
+        connect_timeout: connect,
+        backoff: (retries: number) => Math.min(0.05 * 2 ** retries, reconnect) * (0.5 + Math.random() / 2),
+        connection,
+        // No custom types are used; skipping the lookup saves a round trip per new connection.
+        fetch_types: false,
+        onnotice: (notice) => onNotice?.({ code: String(notice["code"]), message: String(notice["message"]) }),
+        ...overrides
+      })
+    const schema = options.schema ?? null
+    // One connection that stays open (no idle timeout, no lifetime): what a session-level advisory lock lives on.
+    const dedicated = poolClient({
+      open: open({ max: 1, idle_timeout: 0, max_lifetime: 0 }),
+      deadline,
+      schema,
+      dedicated: Effect.die("a dedicated connection has no dedicated connection of its own")
+    })
+    return yield* poolClient({ open: open({}), deadline, schema, dedicated })
   })
 
 export const layer = (options: Options): Layer.Layer<PostgresClient, InvalidPostgresOptions> =>
   Layer.effect(PostgresClient, make(options))
 
+/** Each optional duration setting and the variable that gives it. */
+const durationVariables = {
+  connectTimeout: "DATABASE_CONNECT_TIMEOUT",
+  statementTimeout: "DATABASE_STATEMENT_TIMEOUT",
+  queryTimeout: "DATABASE_QUERY_TIMEOUT",
+  idleTimeout: "DATABASE_IDLE_TIMEOUT",
+  idleInTransactionTimeout: "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT"
+} as const
+
+type DurationSetting = keyof typeof durationVariables
+
+const present = <K extends string, A>(key: K, value: Option.Option<A>): { readonly [P in K]?: A } =>
+  (Option.isSome(value) ? { [key]: value.value } : {}) as { readonly [P in K]?: A }
+
 /**
- * From the environment: DATABASE_URL, and optionally DATABASE_POOL_MAX, DATABASE_SCHEMA,
- * DATABASE_CONNECT_TIMEOUT and DATABASE_STATEMENT_TIMEOUT (durations like "5 seconds").
+ * From the environment: DATABASE_URL, and optionally DATABASE_POOL_MAX, DATABASE_SCHEMA and the timeouts
+ * DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT, DATABASE_QUERY_TIMEOUT, DATABASE_IDLE_TIMEOUT and
+ * DATABASE_IDLE_IN_TRANSACTION_TIMEOUT (durations like "5 seconds").
  */
 export const config = Config.all({
   url: Config.Redacted("DATABASE_URL"),
   max: Config.option(Config.Int("DATABASE_POOL_MAX")),
   schema: Config.option(Config.String("DATABASE_SCHEMA")),
-  connectTimeout: Config.option(Config.Duration("DATABASE_CONNECT_TIMEOUT")),
-  statementTimeout: Config.option(Config.Duration("DATABASE_STATEMENT_TIMEOUT"))
-}).pipe(Config.map((env): Options => ({
-  url: env.url,
-  ...Option.match(env.max, { onNone: () => ({}), onSome: (max) => ({ max }) }),
-  ...Option.match(env.schema, { onNone: () => ({}), onSome: (schema) => ({ schema }) }),
-  ...Option.match(env.connectTimeout, { onNone: () => ({}), onSome: (connectTimeout) => ({ connectTimeout }) }),
-  ...Option.match(env.statementTimeout, { onNone: () => ({}), onSome: (statementTimeout) => ({ statementTimeout }) })
-})))
+  durations: Config.all(
+    Object.fromEntries(
+      Object.entries(durationVariables).map(([key, name]) => [key, Config.option(Config.Duration(name))])
+    ) as Record<DurationSetting, Config.Config<Option.Option<Duration.Duration>>>
+  )
+}).pipe(Config.map((env): Options => {
+  let options: Options = { url: env.url, ...present("max", env.max), ...present("schema", env.schema) }
+  for (const key of Object.keys(durationVariables) as Array<DurationSetting>) {
+    options = { ...options, ...present(key, env.durations[key]) }
+  }
+  return options
+}))
 
 export const layerConfig = (overrides: Partial<Options> = {}) =>
   Layer.effect(

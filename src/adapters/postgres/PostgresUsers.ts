@@ -279,19 +279,22 @@ export const make = (client: Client): Users["Service"] => {
         (found) => optional(found, toVerificationToken)
       ),
 
-    // Bounded batches (at most `limit` rows between both tables), each DELETE one statement.
+    // Bounded batches (at most `limit` rows between both tables), each DELETE one statement. The expiry is
+    // checked again on the row being deleted: a session renewed between the inner SELECT and the DELETE stays.
     deleteExpired: (now, limit) =>
       Effect.gen(function*() {
         const tokens = yield* rows((db) =>
           db`
             DELETE FROM verification_token WHERE ctid IN
               (SELECT ctid FROM verification_token WHERE expires <= ${now} LIMIT ${limit})
+            AND expires <= ${now}
             RETURNING 1 AS deleted`
         )
         const sessions = yield* rows((db) =>
           db`
             DELETE FROM sessions WHERE ctid IN
               (SELECT ctid FROM sessions WHERE expires <= ${now} LIMIT ${limit - tokens.length})
+            AND expires <= ${now}
             RETURNING 1 AS deleted`
         )
         return tokens.length + sessions.length

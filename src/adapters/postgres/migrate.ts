@@ -3,6 +3,7 @@ import { createHash } from "node:crypto"
 import { readdir, readFile } from "node:fs/promises"
 import type postgres from "postgres"
 import { PostgresClient } from "./PostgresClient.ts"
+import { advisoryLockKey } from "./advisoryLockKey.ts"
 import { classify } from "./sqlErrors.ts"
 
 /** Migrating stopped; nothing of this run was applied. `message` is fit for an operator's terminal. */
@@ -63,12 +64,8 @@ export const migrations: Effect.Effect<ReadonlyArray<Migration>, MigrationFailed
   catch: () => new MigrationFailed({ message: `cannot read the migration files in ${directory.pathname}` })
 })
 
-/**
- * The advisory lock key: one per schema, so that nodes migrating the same schema queue up while tests
- * migrating their own schemas in one database do not. SHA-256 rather than the server's undocumented hashtext.
- */
-const lockKey = (schema: string | null): string =>
-  createHash("sha256").update(`authfx migrate ${schema ?? "(search_path)"}`).digest().readBigInt64BE(0).toString()
+/** One lock per schema: nodes migrating the same schema queue up, tests migrating their own schemas do not. */
+const lockKey = (schema: string | null): string => advisoryLockKey("migrate", schema)
 
 type Outcome =
   | { readonly _tag: "Applied"; readonly applied: ReadonlyArray<string>; readonly version: number }

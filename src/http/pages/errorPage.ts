@@ -7,6 +7,8 @@ export interface ErrorView {
   readonly theme: Theme
   /** An Auth.js `?error=` code, or null. Any string may arrive here: it comes from the query. */
   readonly error: string | null
+  /** With RateLimited: the seconds to wait, as the query carries it (any string; only digits are used). */
+  readonly retryAfter?: string | null
   readonly signInUrl: string
 }
 
@@ -43,6 +45,25 @@ const known: ReadonlyMap<string, ErrorText> = new Map([
   }]
 ])
 
+/** "in 42 seconds", "in 3 minutes", "in 2 hours": the wait a person can act on. */
+export const waitText = (seconds: number): string => {
+  const unit = (n: number, name: string) => `in ${n} ${name}${n === 1 ? "" : "s"}`
+  if (seconds < 90) return unit(seconds, "second")
+  if (seconds < 90 * 60) return unit(Math.ceil(seconds / 60), "minute")
+  return unit(Math.ceil(seconds / 3600), "hour")
+}
+
+/** authfx's own code (Auth.js has no rate limits): how long to wait, when the redirect said. */
+const rateLimited = (retryAfter: string | null | undefined): ErrorText => {
+  const seconds = retryAfter !== null && retryAfter !== undefined && /^\d{1,7}$/.test(retryAfter) ? Number(retryAfter) : null
+  return {
+    status: 429,
+    heading: "Too many attempts",
+    message: html`<p>There have been too many sign-in attempts.</p>
+<p>Please try again ${seconds === null ? "in a moment" : waitText(Math.max(1, seconds))}.</p>`
+  }
+}
+
 const fallback: ErrorText = {
   status: 200,
   heading: "Error",
@@ -51,7 +72,9 @@ const fallback: ErrorText = {
 
 /** The built-in error page and its status; an unknown or missing code is Auth.js's "default". */
 export const errorPage = (view: ErrorView): ErrorPageResult => {
-  const text = (view.error === null ? undefined : known.get(view.error)) ?? fallback
+  const text = view.error === "RateLimited"
+    ? rateLimited(view.retryAfter)
+    : (view.error === null ? undefined : known.get(view.error)) ?? fallback
   return {
     status: text.status,
     html: layout({

@@ -11,6 +11,7 @@ import type {
   SignInRedirected,
   Verification
 } from "../../domain/SignInError.ts"
+import type { RateLimited } from "../../domain/rateLimit/RateLimited.ts"
 import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import type { LedgerUnavailable } from "../../ports/Ledger.ts"
 import type { ClaimsNotJson, TokenTooLarge } from "../../ports/TokenCodec.ts"
@@ -32,6 +33,7 @@ import { HttpOptions, type ResolvedHttpOptions } from "../HttpOptions.ts"
 import { jsonRedirectWhenAsked } from "../nextAuthV4/jsonRedirect.ts"
 import type { BodyMalformed, BodyTooLarge } from "../request/requestBody.ts"
 import { type RequestContext, requestContext } from "../request/requestContext.ts"
+import { limitClient } from "../request/limitClient.ts"
 
 /** Where the API is mounted: "" (the root) or "/auth". */
 export type BasePath = "" | `/${string}`
@@ -77,9 +79,10 @@ export type RouteFailure =
   | KeyStoreUnavailable
   | TokenTooLarge
   | ClaimsNotJson
+  | RateLimited
 
 /**
- * Adds a route whose failures are all answered (never a 500 for a typed failure), and whose cookies are
+ * Adds a route, limited per client address (limitClient.ts), whose failures are all answered (never a 500 for a typed failure), and whose cookies are
  * written onto whatever response it ends with (a redirect that next-auth 4 asked for as JSON becomes `{url}`:
  * jsonRedirect.ts). A defect — a bug — is logged and answered with a 500.
  */
@@ -105,7 +108,9 @@ export const authRoute = <R>(
         options,
         config: yield* AuthConfig
       }
-      const response = yield* handler(input).pipe(
+      // Counted before the body is read or the CSRF token checked: a refused request costs one counter step.
+      const response = yield* limitClient(input).pipe(
+        Effect.flatMap(() => handler(input)),
         Effect.catch((error) => failureResponse(error, input, style)),
         Effect.flatMap((answer) => jsonRedirectWhenAsked(input, answer))
       )

@@ -1,6 +1,9 @@
 import { Effect, Layer, Option, Redacted } from "effect"
 import { HttpRouter } from "effect/http"
 import { credentialsSignIn } from "../../domain/credentialsSignIn.ts"
+import { credentialsIdentifier } from "../../domain/rateLimit/credentialsIdentifier.ts"
+import { limitIdentifier } from "../../domain/rateLimit/enforceLimit.ts"
+import { withPasswordBackoff } from "../../domain/rateLimit/passwordBackoff.ts"
 import { completeEmailSignIn } from "../../domain/emailSignIn.ts"
 import { completeOAuthSignIn } from "../../domain/oauthSignIn.ts"
 import { ProviderNotConfigured, Verification } from "../../domain/SignInError.ts"
@@ -33,6 +36,7 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
           // The link only opens a page naming the address; its button's POST (CSRF) spends the token.
           if (method === "GET") return yield* emailConfirmationPage(input, provider.id)
           const confirmed = yield* confirmedEmailLink(input)
+          yield* limitIdentifier("verification", confirmed.email)
           const signedIn = yield* completeEmailSignIn({ provider: provider.id, email: confirmed.email, token: confirmed.token })
           return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, confirmed.callbackUrl)
         }
@@ -40,6 +44,7 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
         const token = query.get("token")
         const email = query.get("email")
         if (token === null || email === null || token.length > 256) return yield* new Verification()
+        yield* limitIdentifier("verification", email)
         const callbackUrl = yield* callbackTarget(input, undefined)
         const signedIn = yield* completeEmailSignIn({ provider: provider.id, email, token: Redacted.make(token) })
         return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
@@ -75,7 +80,9 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
         yield* requireCsrf(input, body.fields["csrfToken"])
         const callbackUrl = yield* callbackTarget(input, body.fields["callbackUrl"])
         const credentials = Object.fromEntries(Object.entries(body.fields).filter(([name]) => !reserved.has(name)))
-        const signedIn = yield* credentialsSignIn({ provider: provider.id, credentials })
+        const identifier = credentialsIdentifier(provider, credentials)
+        yield* limitIdentifier("credentials", identifier)
+        const signedIn = yield* withPasswordBackoff(identifier, credentialsSignIn({ provider: provider.id, credentials }))
         return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
       }
     }

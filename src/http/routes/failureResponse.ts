@@ -19,9 +19,10 @@ const toSignIn = (input: RouteInput, code: string, extra: Record<string, string>
   return redirect(input.request, url.href)
 }
 
-const toErrorPage = (input: RouteInput, code: string) => {
+const toErrorPage = (input: RouteInput, code: string, extra: Record<string, string> = {}) => {
   const url = new URL(pageUrl(input, input.config.pages.error, "error"))
   url.searchParams.set("error", code)
+  for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value)
   return redirect(input.request, url.href)
 }
 
@@ -104,6 +105,17 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
       case "CallbackFailed":
         yield* Effect.logError(`authfx: the ${error.callback} callback failed`, error.cause)
         return style === "api" ? json({ error: "Configuration" }, 500) : toErrorPage(input, "Configuration")
+      case "RateLimited": {
+        // API clients read Retry-After; a browser is sent to the error page, which says when to try again.
+        const seconds = String(error.retryAfterSeconds)
+        return style === "api"
+          ? HttpServerResponse.setHeader(
+            json({ error: "RateLimited", message: `Too many requests. Try again in ${seconds} seconds.` }, 429),
+            "retry-after",
+            seconds
+          )
+          : toErrorPage(input, "RateLimited", { retryAfter: seconds })
+      }
       case "UserNotFound":
         // The session's user was deleted while it was signed in.
         return style === "api" ? json({ error: "NotSignedIn" }, 401) : toSignIn(input, "SessionRequired")

@@ -26,6 +26,7 @@ export const pageRoutes = (basePath: BasePath) =>
         const page = errorPage({
           theme: input.options.theme,
           error: input.context.url.searchParams.get("error"),
+          retryAfter: input.context.url.searchParams.get("retryAfter"),
           signInUrl: `${input.context.apiUrl}/signin`
         })
         // A page that explains an error is not itself a server failure: never a 5xx for a query string.

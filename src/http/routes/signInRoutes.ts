@@ -12,6 +12,7 @@ import { readBody } from "../request/requestBody.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { ProviderNotConfigured } from "../../domain/SignInError.ts"
 import { resolveRedirect } from "../../domain/redirectPolicy.ts"
+import { limitIdentifier } from "../../domain/rateLimit/enforceLimit.ts"
 
 /** The sign-in page's view of the configured providers, in configuration order. */
 const providerViews = (input: RouteInput) =>
@@ -85,6 +86,7 @@ export const signInRoutes = (basePath: BasePath) =>
             // The link and the host named in the mail come from the configured URL, never from the request.
             const base = emailLinkBase(input.options)
             if (base === null) return yield* Effect.die("an e-mail provider without a configured URL passed the start-up check")
+            yield* limitIdentifier("email", body.fields["email"] ?? "")
             yield* requestEmailSignIn({
               provider: provider.id,
               email: body.fields["email"] ?? "",

@@ -5,6 +5,8 @@ import { judgeJwtSession, tokenIdentity } from "../../domain/jwtSession.ts"
 import { revocationKeysOf } from "../../domain/revocation.ts"
 import type { JwtClaims, SessionView } from "../../domain/Session.ts"
 import { jwtView } from "../../domain/sessionView.ts"
+import { addressRuleFor } from "../../domain/rateLimit/rateLimitRules.ts"
+import { RateLimits } from "../../domain/rateLimit/RateLimits.ts"
 import { Ledger } from "../../ports/Ledger.ts"
 import { TokenCodec } from "../../ports/TokenCodec.ts"
 import { cookieNames } from "../cookies/cookieNames.ts"
@@ -29,7 +31,7 @@ export interface FastAnswer {
  * leaves to the route by answering undefined / null.
  *
  * Built only when the configuration cannot make a difference (JWT sessions, no jwt/session callback or
- * session event) and the ledger answers synchronously (its layer provides `sync`: memory, SQLite). Tokens
+ * session event, no rate limit on `/session`) and the ledger answers synchronously (its layer provides `sync`: memory, SQLite). Tokens
  * not verified within the last minute open here too when the codec says it opens synchronously.
  */
 export const makeSessionFastPath = Effect.gen(function*() {
@@ -39,7 +41,12 @@ export const makeSessionFastPath = Effect.gen(function*() {
   const sync = Context.get(context, Ledger).sync
   const eligible = options.fastSessionPath && config.session.strategy === "jwt" &&
     config.callbacks.jwt === undefined && config.callbacks.session === undefined && config.events.session === undefined
-  if (!eligible || Option.isNone(sync) || options.url === null) return null
+  // A rate limit configured on GET /session is counted by the route: the fast path would skip it.
+  const limited = Option.match(yield* Effect.serviceOption(RateLimits), {
+    onNone: () => false,
+    onSome: (limits) => addressRuleFor(limits, "GET", "/session") !== null
+  })
+  if (!eligible || limited || Option.isNone(sync) || options.url === null) return null
   const reads = sync.value
   const clock = yield* Clock.Clock
   const opensSynchronously = Context.get(context, TokenCodec).opensSynchronously

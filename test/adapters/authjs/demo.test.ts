@@ -9,9 +9,9 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import pg from "pg"
 import { afterAll, describe, expect, it } from "vitest"
-import { startDemo } from "../../../src/demo/server.ts"
+import { startDemoOnFreePort } from "../../support/demoOnFreePort.ts"
 import { makeNodeBrowser } from "../../support/nodeBrowser.ts"
-import { databaseUrl, freePort, randomSchema } from "../postgres/testDatabase.ts"
+import { databaseUrl, randomSchema } from "../postgres/testDatabase.ts"
 import { randomDatabase, runStatements, serverUrl } from "./support/mariadb.ts"
 
 const databases: Array<string> = []
@@ -34,13 +34,7 @@ describe.each(["jwt", "database"] as const)("the demo with AUTHJS_ADAPTER=kysely
     const database = randomDatabase(`demo_${strategy}`)
     databases.push(database)
     await runStatements([`CREATE DATABASE \`${database}\``])
-    const port = await freePort()
-    const origin = `http://127.0.0.1:${port}`
-    const demo = await startDemo({
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      AUTH_URL: `${origin}/auth`,
-      AUTH_SECRET: "jboh/IVhB+HrCEaQBhRuiMXPUNTNhbBpfosML2iWdtxw",
+    const { demo, origin } = await startDemoOnFreePort({
       SESSION_STRATEGY: strategy,
       AUTHJS_ADAPTER: "kysely-mysql",
       DATABASE_URL: `${serverUrl}/${database}`
@@ -72,13 +66,7 @@ describe.each(["jwt", "database"] as const)("the demo with AUTHJS_ADAPTER=kysely
 
 describe("the demo with the other Auth.js adapters it accepts", () => {
   const signIn = async (env: Record<string, string>) => {
-    const port = await freePort()
-    const origin = `http://127.0.0.1:${port}`
-    const demo = await startDemo({
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      AUTH_URL: `${origin}/auth`,
-      AUTH_SECRET: "9yjzJEKwQtP8jvR0fRP6MVw9B8ygg9vww6dgTZ979drC",
+    const { demo, origin } = await startDemoOnFreePort({
       SESSION_STRATEGY: "database",
       ...env
     })

@@ -116,7 +116,8 @@ const race = Effect.gen(function*() {
   }
   return { won, created, refused }
 })
-const layer = SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path: process.env.AUTHFX_RACE_FILE })))
+// The race is about correctness, not speed: on a loaded machine a racer may wait long for the file lock.
+const layer = SqliteUsers.layer.pipe(Layer.provide(SqliteDatabase.layer({ path: process.env.AUTHFX_RACE_FILE, busyTimeoutMillis: 60_000 })))
 const result = await Effect.runPromise(race.pipe(Effect.provide(layer)))
 process.stdout.write(JSON.stringify(result) + "\\n")
 `
