@@ -1,22 +1,29 @@
 /**
- * GET /auth/session under load: @auth/core, a bare-jose server, a constant-answer server and authfx, each in
- * its own child process, driven one at a time by autocannon from this process in alternating rounds.
- * Targets are issue 3's "The hot path". Usage:
+ * GET /auth/session under load: @auth/core (JWT, and database sessions on @auth/pg-adapter), a bare-jose server,
+ * a constant-answer server and authfx (embedded, and on PostgreSQL with and without the caches of issue 15, both
+ * session strategies), each in its own child process, driven one at a time in alternating rounds by wrk (a
+ * process of its own; autocannon in this process when wrk is missing, and for the cold tokens). The resident
+ * memory of every server is sampled all along. Targets are issue 3's "The hot path" and issue 15's. Usage:
  *
  *   node bench/session.ts [--duration 5] [--rounds 3] [--connections 64] [--warmup 1]
  *                         [--cold-tokens 12000] [--only authfx,authfx-cold] [--effect-floor]
+ *                         [--driver wrk|autocannon] [--rss-every 2] [--long] [--pg-url URL]
  *                         [--profile] [--profile-servers authfx] [--profile-dir DIR]
+ *
+ * --long: one 5-minute run of each authfx variant (unless --only says otherwise), RSS sampled every 5 s, and the
+ * curve printed. The PostgreSQL variants use databases of their own on --pg-url's server, dropped at the end.
  *
  * --profile runs the authfx child (or the servers listed in --profile-servers) under `node --cpu-prof`;
  * summarise a profile with `node bench/cpuprofile.ts DIR/*.cpuprofile`.
  */
 import { encode } from "@auth/core/jwt"
 import autocannon from "autocannon"
-import { type ChildProcess, fork } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { type ChildProcess, execFile, fork } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { parseArgs } from "node:util"
+import { parseArgs, promisify } from "node:util"
+import postgres from "postgres"
 import { cookieName, type Ready, secret, user } from "./servers/common.ts"
 
 // ---------------------------------------------------------------------------------------------- options
@@ -33,13 +40,17 @@ const { values: flags } = parseArgs({
     profile: { type: "boolean", default: false },
     "profile-servers": { type: "string", default: "authfx" },
     "profile-dir": { type: "string" },
+    driver: { type: "string" },
+    "rss-every": { type: "string" },
+    long: { type: "boolean", default: false },
+    "pg-url": { type: "string", default: process.env["BENCH_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test" },
     help: { type: "boolean", default: false }
   },
   strict: true
 })
 
 if (flags.help) {
-  console.log("node bench/session.ts [--duration s] [--rounds n] [--connections n] [--warmup s] [--cold-tokens n] [--only ids] [--effect-floor] [--profile] [--profile-servers ids] [--profile-dir dir]")
+  console.log("node bench/session.ts [--duration s] [--rounds n] [--connections n] [--warmup s] [--cold-tokens n] [--only ids] [--effect-floor] [--driver wrk|autocannon] [--rss-every s] [--long] [--pg-url url] [--profile] [--profile-servers ids] [--profile-dir dir]")
   process.exit(0)
 }
 
@@ -51,18 +62,53 @@ const positive = (name: string, value: string, integer: boolean): number => {
   }
   return n
 }
-const duration = positive("duration", flags.duration, false)
-const rounds = Math.max(1, positive("rounds", flags.rounds, true))
+const long = flags.long
+const duration = long ? 300 : positive("duration", flags.duration, false)
+const rounds = long ? 1 : Math.max(1, positive("rounds", flags.rounds, true))
 const connections = Math.max(1, positive("connections", flags.connections, true))
-const warmup = positive("warmup", flags.warmup, false)
+const warmup = long ? 5 : positive("warmup", flags.warmup, false)
+const rssEvery = positive("rss-every", flags["rss-every"] ?? (long ? "5" : "2"), false)
+const wrkPath = "/usr/bin/wrk"
+const driver = flags.driver ?? (existsSync(wrkPath) ? "wrk" : "autocannon")
+if (driver !== "wrk" && driver !== "autocannon") {
+  console.error(`--driver must be wrk or autocannon, got "${driver}"`)
+  process.exit(2)
+}
 // VerifiedTokens keeps 10,000 entries (oldest out first) for 60 s: cycling through MORE distinct tokens than
 // that, in order, makes every request a miss. 2,000 tokens would all be cache hits after the first pass.
-const coldTokens = positive("cold-tokens", flags["cold-tokens"], true)
+const coldTokens = long ? 0 : positive("cold-tokens", flags["cold-tokens"], true)
 
 // ---------------------------------------------------------------------------------------------- scenarios
 
-type ServerId = "authcore" | "jose" | "constant" | "authfx" | "authfx-nolimit" | "effect-constant"
-type ScenarioId = "authcore" | "jose" | "constant" | "authfx" | "authfx-cold" | "authfx-nolimit" | "effect-constant"
+type ServerId =
+  | "authcore"
+  | "authcore-pg"
+  | "jose"
+  | "constant"
+  | "authfx"
+  | "authfx-nolimit"
+  | "authfx-pg"
+  | "authfx-pgdb"
+  | "authfx-pg-before"
+  | "authfx-pgdb-before"
+  | "effect-constant"
+type ScenarioId = ServerId | "authfx-cold"
+
+/** Which file each server runs, with what environment (the authfx variants are one file, configured). */
+const serverSpecs: Record<ServerId, { readonly file: string; readonly env?: Readonly<Record<string, string>>; readonly database?: "authfx" | "authjs" }> = {
+  authcore: { file: "authcore.ts" },
+  "authcore-pg": { file: "authcore-pg.ts", database: "authjs" },
+  jose: { file: "jose.ts" },
+  constant: { file: "constant.ts" },
+  authfx: { file: "authfx.ts" },
+  "authfx-nolimit": { file: "authfx.ts", env: { BENCH_RATE_LIMIT: "off" } },
+  "authfx-pg": { file: "authfx.ts", env: { BENCH_STORE: "pg", BENCH_STRATEGY: "jwt" }, database: "authfx" },
+  "authfx-pgdb": { file: "authfx.ts", env: { BENCH_STORE: "pg", BENCH_STRATEGY: "database" }, database: "authfx" },
+  "authfx-pg-before": { file: "authfx.ts", env: { BENCH_STORE: "pg-uncached", BENCH_STRATEGY: "jwt" }, database: "authfx" },
+  "authfx-pgdb-before": { file: "authfx.ts", env: { BENCH_STORE: "pg-uncached", BENCH_STRATEGY: "database" }, database: "authfx" },
+  "effect-constant": { file: "effect-constant.ts" }
+}
+const isAuthfx = (id: ServerId) => id.startsWith("authfx")
 
 interface Scenario {
   readonly id: ScenarioId
@@ -78,11 +124,17 @@ const allScenarios: ReadonlyArray<Scenario> = [
   { id: "authfx-cold", label: "authfx JWT, cold (a different token each request)", server: "authfx" },
   // authfx above runs with its default rate limits; this one with `rateLimit: false`, to show they cost nothing here.
   { id: "authfx-nolimit", label: "authfx JWT, returning cookie, rateLimit: false", server: "authfx-nolimit" },
+  { id: "authfx-pg", label: "authfx JWT, PostgreSQL, cached (after)", server: "authfx-pg" },
+  { id: "authfx-pg-before", label: "authfx JWT, PostgreSQL, uncached (before)", server: "authfx-pg-before" },
+  { id: "authfx-pgdb", label: "authfx database sessions, PostgreSQL, cached (after)", server: "authfx-pgdb" },
+  { id: "authfx-pgdb-before", label: "authfx database sessions, PostgreSQL, uncached (before)", server: "authfx-pgdb-before" },
+  { id: "authcore-pg", label: "@auth/core database sessions, @auth/pg-adapter", server: "authcore-pg" },
   // Opt-in (--effect-floor): what the mounting authfx uses costs with no authfx work at all.
   { id: "effect-constant", label: "effect/http constant JSON (makeHandler listener)", server: "effect-constant" }
 ]
 
-const only = flags.only === undefined ? undefined : new Set(flags.only.split(",").map((s) => s.trim()).filter((s) => s !== ""))
+const onlyFlag = flags.only ?? (long ? "authfx,authfx-pg,authfx-pgdb" : undefined)
+const only = onlyFlag === undefined ? undefined : new Set(onlyFlag.split(",").map((s) => s.trim()).filter((s) => s !== ""))
 if (only !== undefined) {
   for (const id of only) {
     if (!allScenarios.some((s) => s.id === id)) {
@@ -93,9 +145,53 @@ if (only !== undefined) {
 }
 const scenarios = allScenarios.filter((s) =>
   (only === undefined ? s.id !== "effect-constant" || flags["effect-floor"] : only.has(s.id)) &&
-  (s.id !== "authfx-cold" || coldTokens > 0)
+  (s.id !== "authfx-cold" || (coldTokens > 0 && !long))
 )
 const servers = [...new Set(scenarios.map((s) => s.server))]
+
+// ---------------------------------------------------------------------------------------------- databases
+
+/** The PostgreSQL variants' databases: one for authfx's nodes, one for @auth/pg-adapter, made here and dropped at the end. */
+const databaseOf = (name: string) => {
+  const url = new URL(flags["pg-url"])
+  url.pathname = `/${name}`
+  return url.toString()
+}
+const databaseNames = (() => {
+  const suffix = crypto.randomUUID().replaceAll("-", "").slice(0, 8)
+  return { authfx: `authfx_bench_${suffix}`, authjs: `authfx_bench_${suffix}_authjs` }
+})()
+let databases: { readonly authfx: string; readonly authjs: string } | null = null
+let admin: postgres.Sql | null = null
+const createDatabases = async () => {
+  admin = postgres(flags["pg-url"], { max: 1, onnotice: () => undefined })
+  await admin.unsafe(`CREATE DATABASE ${databaseNames.authfx}`)
+  await admin.unsafe(`CREATE DATABASE ${databaseNames.authjs}`)
+  databases = { authfx: databaseOf(databaseNames.authfx), authjs: databaseOf(databaseNames.authjs) }
+}
+const dropDatabases = async () => {
+  if (admin === null) return
+  for (const name of Object.values(databaseNames)) await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined)
+  await admin.end()
+  admin = null
+}
+
+// ---------------------------------------------------------------------------------------------- memory
+
+/** Resident set size of a process in MB (VmRSS of /proc/<pid>/status), or NaN when it cannot be read. */
+const rssOf = (pid: number | undefined): number => {
+  if (pid === undefined) return Number.NaN
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return match === null ? Number.NaN : Number(match[1]) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Every few seconds, the RSS of every server, with the seconds since start and which scenario was under load. */
+const rssSamples = new Map<ServerId, Array<{ readonly at: number; readonly mb: number; readonly loaded: boolean }>>()
+let underLoad: ServerId | null = null
 
 // ---------------------------------------------------------------------------------------------- children
 
@@ -145,14 +241,20 @@ const start = (id: ServerId): Promise<Ready> =>
   new Promise((resolve, reject) => {
     const execArgv = [...process.execArgv]
     if (profileDir !== undefined && profiled.has(id)) execArgv.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`)
-    const child = fork(path.join(benchDir, "servers", `${id}.ts`), [], {
+    const spec = serverSpecs[id]
+    const child = fork(path.join(benchDir, "servers", spec.file), [], {
       execArgv,
-      env: { ...process.env, BENCH_COLD_TOKENS: String(id === "authfx" ? coldTokens : 0) },
+      env: {
+        ...process.env,
+        ...spec.env,
+        BENCH_COLD_TOKENS: String(id === "authfx" ? coldTokens : 0),
+        ...(databases === null ? {} : { BENCH_DATABASE_URL: databases.authfx, BENCH_AUTHJS_DATABASE_URL: databases.authjs })
+      },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "advanced"
     })
     children.set(id, child)
-    const timer = setTimeout(() => reject(new Error(`${id} server did not start within 120 s`)), 120_000)
+    const timer = setTimeout(() => reject(new Error(`${id} server did not start within 300 s`)), 300_000)
     let up = false
     child.once("message", (message: unknown) => {
       clearTimeout(timer)
@@ -206,7 +308,8 @@ interface RunResult {
   readonly reqPerSec: number
   readonly total: number
   readonly seconds: number
-  readonly latencies: Float64Array
+  readonly p50: number
+  readonly p99: number
   readonly non2xx: number
   readonly statuses: Readonly<Record<string, number>>
   readonly mismatches: number
@@ -268,7 +371,10 @@ const run = (url: string, cookies: ReadonlyArray<string>, seconds: number): Prom
         reqPerSec: result.requests.average,
         total: result.requests.total,
         seconds: result.duration,
-        latencies: latencies.subarray(0, count),
+        ...(() => {
+          const sorted = latencies.subarray(0, count).sort()
+          return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) }
+        })(),
         non2xx: result.non2xx,
         statuses,
         mismatches: result.mismatches,
@@ -287,6 +393,48 @@ const run = (url: string, cookies: ReadonlyArray<string>, seconds: number): Prom
     })
   })
 
+const execFileAsync = promisify(execFile)
+
+/** wrk's duration: "1.23ms", "850.00us", "1.02s". */
+const wrkMillis = (text: string | undefined): number => {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text ?? "")
+  if (match === null) return Number.NaN
+  const value = Number(match[1])
+  return match[2] === "us" ? value / 1000 : match[2] === "ms" ? value : match[2] === "s" ? value * 1000 : value * 60_000
+}
+
+/**
+ * One run by wrk, a process of its own (one thread: the machine has two cores, and the server needs one). It does
+ * not check bodies: every server's answer was probed before the load (see `probe`); wrk counts non-2xx answers.
+ */
+const runWrk = async (url: string, cookie: string, seconds: number): Promise<RunResult> => {
+  const { stdout } = await execFileAsync(wrkPath, [
+    "-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--latency", "-H", `cookie: ${cookieName}=${cookie}`, url
+  ], { maxBuffer: 1 << 20 })
+  const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? "0")
+  const total = number(/(\d+) requests in/)
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)
+  const errors = socket === null ? 0 : Number(socket[1]) + Number(socket[2]) + Number(socket[3])
+  const non2xx = number(/Non-2xx or 3xx responses: (\d+)/)
+  return {
+    reqPerSec: number(/Requests\/sec:\s+([\d.]+)/),
+    total,
+    seconds,
+    p50: wrkMillis(/\n\s+50%\s+(\S+)/.exec(stdout)?.[1]),
+    p99: wrkMillis(/\n\s+99%\s+(\S+)/.exec(stdout)?.[1]),
+    non2xx,
+    statuses: {},
+    mismatches: 0,
+    errors,
+    timeouts: socket === null ? 0 : Number(socket[4]),
+    badBodies: []
+  }
+}
+
+/** A run by the chosen driver; many tokens (the cold scenario) need autocannon's per-request cursor. */
+const drive = (url: string, cookies: ReadonlyArray<string>, seconds: number): Promise<RunResult> =>
+  driver === "wrk" && cookies.length === 1 ? runWrk(url, cookies[0]!, seconds) : run(url, cookies, seconds)
+
 // ---------------------------------------------------------------------------------------------- report
 
 const fmtInt = (n: number) => Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-"
@@ -296,15 +444,6 @@ const pad = (s: string, n: number) => s.padEnd(n)
 const padL = (s: string, n: number) => s.padStart(n)
 const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / xs.length
 
-const sortedConcat = (parts: ReadonlyArray<Float64Array>): Float64Array => {
-  const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    all.set(part, offset)
-    offset += part.length
-  }
-  return all.sort()
-}
 
 // ---------------------------------------------------------------------------------------------- main
 
@@ -316,15 +455,21 @@ const main = async () => {
   console.log(`  CPUs: ${os.availableParallelism()} available (${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown"})`)
   console.log(`  load average at start: ${load.map((l) => l.toFixed(2)).join(" ")} (1/5/15 min)`)
   console.log(`  ${connections} connections, pipelining 1, 127.0.0.1; ${rounds} round(s) × ${scenarios.length} scenario(s) × ${duration} s (+ ${warmup} s warm-up each), order rotated every round`)
-  console.log("  NOTE: a small shared machine: each server is one child process, autocannon runs in this process (one core);")
+  console.log("  NOTE: a small shared machine: each server is one child process, the load generator runs beside them;")
   console.log("        other work on the machine shows up as noise. Compare ratios within one run, not absolute numbers across runs.")
 
   // The Auth.js session cookie the @auth/core, bare-jose and constant servers get: made by @auth/core itself.
   const authjsCookie = await encode({ token: { ...user }, secret, salt: cookieName })
 
+  console.log(`  load generator: ${driver === "wrk" ? `wrk (${wrkPath}, its own process, 1 thread)` : "autocannon (in this process)"}${scenarios.some((s) => s.id === "authfx-cold") ? "; the cold scenario by autocannon" : ""}`)
   const started = Date.now()
+  if (servers.some((id) => serverSpecs[id].database !== undefined)) {
+    await createDatabases()
+    console.log(`  PostgreSQL: databases ${databaseNames.authfx} (authfx) and ${databaseNames.authjs} (@auth/pg-adapter) on ${new URL(flags["pg-url"]).host}, dropped at the end`)
+  }
   const ready = new Map<ServerId, Ready>()
-  await Promise.all(servers.map(async (id) => ready.set(id, await start(id))))
+  // One at a time: started together on a small loaded machine, they starve each other past the start timeout.
+  for (const id of servers) ready.set(id, await start(id))
   console.log(`  servers started in ${((Date.now() - started) / 1000).toFixed(1)} s: ${servers.map((id) => `${id} :${ready.get(id)!.port} (pid ${children.get(id)!.pid})`).join(", ")}`)
   for (const r of ready.values()) for (const note of r.notes ?? []) console.log(`  ${note}`)
   if (scenarios.some((s) => s.id === "authfx-cold")) {
@@ -336,7 +481,7 @@ const main = async () => {
   const cookiesOf = (scenario: Scenario): ReadonlyArray<string> => {
     const r = ready.get(scenario.server)!
     if (scenario.id === "authfx-cold") return r.coldCookies ?? []
-    if (scenario.server === "authfx" || scenario.server === "authfx-nolimit") return [r.cookie!]
+    if (r.cookie !== undefined) return [r.cookie]
     return [authjsCookie]
   }
   const urlOf = (scenario: Scenario) => `http://127.0.0.1:${ready.get(scenario.server)!.port}/auth/session`
@@ -352,19 +497,28 @@ const main = async () => {
   }
   console.log()
 
+  const sampleStart = Date.now()
+  const sampler = setInterval(() => {
+    for (const id of servers) {
+      const samples = rssSamples.get(id) ?? []
+      samples.push({ at: (Date.now() - sampleStart) / 1000, mb: rssOf(children.get(id)?.pid), loaded: underLoad === id })
+      rssSamples.set(id, samples)
+    }
+  }, Math.max(0.1, rssEvery) * 1000)
   const results = new Map<ScenarioId, Array<RunResult>>(scenarios.map((s) => [s.id, []]))
   for (let round = 0; round < rounds; round++) {
     const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]!)
     console.log(`round ${round + 1}/${rounds}: ${order.map((s) => s.id).join(" → ")}`)
     for (const scenario of order) {
       const cookies = cookiesOf(scenario)
-      if (warmup > 0) await run(urlOf(scenario), cookies, warmup)
-      const result = await run(urlOf(scenario), cookies, duration)
+      underLoad = scenario.server
+      if (warmup > 0) await drive(urlOf(scenario), cookies, warmup)
+      const result = await drive(urlOf(scenario), cookies, duration)
+      underLoad = null
       results.get(scenario.id)!.push(result)
-      const sorted = result.latencies.slice().sort()
       const bad = result.non2xx + result.mismatches + result.errors
       console.log(
-        `  ${pad(scenario.id, 15)} ${padL(fmtInt(result.reqPerSec), 8)} req/s  p50 ${padL(fmtMs(quantile(sorted, 0.5)), 6)} ms  p99 ${padL(fmtMs(quantile(sorted, 0.99)), 7)} ms  ${fmtInt(result.total)} requests` +
+        `  ${pad(scenario.id, 15)} ${padL(fmtInt(result.reqPerSec), 8)} req/s  p50 ${padL(fmtMs(result.p50), 6)} ms  p99 ${padL(fmtMs(result.p99), 7)} ms  ${fmtInt(result.total)} requests` +
           (bad > 0 ? `  !! non2xx ${result.non2xx} ${JSON.stringify(result.statuses)} mismatches ${result.mismatches} errors ${result.errors} (timeouts ${result.timeouts})` : "")
       )
       for (const body of result.badBodies) console.log(`      bad body: ${JSON.stringify(body)}`)
@@ -382,17 +536,50 @@ const main = async () => {
   let invalid = 0
   for (const scenario of scenarios) {
     const runs = results.get(scenario.id)!
-    const sorted = sortedConcat(runs.map((r) => r.latencies))
     const non2xx = runs.reduce((n, r) => n + r.non2xx, 0)
     const mismatches = runs.reduce((n, r) => n + r.mismatches, 0)
     const errors = runs.reduce((n, r) => n + r.errors, 0)
     invalid += non2xx + mismatches + errors
     console.log(
       `${pad(scenario.label, 52)} ${padL(fmtInt(meanOf(scenario.id)), 10)} ${runs.map((r) => padL(fmtInt(r.reqPerSec), 9)).join(" ")} ` +
-        `${padL(fmtMs(quantile(sorted, 0.5)), 7)} ${padL(fmtMs(quantile(sorted, 0.99)), 7)} ${padL(String(non2xx), 7)} ${padL(String(mismatches), 8)} ${padL(String(errors), 7)}`
+        `${padL(fmtMs(mean(runs.map((r) => r.p50))), 7)} ${padL(fmtMs(mean(runs.map((r) => r.p99))), 7)} ${padL(String(non2xx), 7)} ${padL(String(mismatches), 8)} ${padL(String(errors), 7)}`
     )
   }
-  console.log("(p50/p99 over all measured rounds, from autocannon's per-response times; warm-up runs are not counted)")
+  console.log(`(p50/p99: the mean of the measured rounds' (${driver}); warm-up runs are not counted)`)
+
+  clearInterval(sampler)
+
+  // Memory: the peak RSS of each server over the whole run, and under its own load.
+  console.log()
+  console.log(`resident memory (VmRSS, sampled every ${rssEvery} s; target for authfx: peak ≤ 200 MB, flat):`)
+  for (const id of servers) {
+    const samples = rssSamples.get(id) ?? []
+    const mbs = samples.map((x) => x.mb).filter(Number.isFinite)
+    const loaded = samples.filter((x) => x.loaded).map((x) => x.mb).filter(Number.isFinite)
+    const peak = mbs.length === 0 ? Number.NaN : Math.max(...mbs)
+    const verdict = isAuthfx(id) ? (peak <= 200 ? "PASS" : "FAIL") : "    "
+    console.log(
+      `  ${pad(id, 20)} peak ${padL(peak.toFixed(0), 4)} MB  under its load: ${loaded.length === 0 ? "-" : `${Math.min(...loaded).toFixed(0)}–${Math.max(...loaded).toFixed(0)} MB`}  ${verdict}`
+    )
+    if (long && loaded.length > 0) {
+      // The curve, one value per 30 s of its run (the highest sample in each), and whether the last minute grew.
+      const loadedSamples = samples.filter((x) => x.loaded && Number.isFinite(x.mb))
+      const first = loadedSamples[0]!.at
+      const buckets: Array<number> = []
+      for (const x of loadedSamples) {
+        const bucket = Math.floor((x.at - first) / 30)
+        buckets[bucket] = Math.max(buckets[bucket] ?? 0, x.mb)
+      }
+      console.log(`    curve (max per 30 s): ${buckets.map((mb) => mb.toFixed(0)).join(" → ")} MB`)
+      const minute = (from: number, to: number) => Math.max(...loadedSamples.filter((x) => x.at - first >= from && x.at - first < to).map((x) => x.mb))
+      const second = minute(60, 120)
+      const last = minute(240, 300)
+      if (Number.isFinite(second) && Number.isFinite(last)) {
+        const growth = (last - second) / second
+        console.log(`    flat? max of minute 5 vs minute 2: ${last.toFixed(0)} vs ${second.toFixed(0)} MB (${(growth * 100).toFixed(1)} %)  ${growth <= 0.1 ? "PASS" : "FAIL"}`)
+      }
+    }
+  }
 
   // Targets.
   const targets: ReadonlyArray<{ readonly a: ScenarioId; readonly b: ScenarioId; readonly min: number; readonly note: string }> = [
@@ -400,11 +587,17 @@ const main = async () => {
     { a: "authfx-cold", b: "authcore", min: 5, note: "  same, cold token (no cache hit)" },
     { a: "authfx", b: "jose", min: 1, note: "authfx JWT /session ÷ bare jose" },
     { a: "authfx-cold", b: "jose", min: 1, note: "  same, cold token (no cache hit)" },
-    { a: "authfx", b: "constant", min: 0.5, note: "authfx returning cookie ÷ constant" }
+    { a: "authfx", b: "constant", min: 0.5, note: "authfx returning cookie ÷ constant" },
+    { a: "authfx-pg", b: "authfx", min: 0.9, note: "JWT on PostgreSQL ÷ JWT embedded" },
+    { a: "authfx-pgdb", b: "authcore-pg", min: 3, note: "DB sessions on PG ÷ @auth/core+pg-adapter" }
   ]
   const informational: ReadonlyArray<{ readonly a: ScenarioId; readonly b: ScenarioId; readonly note: string }> = [
     { a: "effect-constant", b: "constant", note: "effect/http mounting ÷ plain node:http" },
     { a: "authfx", b: "effect-constant", note: "authfx returning ÷ effect/http constant" },
+    { a: "authfx-pg-before", b: "authfx", note: "before: JWT on PG uncached ÷ embedded" },
+    { a: "authfx-pgdb-before", b: "authcore-pg", note: "before: DB sessions uncached ÷ Auth.js" },
+    { a: "authfx-pg", b: "authfx-pg-before", note: "JWT on PG: cached ÷ uncached" },
+    { a: "authfx-pgdb", b: "authfx-pgdb-before", note: "DB sessions on PG: cached ÷ uncached" },
     { a: "authfx", b: "authfx-nolimit", note: "rate limits on ÷ off (GET /session)" }
   ]
   console.log()
@@ -430,6 +623,7 @@ const main = async () => {
   if (invalid > 0) console.log(`!! ${invalid} responses were not 200 with the session JSON, or failed: see the rounds above`)
 
   await stopChildren()
+  await dropDatabases()
   if (profileDir !== undefined) console.log(`CPU profile(s) written to ${profileDir} (summarise: node bench/cpuprofile.ts ${profileDir}/*.cpuprofile)`)
   process.exitCode = invalid > 0 ? 1 : 0
 }
@@ -437,5 +631,6 @@ const main = async () => {
 main().catch(async (error: unknown) => {
   console.error(error)
   await stopChildren()
+  await dropDatabases()
   process.exit(1)
 })

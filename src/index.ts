@@ -9,6 +9,7 @@ export {
   LastSignInMethod,
   type AccountChange,
   type SessionAndUser,
+  type SyncSessionReads,
   type TokenSecrets,
   UserNotFound,
   Users,
@@ -145,6 +146,8 @@ export { type AuthfxApp, type AuthfxOptions, authAppLayer, createAuth } from "./
 export { authHttpApp } from "./compose/authHttpApp.ts"
 export { type ProtectOptions } from "./http/protect.ts"
 export { generateSecret, MissingSecret, secretFromEnv } from "./compose/secretFromEnv.ts"
+export { observabilityFromEnv } from "./compose/observabilityFromEnv.ts"
+export type { ObservabilityOptions } from "./adapters/otlp/OtlpExport.ts"
 export { secretStrength, WeakSecret } from "./domain/secretStrength.ts"
 export { type AuthHttpOptions, HttpOptionsInvalid } from "./http/HttpOptions.ts"
 export { authRoutes } from "./http/authRoutes.ts"
@@ -170,6 +173,10 @@ export * as PostgresUsers from "./adapters/postgres/PostgresUsers.ts"
 export * as PostgresKeyStore from "./adapters/postgres/PostgresKeyStore.ts"
 export * as PostgresLedger from "./adapters/postgres/PostgresLedger.ts"
 export * as PostgresJobLock from "./adapters/postgres/PostgresJobLock.ts"
+
+export * as PostgresChanges from "./adapters/postgres/PostgresChanges.ts"
+export * as CachedPostgresLedger from "./adapters/postgres/CachedPostgresLedger.ts"
+export * as CachedPostgresUsers from "./adapters/postgres/CachedPostgresUsers.ts"
 export * as PostgresMigrations from "./adapters/postgres/migrate.ts"
 export * as RedisLedger from "./adapters/redis/RedisLedger.ts"
 export * as AuthjsUsers from "./adapters/authjs/AuthjsUsers.ts"

@@ -1,6 +1,6 @@
 import { Auth, type AuthConfig } from "@auth/core"
 import Credentials from "@auth/core/providers/credentials"
-import { createServer, type IncomingMessage } from "node:http"
+import { createServer, type IncomingMessage, type RequestListener } from "node:http"
 import { announce, listenFree, secret } from "./common.ts"
 
 /**
@@ -38,7 +38,8 @@ const toRequest = async (req: IncomingMessage): Promise<Request> => {
   return new Request(url, { method, headers, body: new Uint8Array(await readBody(req)) })
 }
 
-const server = createServer((req, res) => {
+/** `Auth(request, config)` on node:http: each request becomes a web Request, its Response is written back. */
+export const authcoreListener = (config: AuthConfig): RequestListener => (req, res) => {
   toRequest(req)
     .then((request) => Auth(request, config))
     .then(async (response) => {
@@ -57,6 +58,10 @@ const server = createServer((req, res) => {
       if (!res.headersSent) res.writeHead(500)
       res.end()
     })
-})
+}
 
-announce({ port: await listenFree(server) })
+// Run as a bench child (not when imported by authcore-pg.ts).
+if (import.meta.filename === process.argv[1]) {
+  const server = createServer(authcoreListener(config))
+  announce({ port: await listenFree(server) })
+}

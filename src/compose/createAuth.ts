@@ -33,6 +33,8 @@ import * as LedgerLease from "../domain/ledgerLease.ts"
 import { sweeping, type SweepOptions } from "../domain/sweepExpired.ts"
 import type { JobLock } from "../ports/JobLock.ts"
 import { coreLayer } from "./coreLayer.ts"
+import { observabilityLayer } from "./observabilityLayer.ts"
+import type { ObservabilityOptions } from "../adapters/otlp/OtlpExport.ts"
 import { makeGetSession } from "../http/getSession.ts"
 import { type NodeListener, nodeListener } from "../http/node.ts"
 import { protectNode, type ProtectOptions, protectWeb } from "../http/protect.ts"
@@ -69,6 +71,8 @@ export interface AuthfxOptions extends Omit<AuthOptions, "providers"> {
   readonly sweep?: SweepOptions
   readonly mailer?: Layer.Layer<Mailer, unknown>
   readonly providerClient?: Layer.Layer<ProviderClient, unknown>
+  /** Traces and metrics over OTLP/HTTP (README "Observability"). Off when absent: nothing is exported. */
+  readonly observability?: ObservabilityOptions
   /**
    * Rate limits and the failed-password backoff (README "Rate limits"); `false` turns every rule off.
    * `store` keeps the counters: by default the `ledger` when one is given (shared by the nodes on it),
@@ -120,7 +124,9 @@ export const authAppLayer = (options: AuthfxOptions) => {
     Layer.provideMerge(options.jobLock ?? LedgerLease.layer),
     // OAuth tokens are sealed at rest whatever store keeps them; rows still in plain text are sealed at start.
     Layer.provideMerge(SealedTokensUsers.sealing({ sealStoredTokensAtStart: true })),
-    Layer.provideMerge(ports)
+    Layer.provideMerge(ports),
+    // The metric registry and, when configured, the exporters: every service and request sees them.
+    Layer.provideMerge(observabilityLayer(options.observability))
   )
 }
 

@@ -3,6 +3,7 @@ import * as NodemailerMailer from "../adapters/mail/NodemailerMailer.ts"
 import * as MemoryMailer from "../adapters/memory/MemoryMailer.ts"
 import type { OAuthProviderOptions } from "../adapters/oauth/OAuthProviderOptions.ts"
 import type { AuthfxOptions } from "../compose/createAuth.ts"
+import { observabilityFromEnv } from "../compose/observabilityFromEnv.ts"
 import { MissingSecret, secretFromEnv, WeakSecret } from "../compose/secretFromEnv.ts"
 import type { ProviderId } from "../domain/Account.ts"
 import type { ProviderConfig } from "../domain/Provider.ts"
@@ -76,6 +77,7 @@ export const demoOptions = (env: Env): AuthfxOptions | MissingSecret | WeakSecre
   const url = env["AUTH_URL"] ?? `http://localhost:${port}/auth`
   const strategy = env["SESSION_STRATEGY"] === "database" ? "database" : "jwt"
   const idp = idpFor(env)
+  const observability = observabilityFromEnv(env, "authfx-demo")
   return {
     secret,
     http: {
@@ -88,6 +90,9 @@ export const demoOptions = (env: Env): AuthfxOptions | MissingSecret | WeakSecre
     session: { strategy },
     mailer: mailerFor(env),
     ...(idp === null ? {} : { oauthProviders: [idp] }),
+    ...(observability === undefined ? {} : { observability }),
+    // For load tests of the demo only: a deployment keeps its limits.
+    ...(env["RATE_LIMIT"] === "off" ? { rateLimit: false as const } : {}),
     ...demoStores(env, secret)
   }
 }

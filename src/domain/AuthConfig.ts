@@ -3,7 +3,8 @@ import { type Account, ProviderId } from "./Account.ts"
 import type { Profile } from "./Profile.ts"
 import type { Awaitable, ProviderConfig } from "./Provider.ts"
 import type { JwtClaims, Session, SessionView } from "./Session.ts"
-import type { User } from "./User.ts"
+import type { SensitiveAction } from "./stepUp.ts"
+import type { User, UserId } from "./User.ts"
 
 export type SessionStrategy = "jwt" | "database"
 
@@ -66,6 +67,17 @@ export interface Events {
   }) => Awaitable<void>
   readonly unlinkAccount?: (params: { readonly user: User; readonly account: Account }) => Awaitable<void>
   readonly session?: (params: { readonly session: SessionView; readonly token: JwtClaims | null }) => Awaitable<void>
+  /**
+   * Beyond Auth.js, for audit logs: the user ended sessions from their session list (`POST /sessions/revoke`):
+   * one, all but the current one, or all; `count` is how many were listed and ended.
+   */
+  readonly sessionRevoked?: (params: {
+    readonly userId: UserId
+    readonly scope: "one" | "others" | "all"
+    readonly count: number
+  }) => Awaitable<void>
+  /** Beyond Auth.js: a sensitive action was refused because the session's sign-in is not recent (stepUp.ts). */
+  readonly stepUpRefused?: (params: { readonly userId: UserId; readonly action: SensitiveAction }) => Awaitable<void>
 }
 
 /** The application's own pages, replacing the built-in ones. */
@@ -85,6 +97,11 @@ export interface AuthOptions {
     readonly maxAge?: number
     /** Seconds between renewals of a session on use. Default 24 hours. */
     readonly updateAge?: number
+    /**
+     * Beyond Auth.js: seconds since the session's sign-in within which sensitive actions (unlinking, ending all
+     * sessions, passkeys, turning two-factor off) are allowed; older sessions must sign in again. Default 10 minutes.
+     */
+    readonly stepUpMaxAge?: number
   }
   readonly callbacks?: Callbacks
   readonly events?: Events
@@ -103,7 +120,12 @@ export interface AuthOptions {
 
 export interface ResolvedAuthConfig {
   readonly providers: ReadonlyArray<ProviderConfig>
-  readonly session: { readonly strategy: SessionStrategy; readonly maxAge: number; readonly updateAge: number }
+  readonly session: {
+    readonly strategy: SessionStrategy
+    readonly maxAge: number
+    readonly updateAge: number
+    readonly stepUpMaxAge: number
+  }
   readonly callbacks: Callbacks
   readonly events: Events
   readonly pages: Pages
@@ -114,6 +136,7 @@ export interface ResolvedAuthConfig {
 
 export const defaultMaxAge = 30 * 24 * 60 * 60
 export const defaultUpdateAge = 24 * 60 * 60
+export const defaultStepUpMaxAge = 10 * 60
 
 /** The configuration cannot work; the message says what to change. */
 export class ConfigurationInvalid extends Schema.TaggedError<ConfigurationInvalid>()("ConfigurationInvalid", {
@@ -125,13 +148,17 @@ export const resolveAuthConfig = Effect.fnUntraced(function*(options: AuthOption
   const session = {
     strategy: options.session?.strategy ?? "jwt",
     maxAge: options.session?.maxAge ?? defaultMaxAge,
-    updateAge: options.session?.updateAge ?? defaultUpdateAge
+    updateAge: options.session?.updateAge ?? defaultUpdateAge,
+    stepUpMaxAge: options.session?.stepUpMaxAge ?? defaultStepUpMaxAge
   }
   if (!(session.maxAge > 0)) {
     return yield* new ConfigurationInvalid({ message: "session.maxAge must be a positive number of seconds" })
   }
   if (!(session.updateAge >= 0) || session.updateAge > session.maxAge) {
     return yield* new ConfigurationInvalid({ message: "session.updateAge must be between 0 and session.maxAge" })
+  }
+  if (!(session.stepUpMaxAge >= 0) || !Number.isFinite(session.stepUpMaxAge)) {
+    return yield* new ConfigurationInvalid({ message: "session.stepUpMaxAge must be a number of seconds, 0 or more" })
   }
   const seen = new Set<string>()
   for (const provider of options.providers) {

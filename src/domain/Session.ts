@@ -15,7 +15,19 @@ export const Session = Schema.Struct({
    * The provider the session was signed in with, so that unlinking it ends the sessions it started; null
    * for sessions from before authfx recorded it (and rows written by Auth.js).
    */
-  via: Schema.NullOr(ProviderId)
+  via: Schema.NullOr(ProviderId),
+  /**
+   * When the session was created (shown in the user's session list). Optional, like the two below: absent or
+   * null for rows from before authfx recorded it (and rows Auth.js writes).
+   */
+  createdAt: Schema.optionalKey(Schema.NullOr(Schema.Date)),
+  /**
+   * When the user last proved who they are in this session (signed in, or a second factor): a step-up is
+   * measured from it (stepUp.ts). Unknown (null) counts as long ago.
+   */
+  authTime: Schema.optionalKey(Schema.NullOr(Schema.Date)),
+  /** A coarse label of the client it was signed in from ("Firefox on Linux"): no full User-Agent, no address. */
+  client: Schema.optionalKey(Schema.NullOr(Schema.String))
 })
 export type Session = typeof Session.Type
 
@@ -25,7 +37,8 @@ export type Session = typeof Session.Type
  * `iat` and `exp` are seconds since the epoch (RFC 7519 NumericDate). `iat` keeps milliseconds as a
  * fraction (NumericDate allows it), so "revoke everything issued until now" can tell a token issued a
  * moment later in the same second from one issued before. `via` names the provider the session was signed
- * in with (see `Session.via`); like the registered claims, callbacks cannot change it.
+ * in with (see `Session.via`); like the registered claims, callbacks cannot change it. `auth_time` (seconds, as
+ * OpenID Connect names it) is when the user signed in: renewals keep it, and a step-up is measured from it.
  */
 export const JwtClaims = Schema.StructWithRest(
   Schema.Struct({
@@ -34,6 +47,7 @@ export const JwtClaims = Schema.StructWithRest(
     iat: Schema.Finite,
     exp: Schema.Int,
     via: Schema.optionalKey(Schema.NullOr(Schema.String)),
+    auth_time: Schema.optionalKey(Schema.Finite),
     name: Schema.optionalKey(Schema.NullOr(Schema.String)),
     email: Schema.optionalKey(Schema.NullOr(Schema.String)),
     picture: Schema.optionalKey(Schema.NullOr(Schema.String))
@@ -94,6 +108,12 @@ export type SessionRead =
   }
 
 export const noSession = (clear: boolean): SessionRead => ({ _tag: "NoSession", clear })
+
+/** When the user of an active session last proved who they are (epoch milliseconds), or null when unknown. */
+export const sessionAuthTime = (session: ActiveSession): number | null =>
+  session._tag === "Database"
+    ? session.session.authTime?.getTime() ?? null
+    : typeof session.claims.auth_time === "number" ? Math.round(session.claims.auth_time * 1000) : null
 
 /** The provider an active session was signed in with, when it is known. */
 export const sessionVia = (session: ActiveSession): string | null =>

@@ -2,6 +2,7 @@ import { Clock, Effect, Option, type Redacted } from "effect"
 import { Users } from "../ports/Users.ts"
 import type { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
+import { SignInClient } from "./clientLabel.ts"
 import { hashToken, randomSecret } from "./secretToken.ts"
 import { type IssuedSession, noSession, type SessionRead } from "./Session.ts"
 import { shapeSessionView } from "./sessionView.ts"
@@ -14,10 +15,36 @@ export const createDatabaseSession = Effect.fnUntraced(function*(user: User, via
   const now = yield* Clock.currentTimeMillis
   const token = yield* randomSecret(32)
   const expires = new Date(now + config.session.maxAge * 1000)
-  yield* store.createSession({ tokenHash: yield* hashToken(token), userId: user.id, expires, via })
+  const signedIn = new Date(now)
+  yield* store.createSession({
+    tokenHash: yield* hashToken(token),
+    userId: user.id,
+    expires,
+    via,
+    createdAt: signedIn,
+    authTime: signedIn,
+    client: yield* SignInClient
+  })
   const issued: IssuedSession = { _tag: "Database", token, expires }
   return issued
 })
+
+/**
+ * The time rules of a database session, as a pure function (the synchronous fast path of `GET /session`
+ * applies them too): at or past `expires` it is over; renewed more than `updateAge` ago (its expiry is less
+ * than `maxAge - updateAge` away) it is due for renewal; else current.
+ */
+export const judgeDatabaseSession = (
+  expires: Date,
+  now: number,
+  maxAge: number,
+  updateAge: number
+): "expired" | "renewalDue" | "current" =>
+  expires.getTime() <= now
+    ? "expired"
+    : expires.getTime() - maxAge * 1000 + updateAge * 1000 <= now
+    ? "renewalDue"
+    : "current"
 
 /**
  * Reads a database session. An expired one is deleted and never answered. A session used more than
@@ -35,14 +62,15 @@ export const readDatabaseSession = Effect.fnUntraced(function*(
   if (Option.isNone(found)) return noSession(true)
   const { session, user } = found.value
   const now = yield* Clock.currentTimeMillis
-  if (session.expires.getTime() <= now) {
+  const { maxAge, updateAge } = config.session
+  const judged = judgeDatabaseSession(session.expires, now, maxAge, updateAge)
+  if (judged === "expired") {
     yield* store.deleteSession(tokenHash)
     return noSession(true)
   }
-  const { maxAge, updateAge } = config.session
   let expires = session.expires
   let renewed: IssuedSession | null = null
-  if (session.expires.getTime() - maxAge * 1000 + updateAge * 1000 <= now) {
+  if (judged === "renewalDue") {
     const extended = new Date(Math.max(session.expires.getTime(), now + maxAge * 1000))
     const updated = yield* store.updateSessionExpiry(tokenHash, extended)
     // Deleted between our read and update (signed out elsewhere): the session is over.

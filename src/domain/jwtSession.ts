@@ -3,11 +3,14 @@ import { Ledger, type LedgerEntry } from "../ports/Ledger.ts"
 import { ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { callHook } from "./callHook.ts"
+import { SignInClient } from "./clientLabel.ts"
+import { registerJwtSession } from "./jwtSessionRegistry.ts"
 import { isRevokedBy, revocationKeysOf, revokeTokenId, type TokenIdentity } from "./revocation.ts"
 import { randomId } from "./secretToken.ts"
 import { type IssuedSession, type JwtClaims, noSession, type SessionRead, type SignInContext } from "./Session.ts"
 import { AccessDenied } from "./SignInError.ts"
 import { shapeSessionView } from "./sessionView.ts"
+import { countRefusal } from "./telemetry.ts"
 import type { User, UserId } from "./User.ts"
 
 /**
@@ -16,10 +19,13 @@ import type { User, UserId } from "./User.ts"
  */
 const keepRegistered = (claims: JwtClaims, from: JwtClaims): JwtClaims => {
   // Spread first, so that claims the callback left alone keep their order (sameClaims compares JSON).
-  const kept = { ...claims, sub: from.sub, jti: from.jti, iat: from.iat, exp: from.exp }
-  if (from.via !== undefined) return { ...kept, via: from.via }
-  const { via: _added, ...rest } = kept
-  return rest
+  const kept: Record<string, unknown> = { ...claims, sub: from.sub, jti: from.jti, iat: from.iat, exp: from.exp }
+  // Assigned in place, so a claim the callback kept stays where it was; one it added that we lack goes.
+  for (const name of ["via", "auth_time"] as const) {
+    if (from[name] !== undefined) kept[name] = from[name]
+    else delete kept[name]
+  }
+  return kept as JwtClaims
 }
 
 /** The claims of a new JWT session, shaped by the jwt callback. The token code signs or encrypts them. */
@@ -38,7 +44,9 @@ export const createJwtSession = Effect.fnUntraced(function*(
     picture: user.image,
     jti: yield* randomId,
     iat,
-    exp: Math.floor(iat) + config.session.maxAge
+    exp: Math.floor(iat) + config.session.maxAge,
+    // The sign-in is now; renewals keep it, so a step-up can tell how long ago the user proved who they are.
+    auth_time: iat
   }
   const hook = config.callbacks.jwt
   let claims = base
@@ -54,6 +62,7 @@ export const createJwtSession = Effect.fnUntraced(function*(
     if (shaped === null) return yield* new AccessDenied({ reason: "JwtCallback" })
     claims = keepRegistered(shaped, base)
   }
+  yield* registerJwtSession(claims, yield* SignInClient)
   const issued: IssuedSession = { _tag: "Jwt", claims, expires: new Date(claims.exp * 1000) }
   return issued
 })
@@ -113,7 +122,11 @@ export const readJwtSession = Effect.fnUntraced(function*(
   const revocations = yield* Ledger.use((ledger) => ledger.get(revocationKeysOf(tokenIdentity(claims))))
   const now = yield* Clock.currentTimeMillis
   const time = judgeJwtSession(claims, revocations, now, config.session.updateAge)
-  if (time === "ended") return noSession(true)
+  if (time === "ended") {
+    // Ended before its time: a revocation (sign-out, unlink, sign-out everywhere) refused a copy of the token.
+    if (judgeJwtTime(claims, now, config.session.updateAge) !== "expired") yield* countRefusal("revoked")
+    return noSession(true)
+  }
 
   let token = claims
   const hook = config.callbacks.jwt
@@ -131,6 +144,7 @@ export const readJwtSession = Effect.fnUntraced(function*(
     const iat = now / 1000
     token = { ...token, iat, exp: Math.max(claims.exp, Math.floor(iat) + config.session.maxAge) }
     renewed = { _tag: "Jwt", claims: token, expires: new Date(token.exp * 1000) }
+    yield* registerJwtSession(token, null)
   }
   const expires = new Date(token.exp * 1000)
   const view = yield* shapeSessionView({

@@ -4,6 +4,7 @@ import { AuthConfig } from "./AuthConfig.ts"
 import { emitEvent } from "./callHook.ts"
 import { createDatabaseSession, readDatabaseSession } from "./databaseSession.ts"
 import { createJwtSession, readJwtSession, revokeJwtSession } from "./jwtSession.ts"
+import { unregisterJwtSessions } from "./jwtSessionRegistry.ts"
 import { revokeUserTokens } from "./revocation.ts"
 import { hashToken } from "./secretToken.ts"
 import type { SessionCredential, SignInContext } from "./Session.ts"
@@ -46,6 +47,7 @@ export const endSession = Effect.fn("endSession")(function*(credential: SessionC
   const store = yield* Users
   if (credential._tag === "Jwt") {
     yield* revokeJwtSession(credential.claims)
+    yield* unregisterJwtSessions(credential.claims.sub as UserId, [credential.claims.jti])
     yield* emitEvent("signOut", config.events.signOut, { session: null, token: credential.claims })
     return
   }

@@ -1,4 +1,4 @@
-import { Clock, Context, Deferred, Effect, Exit, Layer, Option, type Redacted, Schema } from "effect"
+import { Clock, Context, Deferred, Effect, Exit, Layer, Metric, Option, type Redacted, Schema } from "effect"
 import { SecureRandom } from "effect/crypto"
 import { ProviderClient } from "../ports/ProviderClient.ts"
 import { Ledger, type LedgerUnavailable } from "../ports/Ledger.ts"
@@ -7,6 +7,7 @@ import { type Account, type AccountKey, mergeTokenSets, type ProviderId } from "
 import { AuthConfig } from "./AuthConfig.ts"
 import { claimRefresh, releaseRefresh } from "./refreshClaim.ts"
 import { randomId } from "./secretToken.ts"
+import { flowSpan, outcomeOf, tokenRefreshes } from "./telemetry.ts"
 import type { UserId } from "./User.ts"
 
 /** The user has no account at this provider. */
@@ -156,6 +157,10 @@ export class TokenRotation extends Context.Service<TokenRotation, {
           // The entry goes before the answer: a caller retrying right after a failure starts a new refresh
           // instead of finding the finished one.
           yield* refresh(account).pipe(
+            Effect.onExit((exit) =>
+              Metric.update(Metric.withAttributes(tokenRefreshes, { provider: account.provider, outcome: outcomeOf(exit) }), 1)
+            ),
+            flowSpan("authfx.refreshToken", { "authfx.provider": account.provider }),
             Effect.onExit((exit) =>
               Effect.sync(() => inFlight.delete(flightKey)).pipe(Effect.andThen(Deferred.done(deferred, exit)))
             ),

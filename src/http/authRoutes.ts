@@ -11,6 +11,7 @@ import { providersRoute } from "./routes/providersRoute.ts"
 import { sessionRoutes } from "./routes/sessionRoutes.ts"
 import { signInRoutes } from "./routes/signInRoutes.ts"
 import { signOutRoutes } from "./routes/signOutRoutes.ts"
+import { userSessionRoutes } from "./routes/userSessionRoutes.ts"
 
 /** The whole REST API under `basePath`, as routes on effect/http's router. */
 export const authRoutes = (basePath: BasePath) =>
@@ -24,6 +25,7 @@ export const authRoutes = (basePath: BasePath) =>
     pageRoutes(basePath),
     jwksRoute(basePath),
     accountRoutes(basePath),
+    userSessionRoutes(basePath),
     clientLogRoute(basePath),
     fallbackRoute(basePath)
   )

@@ -21,11 +21,15 @@ export class LedgerUnavailable extends Schema.TaggedError<LedgerUnavailable>()("
 /**
  * Reads a ledger layer can answer without waiting (memory, an embedded database): the capability the
  * synchronous fast path of `GET /session` needs. A layer that has it says so by providing it; one that does
- * not (a network database) leaves it out, and every reader takes the Effect path.
+ * not (a network database without a cache) leaves it out, and every reader takes the Effect path.
  */
 export interface SyncLedgerReads {
-  /** `get`, at `now` (epoch milliseconds), answered in the calling stack; throws only on a broken store. */
-  readonly get: (keys: ReadonlyArray<string>, now: number) => ReadonlyArray<Option.Option<LedgerEntry>>
+  /**
+   * `get`, at `now` (epoch milliseconds), answered in the calling stack; throws only on a broken store.
+   * Undefined when it cannot answer in the stack right now (a cache that is not fresh, or does not hold every
+   * key): the reader takes the Effect path, which answers from the database.
+   */
+  readonly get: (keys: ReadonlyArray<string>, now: number) => ReadonlyArray<Option.Option<LedgerEntry>> | undefined
 }
 
 /**

@@ -44,6 +44,19 @@ export interface SessionAndUser {
 
 export type { TokenSecrets } from "../domain/Account.ts"
 
+/**
+ * Database-session reads a Users layer can answer without waiting (memory, a fresh cache): what the synchronous
+ * fast path of `GET /session` needs for database sessions. A layer without it leaves it out (`sync` is None).
+ */
+export interface SyncSessionReads {
+  /**
+   * `getSessionAndUser` answered in the calling stack; throws only on a broken store. Undefined when it cannot
+   * answer in the stack right now (a cache that is not fresh, or does not hold the session): the reader takes
+   * the Effect path.
+   */
+  readonly getSessionAndUser: (tokenHash: string) => Option.Option<SessionAndUser> | undefined
+}
+
 /** What `updateAccountIf` changes: the token fields it names, and `needsReauth` when given. */
 export interface AccountChange {
   readonly tokens?: Partial<TokenSet>
@@ -74,6 +87,8 @@ export interface ViaOption {
  * - `consumeVerificationToken` returns the token and deletes it in one step: of any number of
  *   concurrent consumers exactly one gets it.
  * - `deleteUserSessions` with `via` deletes only the user's sessions signed in with that provider.
+ * - `listUserSessions` answers every session of the user, expired ones too, with what was stored of each
+ *   (`createdAt`, `authTime`, `client`), and no other user's.
  * - `deleteExpired` deletes at most `limit` verification tokens and sessions that expired at or before `now`,
  *   and never a live one.
  * - `pageAccounts`, paged from null with each page's last key as the next `after`, lists every account exactly
@@ -81,6 +96,7 @@ export interface ViaOption {
  * - `updateAccountIf` is a compare-and-set on the account's three secrets (null equals null): it applies the
  *   change only when they still equal `expected`, touches nothing the change does not name, and of concurrent
  *   updates from the same `expected` exactly one succeeds.
+ * - `sync`, when present, answers `getSessionAndUser` as the Effect does, or not at all (undefined).
  * - Infrastructure failure is `UsersUnavailable`, never a defect.
  */
 export class Users extends Context.Service<Users, {
@@ -146,6 +162,11 @@ export class Users extends Context.Service<Users, {
     expires: Date
   ) => Effect.Effect<Option.Option<Session>, UsersUnavailable>
   readonly deleteSession: (tokenHash: string) => Effect.Effect<Option.Option<Session>, UsersUnavailable>
+  /**
+   * The user's sessions, for their session list: all of them, expired ones too (the domain judges expiry), in no
+   * particular order.
+   */
+  readonly listUserSessions: (userId: UserId) => Effect.Effect<ReadonlyArray<Session>, UsersUnavailable>
   /** Deletes every session of the user (only those signed in with `via`, when given); returns how many. */
   readonly deleteUserSessions: (userId: UserId, options?: ViaOption) => Effect.Effect<number, UsersUnavailable>
 
@@ -157,4 +178,7 @@ export class Users extends Context.Service<Users, {
 
   /** Deletes expired verification tokens and sessions, at most `limit`; returns how many. The domain schedules it. */
   readonly deleteExpired: (now: Date, limit: number) => Effect.Effect<number, UsersUnavailable>
+
+  /** Present when the layer answers session reads synchronously (see SyncSessionReads). */
+  readonly sync: Option.Option<SyncSessionReads>
 }>()("authfx/Users") {}

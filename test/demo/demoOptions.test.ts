@@ -81,3 +81,15 @@ describe("demoOptions: REDIS_URL puts the ledger in Redis, under REDIS_KEY_PREFI
     expect(await written({ REDIS_URL: "" }, `k:${crypto.randomUUID()}`)).toBe(true)
   })
 })
+
+describe("demoOptions: the rate limits stay on unless RATE_LIMIT is exactly off", () => {
+  it.each([
+    ["unset", {}, undefined],
+    ["false (not the value)", { RATE_LIMIT: "false" }, undefined],
+    ["off", { RATE_LIMIT: "off" }, false]
+  ])("RATE_LIMIT %s", (_name, extra, expected) => {
+    const options = demoOptions({ ...idpEnv, ...extra })
+    if (options instanceof MissingSecret || options instanceof WeakSecret) throw new Error("the test's secret was refused")
+    expect(options.rateLimit).toBe(expected)
+  })
+})

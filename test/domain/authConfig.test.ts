@@ -10,7 +10,7 @@ const failure = (options: Parameters<typeof resolveAuthConfig>[0]) =>
 describe("resolveAuthConfig", () => {
   it("applies Auth.js's defaults: JWT, 30 days, renewal after 24 hours", () => {
     const config = Effect.runSync(resolveAuthConfig({ providers: [] }))
-    expect(config.session).toEqual({ strategy: "jwt", maxAge: 30 * 24 * 3600, updateAge: 24 * 3600 })
+    expect(config.session).toEqual({ strategy: "jwt", maxAge: 30 * 24 * 3600, updateAge: 24 * 3600, stepUpMaxAge: 600 })
   })
 
   it.each([

@@ -104,12 +104,40 @@ describe("GET /session answered before the router gives exactly what the router 
   })
 })
 
+describe("database sessions answered before the router give exactly what the router gives", () => {
+  it("a valid session, first and returning; then signed out (the row deleted) for both", async () => {
+    const apps = await pair({ session: { strategy: "database" } })
+    try {
+      const { browser, cookie } = await signIn(apps.routed)
+      expect((await fastPathOf(apps.fast))?.answer("GET", "/auth/session", cookie)?.status).toBe(200)
+      for (let i = 0; i < 3; i++) {
+        const { fast, routed } = await both(apps, cookie)
+        expect(fast).toEqual(routed)
+        expect(JSON.parse(fast.body)).toMatchObject({ user: { email: "ada@example.com" } })
+      }
+      for (const garbage of ["authjs.session-token=short", "authjs.session-token=" + "x".repeat(43)]) {
+        const { fast, routed } = await both(apps, garbage)
+        expect(fast).toEqual(routed)
+      }
+      await browser.post("/auth/signout", { csrfToken: await browser.csrfToken() })
+      expect((await fastPathOf(apps.fast))?.answer("GET", "/auth/session", cookie)).toBeNull()
+      const { fast, routed } = await both(apps, cookie)
+      expect(fast).toEqual(routed)
+      expect(fast.body).toBe("null")
+    } finally {
+      await apps.fast.dispose()
+      await apps.routed.dispose()
+    }
+  })
+})
+
 describe("configurations the fast path leaves to the router", () => {
   it.each([
     ["a session callback", { callbacks: { session: ({ session }) => ({ ...session, extra: 1 }) } }],
     ["a jwt callback", { callbacks: { jwt: ({ token }) => ({ ...token, extra: 1 }) } }],
     ["renewal on every read", { session: { updateAge: 0 } }],
-    ["database sessions", { session: { strategy: "database" } }]
+    ["database sessions with a session callback", { session: { strategy: "database" }, callbacks: { session: ({ session }) => session } }],
+    ["database sessions renewed on every read", { session: { strategy: "database", updateAge: 0 } }]
   ] satisfies ReadonlyArray<readonly [string, Partial<AuthfxOptions>]>)("%s: same answers", async (_name, overrides) => {
     const apps = await pair(overrides)
     try {

@@ -181,7 +181,9 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       ...sessionOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
       // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions
       // are deleted when they are read, as Auth.js does, and expired magic links stay refused where they are.
-      deleteExpired: () => Effect.succeed(0)
+      deleteExpired: () => Effect.succeed(0),
+      // Every read is an adapter call, a promise.
+      sync: Option.none()
     })
   })
 

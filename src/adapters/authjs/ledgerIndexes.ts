@@ -39,10 +39,18 @@ export type AccountsIndex = typeof AccountsIndex.Type
 
 /**
  * The token hashes of the user's sessions (Auth.js cannot list them either), each with the provider it was
- * signed in with (`via`), which Auth.js's session has no place for.
+ * signed in with (`via`) and its details for the session list, which Auth.js's session has no place for.
  */
 const SessionsIndex = Schema.Struct({
-  sessions: Schema.Array(Schema.Struct({ token: Schema.String, via: Schema.NullOr(ProviderId) }))
+  sessions: Schema.Array(Schema.Struct({
+    token: Schema.String,
+    via: Schema.NullOr(ProviderId),
+    // What the user's session list shows and the step-up rule reads (epoch milliseconds); absent in entries
+    // written before authfx kept them.
+    createdAt: Schema.optionalKey(Schema.NullOr(Schema.Finite)),
+    authTime: Schema.optionalKey(Schema.NullOr(Schema.Finite)),
+    client: Schema.optionalKey(Schema.NullOr(Schema.String))
+  }))
 })
 export type SessionsIndex = typeof SessionsIndex.Type
 

@@ -1,5 +1,4 @@
 import { Clock, Duration, Effect, Option } from "effect"
-import type { ProviderId } from "../../domain/Account.ts"
 import type { Session } from "../../domain/Session.ts"
 import type { UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
@@ -21,6 +20,7 @@ type Operations = Pick<
   | "getSessionAndUser"
   | "updateSessionExpiry"
   | "deleteSession"
+  | "listUserSessions"
   | "deleteUserSessions"
   | "createVerificationToken"
   | "consumeVerificationToken"
@@ -29,8 +29,20 @@ type Operations = Pick<
 /** Past this many indexed sessions, creating one first drops the index entries whose sessions are gone. */
 const pruneAbove = 64
 
-const viaOf = (index: SessionsIndex, token: string): ProviderId | null =>
-  index.sessions.find((indexed) => indexed.token === token)?.via ?? null
+type IndexedSession = SessionsIndex["sessions"][number]
+
+const dateOf = (millis: number | null | undefined): Date | null => (millis === undefined || millis === null ? null : new Date(millis))
+
+/** What only the index knows of a session: the provider it was signed in with and its details. */
+const indexedFields = (indexed: IndexedSession | undefined) => ({
+  via: indexed?.via ?? null,
+  createdAt: dateOf(indexed?.createdAt),
+  authTime: dateOf(indexed?.authTime),
+  client: indexed?.client ?? null
+})
+
+const fieldsOf = (index: SessionsIndex, token: string) =>
+  indexedFields(index.sessions.find((indexed) => indexed.token === token))
 
 const without = (index: SessionsIndex, gone: ReadonlyArray<string>): SessionsIndex => ({
   sessions: index.sessions.filter((indexed) => !gone.includes(indexed.token))
@@ -64,7 +76,7 @@ export const sessionOperations = (
       Option.isNone(found)
         ? Effect.succeed(found)
         : Effect.map(sessions.read(keys.sessions(found.value.session.userId)), (index) =>
-          Option.some({ ...found.value, session: { ...found.value.session, via: viaOf(index, tokenHash) } })))
+          Option.some<SessionAndUser>({ ...found.value, session: { ...found.value.session, ...fieldsOf(index, tokenHash) } })))
 
   const unindex = (userId: UserId, gone: ReadonlyArray<string>) =>
     sessions.update(keys.sessions(userId), (index) => ({ result: undefined, next: without(index, gone) }))
@@ -88,7 +100,13 @@ export const sessionOperations = (
         : []
       // Indexed before it exists: a crash in between leaves an index entry for nothing, never a session the
       // index does not know (which "sign out everywhere" would miss).
-      const entry = { token: session.tokenHash, via: session.via }
+      const entry: IndexedSession = {
+        token: session.tokenHash,
+        via: session.via,
+        createdAt: session.createdAt?.getTime() ?? null,
+        authTime: session.authTime?.getTime() ?? null,
+        client: session.client ?? null
+      }
       yield* sessions.update(key, (index) => ({
         result: undefined,
         next: { sessions: [...without(index, [...gone, session.tokenHash]).sessions, entry] }
@@ -129,6 +147,18 @@ export const sessionOperations = (
       if (Option.isNone(found)) return Option.none<Session>()
       yield* unindex(found.value.session.userId, [tokenHash])
       return Option.some(found.value.session)
+    })
+
+  /** The indexed sessions the adapter still has, with what the index knows of each. */
+  const listUserSessions = (userId: UserId) =>
+    Effect.gen(function*() {
+      const index = yield* sessions.read(keys.sessions(userId))
+      const found = yield* Effect.forEach(index.sessions, (indexed) =>
+        Effect.map(adapterSession(indexed.token), (session) =>
+          Option.isSome(session) && session.value.session.userId === userId
+            ? [{ ...session.value.session, ...indexedFields(indexed) }]
+            : []), { concurrency: 8 })
+      return found.flat()
     })
 
   const deleteUserSessions = (userId: UserId, narrow?: ViaOption) =>
@@ -178,6 +208,7 @@ export const sessionOperations = (
     getSessionAndUser: sessionAndUser,
     updateSessionExpiry,
     deleteSession,
+    listUserSessions,
     deleteUserSessions,
     createVerificationToken: (token: VerificationToken) => {
       const create = adapter.createVerificationToken

@@ -9,6 +9,7 @@ import {
   AccountNotFound,
   EmailTaken,
   LastSignInMethod,
+  type SessionAndUser,
   UserNotFound,
   Users
 } from "../../ports/Users.ts"
@@ -38,6 +39,12 @@ export const make = Effect.sync(() => {
   const verificationTokens = new Map<string, VerificationToken>()
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
+
+  const sessionAndUser = (tokenHash: string): Option.Option<SessionAndUser> => {
+    const session = sessions.get(tokenHash)
+    const user = session === undefined ? undefined : users.get(session.userId)
+    return session === undefined || user === undefined ? Option.none() : Option.some({ session, user })
+  }
 
   return Users.of({
     createUser: (input) =>
@@ -155,12 +162,7 @@ export const make = Effect.sync(() => {
         sessions.set(session.tokenHash, session)
         return Effect.succeed(session)
       }),
-    getSessionAndUser: (tokenHash) =>
-      Effect.sync(() => {
-        const session = sessions.get(tokenHash)
-        const user = session === undefined ? undefined : users.get(session.userId)
-        return session === undefined || user === undefined ? Option.none() : Option.some({ session, user })
-      }),
+    getSessionAndUser: (tokenHash) => Effect.sync(() => sessionAndUser(tokenHash)),
     updateSessionExpiry: (tokenHash, expires) =>
       Effect.sync(() => {
         const session = sessions.get(tokenHash)
@@ -175,6 +177,8 @@ export const make = Effect.sync(() => {
         sessions.delete(tokenHash)
         return Option.fromNullishOr(session)
       }),
+    listUserSessions: (userId) =>
+      Effect.sync(() => [...sessions.values()].filter((session) => session.userId === userId)),
     deleteUserSessions: (userId, options) =>
       Effect.sync(() => {
         let count = 0
@@ -210,7 +214,8 @@ export const make = Effect.sync(() => {
           }
         }
         return deleted
-      })
+      }),
+    sync: Option.some({ getSessionAndUser: sessionAndUser })
   })
 })
 

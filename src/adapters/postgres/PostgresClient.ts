@@ -68,6 +68,12 @@ export interface Client {
    * must outlive a statement (an advisory lock held between jobs). Same settings and deadline as the pool.
    */
   readonly dedicated: Effect.Effect<Client, never, Scope.Scope>
+  /**
+   * A connection of its own outside the pool (one at most, never idled out), on the same server and schema,
+   * shown in `pg_stat_activity` as `<applicationName>:<role>`: for LISTEN, which holds its connection for good.
+   * The caller ends it.
+   */
+  readonly listenerConnection: (role: string) => postgres.Sql
 }
 
 /** The connection pool the PostgreSQL adapters share. */
@@ -136,6 +142,7 @@ interface PoolSettings {
   readonly deadline: number
   readonly schema: string | null
   readonly dedicated: Client["dedicated"]
+  readonly listenerConnection: Client["listenerConnection"]
 }
 
 /** A client over pools that `open` makes: statements with a deadline, the pool replaced after a wedge. */
@@ -198,7 +205,8 @@ const poolClient = (settings: PoolSettings) =>
       },
       schema: settings.schema,
       run,
-      dedicated: settings.dedicated
+      dedicated: settings.dedicated,
+      listenerConnection: settings.listenerConnection
     })
   })
 
@@ -233,13 +241,17 @@ export const make = (options: Options) =>
       })
     const schema = options.schema ?? null
     // One connection that stays open (no idle timeout, no lifetime): what a session-level advisory lock lives on.
+    const single = { max: 1, idle_timeout: 0, max_lifetime: 0 }
+    const listenerConnection = (role: string) =>
+      open({ ...single, connection: { ...connection, application_name: `${connection["application_name"]}:${role}` } })()
     const dedicated = poolClient({
-      open: open({ max: 1, idle_timeout: 0, max_lifetime: 0 }),
+      open: open(single),
       deadline,
       schema,
-      dedicated: Effect.die("a dedicated connection has no dedicated connection of its own")
+      dedicated: Effect.die("a dedicated connection has no dedicated connection of its own"),
+      listenerConnection
     })
-    return yield* poolClient({ open: open({}), deadline, schema, dedicated })
+    return yield* poolClient({ open: open({}), deadline, schema, dedicated, listenerConnection })
   })
 
 export const layer = (options: Options): Layer.Layer<PostgresClient, InvalidPostgresOptions> =>

@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import type postgres from "postgres"
 import { emptyTokenSet, type TokenSet } from "../../domain/Account.ts"
 import {
@@ -50,7 +50,7 @@ export const make = (client: Client): Users["Service"] => {
   const accountColumns = sql`
     provider, "providerAccountId", "userId", type, access_token, refresh_token, id_token, expires_at,
     token_type, scope, session_state, needs_reauth`
-  const sessionColumns = sql`"sessionToken", "userId", expires, via`
+  const sessionColumns = sql`"sessionToken", "userId", expires, via, created_at, auth_time, client`
   const tokenColumns = sql`identifier, token, expires`
 
   const tokenValues = (tokens: TokenSet) => sql`
@@ -221,8 +221,9 @@ export const make = (client: Client): Users["Service"] => {
       rowsOr(
         (db) =>
           db`
-            INSERT INTO sessions ("userId", expires, "sessionToken", via)
-            SELECT u.id, ${session.expires}::timestamptz, ${session.tokenHash}::text, ${session.via}::text
+            INSERT INTO sessions ("userId", expires, "sessionToken", via, created_at, auth_time, client)
+            SELECT u.id, ${session.expires}::timestamptz, ${session.tokenHash}::text, ${session.via}::text,
+              ${session.createdAt ?? null}::timestamptz, ${session.authTime ?? null}::timestamptz, ${session.client ?? null}::text
             FROM users u WHERE u.id = ${dbId(session.userId)}::bigint
             RETURNING ${sessionColumns}`,
         (error) => isForeignKeyViolation(error, constraints.sessionUser) ? new UserNotFound() : null
@@ -231,7 +232,7 @@ export const make = (client: Client): Users["Service"] => {
       Effect.flatMap(
         rows((db) =>
           db`
-            SELECT s."sessionToken", s."userId", s.expires, s.via, u.id AS user_id, u.name AS user_name,
+            SELECT s."sessionToken", s."userId", s.expires, s.via, s.created_at, s.auth_time, s.client, u.id AS user_id, u.name AS user_name,
               u.email AS user_email, u."emailVerified" AS "user_emailVerified", u.image AS user_image
             FROM sessions s JOIN users u ON u.id = s."userId"
             WHERE s."sessionToken" = ${tokenHash}`
@@ -250,6 +251,11 @@ export const make = (client: Client): Users["Service"] => {
       Effect.flatMap(
         rows((db) => db`DELETE FROM sessions WHERE "sessionToken" = ${tokenHash} RETURNING ${sessionColumns}`),
         (found) => optional(found, toSession)
+      ),
+    listUserSessions: (userId) =>
+      Effect.flatMap(
+        rows((db) => db`SELECT ${sessionColumns} FROM sessions WHERE "userId" = ${dbId(userId)}::bigint`),
+        (found) => Effect.forEach(found, toSession)
       ),
     deleteUserSessions: (userId, options) =>
       Effect.map(
@@ -298,7 +304,9 @@ export const make = (client: Client): Users["Service"] => {
             RETURNING 1 AS deleted`
         )
         return tokens.length + sessions.length
-      })
+      }),
+    // A network round trip: see CachedPostgresUsers for the synchronous reads.
+    sync: Option.none()
   })
 }
 

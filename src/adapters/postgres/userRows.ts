@@ -88,7 +88,15 @@ export const toAccount = (row: Row) =>
   })
 
 export const toSession = (row: Row) =>
-  decodeSession({ tokenHash: row["sessionToken"], userId: idText(row["userId"]), expires: row["expires"], via: row["via"] })
+  decodeSession({
+    tokenHash: row["sessionToken"],
+    userId: idText(row["userId"]),
+    expires: row["expires"],
+    via: row["via"],
+    createdAt: row["created_at"],
+    authTime: row["auth_time"],
+    client: row["client"]
+  })
 
 export const toVerificationToken = (row: Row) =>
   decodeToken({ identifier: row["identifier"], tokenHash: row["token"], expires: row["expires"] })

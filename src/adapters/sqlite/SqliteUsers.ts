@@ -197,7 +197,10 @@ export const make = Effect.gen(function*() {
             token_hash: session.tokenHash,
             user_id: session.userId,
             expires: session.expires.getTime(),
-            via: session.via
+            via: session.via,
+            created_at: session.createdAt?.getTime() ?? null,
+            auth_time: session.authTime?.getTime() ?? null,
+            client: session.client ?? null
           }) ?? {}
         )
       ).pipe(Effect.mapError((failure) =>
@@ -217,6 +220,10 @@ export const make = Effect.gen(function*() {
     deleteSession: (tokenHash) =>
       db.query((sql) => optionOf(sql.get(statements.deleteSession, { token_hash: tokenHash }), sessionOf)).pipe(
         Effect.mapError(unavailable("delete a session"))
+      ),
+    listUserSessions: (userId) =>
+      db.query((sql) => sql.all(statements.sessionsOfUser, { user_id: userId }).map(sessionOf)).pipe(
+        Effect.mapError(unavailable("list a user's sessions"))
       ),
     deleteUserSessions: (userId, options) =>
       db.query((sql) =>
@@ -246,7 +253,9 @@ export const make = Effect.gen(function*() {
         const params = { now: now.getTime(), limit }
         const tokens = sql.run(statements.deleteExpiredTokens, params)
         return tokens + sql.run(statements.deleteExpiredSessions, { ...params, limit: limit - tokens })
-      }).pipe(Effect.mapError(unavailable("delete expired tokens and sessions")))
+      }).pipe(Effect.mapError(unavailable("delete expired tokens and sessions"))),
+    // Sessions are read through the Effect statements only: database sessions take the route on SQLite.
+    sync: Option.none()
   })
 })
 

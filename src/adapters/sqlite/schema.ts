@@ -207,5 +207,12 @@ export const migrations: ReadonlyArray<string> = [
   `
   ALTER TABLE keys ADD COLUMN sealing TEXT CHECK (sealing IN ('sqlite', 'shared'));
   UPDATE keys SET sealing = 'sqlite' WHERE wrapped IS NOT NULL;
+  `,
+  // What a user's session list shows of a database session, and its auth time for the step-up rule
+  // (src/domain/stepUp.ts); epoch milliseconds, NULL for sessions from before these columns.
+  `
+  ALTER TABLE sessions ADD COLUMN created_at INTEGER;
+  ALTER TABLE sessions ADD COLUMN auth_time INTEGER;
+  ALTER TABLE sessions ADD COLUMN client TEXT;
   `
 ]

@@ -11,7 +11,7 @@ import type { Params, Row } from "./SqliteDatabase.ts"
 export const userColumns = "id, name, email, email_verified, image"
 export const accountColumns = "provider, provider_account_id, user_id, type, access_token, refresh_token, id_token, " +
   "expires_at, token_type, scope, session_state, needs_reauth"
-export const sessionColumns = "token_hash, user_id, expires, via"
+export const sessionColumns = "token_hash, user_id, expires, via, created_at, auth_time, client"
 export const tokenColumns = "identifier, token_hash, expires"
 
 const isUserId = Schema.is(UserId)
@@ -52,7 +52,10 @@ export const sessionOf = (row: Row): Session => ({
   tokenHash: checked(row, "token_hash", isNonEmpty),
   userId: checked(row, "user_id", isUserId),
   expires: date(row, "expires"),
-  via: checkedOrNull(row, "via", isProviderId)
+  via: checkedOrNull(row, "via", isProviderId),
+  createdAt: dateOrNull(row, "created_at"),
+  authTime: dateOrNull(row, "auth_time"),
+  client: textOrNull(row, "client")
 })
 
 export const verificationTokenOf = (row: Row): VerificationToken => ({

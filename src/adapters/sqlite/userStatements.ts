@@ -49,14 +49,16 @@ export const statements = {
     ORDER BY provider, provider_account_id LIMIT :limit`,
 
   // A token hash is SHA-256 of 256 random bits, so a conflict is a retried write: it replaces, as in memory.
-  upsertSession: `INSERT INTO sessions (${sessionColumns}) VALUES (:token_hash, :user_id, :expires, :via)
-    ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires = excluded.expires, via = excluded.via
+  upsertSession: `INSERT INTO sessions (${sessionColumns}) VALUES (:token_hash, :user_id, :expires, :via, :created_at, :auth_time, :client)
+    ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, expires = excluded.expires, via = excluded.via,
+      created_at = excluded.created_at, auth_time = excluded.auth_time, client = excluded.client
     RETURNING ${sessionColumns}`,
-  sessionAndUser: `SELECT s.token_hash, s.user_id, s.expires, s.via, u.id, u.name, u.email, u.email_verified, u.image
+  sessionAndUser: `SELECT s.token_hash, s.user_id, s.expires, s.via, s.created_at, s.auth_time, s.client, u.id, u.name, u.email, u.email_verified, u.image
     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :token_hash`,
   updateSessionExpiry: `UPDATE sessions SET expires = :expires WHERE token_hash = :token_hash
     RETURNING ${sessionColumns}`,
   deleteSession: `DELETE FROM sessions WHERE token_hash = :token_hash RETURNING ${sessionColumns}`,
+  sessionsOfUser: `SELECT ${sessionColumns} FROM sessions WHERE user_id = :user_id`,
   deleteUserSessions: "DELETE FROM sessions WHERE user_id = :user_id",
   deleteUserSessionsVia: "DELETE FROM sessions WHERE user_id = :user_id AND via = :via",
 

@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { countRefusal } from "../../domain/telemetry.ts"
 import { csrfState, csrfTokenMatches, sameOriginRequest } from "./csrfToken.ts"
 import { MissingCSRF } from "../HttpError.ts"
 import { requestSession } from "../session/requestSession.ts"
@@ -22,7 +23,9 @@ export const issueCsrfToken = Effect.fnUntraced(function*(input: RouteInput) {
  * cookie and was minted for this browser's session (see csrfToken.ts).
  */
 export const requireCsrf = Effect.fnUntraced(function*(input: RouteInput, submitted: string | undefined) {
-  if (!sameOriginRequest(input.request, input.context)) return yield* new MissingCSRF()
+  if (!sameOriginRequest(input.request, input.context)) return yield* refused
   const state = yield* stateOf(input)
-  if (!csrfTokenMatches(state, submitted)) return yield* new MissingCSRF()
+  if (!csrfTokenMatches(state, submitted)) return yield* refused
 })
+
+const refused = Effect.andThen(countRefusal("csrf"), Effect.fail(new MissingCSRF()))

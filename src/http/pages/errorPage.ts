@@ -42,6 +42,13 @@ const known: ReadonlyMap<string, ErrorText> = new Map([
     heading: "Unable to sign in",
     message: html`<p>The sign-in link is no longer valid.</p>
 <p class="muted">It may have been used already or it may have expired.</p>`
+  }],
+  // Beyond Auth.js: a sensitive action from a session signed in too long ago (src/domain/stepUp.ts).
+  ["StepUpRequired", {
+    status: 403,
+    heading: "Sign in again",
+    message: html`<p>For your security, this action needs a recent sign-in.</p>
+<p class="muted">Sign in again, then try once more.</p>`
   }]
 ])
 

@@ -2,6 +2,7 @@ import { Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import type { ProviderId } from "../../domain/Account.ts"
 import { findOAuthProvider } from "../../domain/oauthSignIn.ts"
+import { requireStepUp } from "../../domain/stepUp.ts"
 import { unlinkProvider } from "../../domain/unlinkProvider.ts"
 import { Users } from "../../ports/Users.ts"
 import { json } from "./authResponse.ts"
@@ -12,6 +13,7 @@ import { NotSignedIn } from "../HttpError.ts"
 import { readBody } from "../request/requestBody.ts"
 import { sessionBinding } from "../session/sessionBinding.ts"
 import { sessionVia } from "../../domain/Session.ts"
+import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { startOAuthRedirect } from "./signInRoutes.ts"
 
@@ -39,7 +41,7 @@ export const accountRoutes = (basePath: BasePath) =>
           needsReauth: account.needsReauth
         })))
       })),
-    authRoute("POST", `${basePath}/link/:provider`, "api", (input) =>
+    authRoute("POST", `${basePath}/link/:provider`, "api", traced("authfx.link", (input) =>
       Effect.gen(function*() {
         const { provider } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
@@ -50,17 +52,19 @@ export const accountRoutes = (basePath: BasePath) =>
         const session = yield* sessionBinding(current)
         if (session === null) return yield* new NotSignedIn()
         return yield* startOAuthRedirect(input, config.id, callbackUrl, { _tag: "Link", userId: user.id, session })
-      })),
-    authRoute("POST", `${basePath}/unlink/:provider`, "api", (input) =>
+      }))),
+    authRoute("POST", `${basePath}/unlink/:provider`, "api", traced("authfx.unlink", (input) =>
       Effect.gen(function*() {
         const { provider } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         yield* requireCsrf(input, body.fields["csrfToken"])
         const { user, current } = yield* signedInUser(input)
+        // Unlinking can take a way in from the owner: whoever holds the session must have signed in recently.
+        if (current.read._tag === "Active") yield* requireStepUp(current.read.session, "unlinkAccount")
         const removed = yield* unlinkProvider(user.id, (provider ?? "") as ProviderId)
         // The unlink ended every session signed in with that account; this one too, if it was one of them.
         const sessionEnded = current.read._tag === "Active" && sessionVia(current.read.session) === removed.provider
         if (sessionEnded) input.jar.expireSession(input.names.session)
         return json({ unlinked: { provider: removed.provider, providerAccountId: removed.providerAccountId }, sessionEnded })
-      }))
+      })))
   )

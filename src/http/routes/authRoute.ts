@@ -24,6 +24,9 @@ import type {
   UnknownProvider
 } from "../../ports/ProviderClient.ts"
 import type { AccountNotFound, LastSignInMethod, UserNotFound, UsersUnavailable } from "../../ports/Users.ts"
+import { clientLabel, SignInClient } from "../../domain/clientLabel.ts"
+import type { StepUpRequired } from "../../domain/stepUp.ts"
+import type { SessionNotFound } from "../../domain/userSessions.ts"
 import { json } from "./authResponse.ts"
 import { CookieJar } from "../cookies/cookieJar.ts"
 import { type CookieNames, cookieNames } from "../cookies/cookieNames.ts"
@@ -80,6 +83,8 @@ export type RouteFailure =
   | TokenTooLarge
   | ClaimsNotJson
   | RateLimited
+  | StepUpRequired
+  | SessionNotFound
 
 /**
  * Adds a route, limited per client address (limitClient.ts), whose failures are all answered (never a 500 for a typed failure), and whose cookies are
@@ -111,6 +116,8 @@ export const authRoute = <R>(
       // Counted before the body is read or the CSRF token checked: a refused request costs one counter step.
       const response = yield* limitClient(input).pipe(
         Effect.flatMap(() => handler(input)),
+        // A session started here remembers a coarse label of the client (for the user's session list).
+        Effect.provideService(SignInClient, clientLabel(request.headers["user-agent"])),
         Effect.catch((error) => failureResponse(error, input, style)),
         Effect.flatMap((answer) => jsonRedirectWhenAsked(input, answer))
       )

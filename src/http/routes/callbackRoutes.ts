@@ -18,6 +18,7 @@ import { BadRequest, LinkFlowForeign } from "../HttpError.ts"
 import { checksOf, openOAuthFlow } from "../cookies/oauthFlowCookie.ts"
 import { readBody } from "../request/requestBody.ts"
 import { requestSession } from "../session/requestSession.ts"
+import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { sessionBinding } from "../session/sessionBinding.ts"
 
@@ -96,6 +97,6 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
  */
 export const callbackRoutes = (basePath: BasePath) =>
   Layer.mergeAll(
-    authRoute("GET", `${basePath}/callback/:provider`, "browser", callback("GET")),
-    authRoute("POST", `${basePath}/callback/:provider`, "browser", callback("POST"))
+    authRoute("GET", `${basePath}/callback/:provider`, "browser", traced("authfx.callback", callback("GET"))),
+    authRoute("POST", `${basePath}/callback/:provider`, "browser", traced("authfx.callback", callback("POST")))
   )

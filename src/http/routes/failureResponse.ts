@@ -38,6 +38,9 @@ const unavailable = (input: RouteInput, style: FailureStyle) => {
   return HttpServerResponse.setHeader(response, "retry-after", "5")
 }
 
+/** A browser navigating (a form post) asks for HTML first; fetch and API clients do not. */
+const prefersHtml = (input: RouteInput): boolean => (input.request.headers["accept"] ?? "").startsWith("text/html")
+
 /**
  * Every failure a route can end with, mapped to what the browser or client sees: the Auth.js codes for
  * the Auth.js flows, clear 4xx for bad input, 503 when a store is down. Details stay in the logs.
@@ -116,6 +119,13 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
           )
           : toErrorPage(input, "RateLimited", { retryAfter: seconds })
       }
+      case "StepUpRequired":
+        // A form posted by a page is sent to the error page; a client calling the API gets a code to act on.
+        return style === "browser" || prefersHtml(input)
+          ? toErrorPage(input, "StepUpRequired")
+          : json({ error: "StepUpRequired", message: "This action needs a recent sign-in. Sign in again, then retry." }, 403)
+      case "SessionNotFound":
+        return json({ error: "SessionNotFound", message: "No session of yours has this handle." }, 404)
       case "UserNotFound":
         // The session's user was deleted while it was signed in.
         return style === "api" ? json({ error: "NotSignedIn" }, 401) : toSignIn(input, "SessionRequired")

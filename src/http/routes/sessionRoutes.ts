@@ -3,6 +3,8 @@ import { updateSession } from "../../domain/sessionLifecycle.ts"
 import { json } from "./authResponse.ts"
 import { requireCsrf } from "../csrf/csrfGuard.ts"
 import { readBody } from "../request/requestBody.ts"
+import { traced } from "./routeTelemetry.ts"
+import { sessionCheckMissed } from "../../domain/telemetry.ts"
 import { authRoute, type BasePath } from "./authRoute.ts"
 import { requestSession } from "../session/requestSession.ts"
 import { writeSession } from "../session/sessionCookie.ts"
@@ -19,10 +21,11 @@ const signedOut = (options: ResolvedHttpOptions) => (options.signedOutSession ==
  */
 export const sessionRoutes = (basePath: BasePath) =>
   Layer.mergeAll(
-    authRoute("GET", `${basePath}/session`, "api", (input) =>
-      Effect.map(requestSession(input), ({ read }) =>
-        json(read._tag === "Active" ? read.view : signedOut(input.options)))),
-    authRoute("POST", `${basePath}/session`, "api", (input) =>
+    authRoute("GET", `${basePath}/session`, "api", traced("authfx.session", (input) =>
+      // Here only when the fast path (sessionFastPath.ts) could not answer, or is off: a miss.
+      Effect.map(Effect.andThen(sessionCheckMissed, requestSession(input)), ({ read }) =>
+        json(read._tag === "Active" ? read.view : signedOut(input.options))))),
+    authRoute("POST", `${basePath}/session`, "api", traced("authfx.session.update", (input) =>
       Effect.gen(function*() {
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         const passed = yield* requireCsrf(input, body.fields["csrfToken"]).pipe(
@@ -40,5 +43,5 @@ export const sessionRoutes = (basePath: BasePath) =>
         }
         if (updated.renewed !== null) yield* writeSession(updated.renewed, input.names, input.jar)
         return json(updated.view)
-      }))
+      })))
   )

@@ -9,6 +9,7 @@ import { emailLinkBase } from "../emailLinkBase.ts"
 import { type OAuthIntent, sealOAuthFlow } from "../cookies/oauthFlowCookie.ts"
 import { signInPage } from "../pages/signInPage.ts"
 import { readBody } from "../request/requestBody.ts"
+import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { ProviderNotConfigured } from "../../domain/SignInError.ts"
 import { resolveRedirect } from "../../domain/redirectPolicy.ts"
@@ -70,7 +71,7 @@ export const signInRoutes = (basePath: BasePath) =>
           providers: providerViews(input)
         }), 200, input.context.secure)
       })),
-    authRoute("POST", `${basePath}/signin/:provider`, "browser", (input) =>
+    authRoute("POST", `${basePath}/signin/:provider`, "browser", traced("authfx.signIn", (input) =>
       Effect.gen(function*() {
         const { provider: id } = yield* HttpRouter.params
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
@@ -105,5 +106,5 @@ export const signInRoutes = (basePath: BasePath) =>
             // Credentials post to /callback/:provider; Auth.js sends a stray POST here back to the page.
             return redirect(input.request, `${input.context.apiUrl}/signin`)
         }
-      }))
+      })))
   )

@@ -5,6 +5,7 @@ import { callbackTarget } from "../request/callbackTarget.ts"
 import { issueCsrfToken, requireCsrf } from "../csrf/csrfGuard.ts"
 import { signOutPage } from "../pages/signOutPage.ts"
 import { readBody } from "../request/requestBody.ts"
+import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath } from "./authRoute.ts"
 import { requestSession } from "../session/requestSession.ts"
 
@@ -28,7 +29,7 @@ export const signOutRoutes = (basePath: BasePath) =>
           signOutUrl: `${input.context.apiUrl}/signout`
         }), 200, input.context.secure)
       })),
-    authRoute("POST", `${basePath}/signout`, "browser", (input) =>
+    authRoute("POST", `${basePath}/signout`, "browser", traced("authfx.signOut", (input) =>
       Effect.gen(function*() {
         const body = yield* readBody(input.request, input.options.maxBodyBytes)
         yield* requireCsrf(input, body.fields["csrfToken"])
@@ -36,5 +37,5 @@ export const signOutRoutes = (basePath: BasePath) =>
         if (credential !== null) yield* endSession(credential)
         input.jar.expireSession(input.names.session)
         return redirect(input.request, yield* callbackTarget(input, body.fields["callbackUrl"]))
-      }))
+      })))
   )

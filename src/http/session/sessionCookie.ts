@@ -15,7 +15,7 @@ export interface CurrentSession {
   readonly credential: SessionCredential | null
 }
 
-const databaseToken = /^[A-Za-z0-9_-]{20,200}$/
+export const databaseToken = /^[A-Za-z0-9_-]{20,200}$/
 
 /** Writes an issued or renewed session into the (chunked) session cookie. */
 export const writeSession = Effect.fnUntraced(function*(issued: IssuedSession, names: CookieNames, jar: CookieJar) {

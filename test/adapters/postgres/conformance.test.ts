@@ -2,6 +2,8 @@ import { Effect, Layer, Option, Redacted } from "effect"
 import * as PostgresClient from "../../../src/adapters/postgres/PostgresClient.ts"
 import * as PostgresKeyStore from "../../../src/adapters/postgres/PostgresKeyStore.ts"
 import * as PostgresUsers from "../../../src/adapters/postgres/PostgresUsers.ts"
+import * as CachedPostgresUsers from "../../../src/adapters/postgres/CachedPostgresUsers.ts"
+import * as PostgresChanges from "../../../src/adapters/postgres/PostgresChanges.ts"
 import { type SealedStorage, suite as keyStoreSuite } from "../../conformance/KeyStore.ts"
 import { suite as usersSuite } from "../../conformance/Users.ts"
 import { freePort, testDatabase } from "./testDatabase.ts"
@@ -48,3 +50,11 @@ const keyStore = (name: string, options: PostgresKeyStore.Options) => {
 keyStore("postgres, default session keys", { secrets: [secret] })
 keyStore("postgres, default session keys and a previous secret", { secrets: [secret, previousSecret] })
 keyStore("postgres, ES256 session keys", { secrets: [secret], session: { alg: "ES256" } })
+
+usersSuite(
+  "postgres, cached",
+  CachedPostgresUsers.layer().pipe(
+    Layer.provide(PostgresChanges.layer({ freshnessBound: "200 millis" })),
+    Layer.provide(testDatabase("cachedusers", { max: 10 }))
+  )
+)

@@ -131,5 +131,60 @@ export const describeSessions = (it: ConformanceIt): void => {
         }
         assert.strictEqual(yield* store.deleteUserSessions(user.id, { via: github }), 0)
       }))
+    it.effect("sync, when present, answers getSessionAndUser as the Effect does, or not at all (undefined)", () =>
+      Effect.gen(function*() {
+        const store = yield* Users
+        if (Option.isNone(store.sync)) return
+        const sync = store.sync.value
+        const same = (tokenHash: string, what: string) =>
+          Effect.map(store.getSessionAndUser(tokenHash), (viaEffect) => {
+            const answered = sync.getSessionAndUser(tokenHash)
+            if (answered !== undefined) expect(answered, what).toEqual(viaEffect)
+          })
+        const user = yield* createUser()
+        const session = yield* store.createSession(newSession(user.id, new Date((yield* now) + day)))
+        yield* same(session.tokenHash, "a session")
+        yield* same(uuid(), "no session")
+        yield* store.updateUser(user.id, { name: `renamed ${uuid()}` })
+        yield* same(session.tokenHash, "after the user changed")
+        yield* store.updateSessionExpiry(session.tokenHash, new Date((yield* now) + 2 * day))
+        yield* same(session.tokenHash, "after a renewal")
+        yield* store.deleteSession(session.tokenHash)
+        yield* same(session.tokenHash, "after a sign-out")
+        const other = yield* store.createSession(newSession(user.id, new Date((yield* now) + day)))
+        yield* same(other.tokenHash, "a second session")
+        yield* store.deleteUserSessions(user.id)
+        yield* same(other.tokenHash, "after every session of the user went")
+      }))
+
+    it.effect("listUserSessions answers every session of the user, expired too, with its details, and no other user's", () =>
+      Effect.gen(function*() {
+        const store = yield* Users
+        const t = yield* now
+        const user = yield* createUser()
+        const other = yield* createUser()
+        // Whole seconds: some stores keep no milliseconds.
+        const signedIn = new Date(Math.floor(t / 1000) * 1000 - hour)
+        const detailed = {
+          ...newSession(user.id, new Date(t + day), google),
+          createdAt: signedIn,
+          authTime: signedIn,
+          client: "Firefox on Linux"
+        }
+        yield* store.createSession(detailed)
+        const expired = yield* store.createSession(newSession(user.id, new Date(t - day), null))
+        yield* store.createSession(newSession(other.id, new Date(t + day)))
+        const listed = yield* store.listUserSessions(user.id)
+        expect(listed.map((session) => session.tokenHash).sort()).toEqual([detailed.tokenHash, expired.tokenHash].sort())
+        const found = listed.find((session) => session.tokenHash === detailed.tokenHash)!
+        expect({ ...sessionFields(found), createdAt: found.createdAt, authTime: found.authTime, client: found.client })
+          .toEqual(detailed)
+        // The details come back from a read by token too (the step-up rule reads the auth time there).
+        const read = expectSome(yield* store.getSessionAndUser(detailed.tokenHash), "the session")
+        expect(read.session.authTime).toEqual(signedIn)
+        const bare = listed.find((session) => session.tokenHash === expired.tokenHash)!
+        expect([bare.createdAt ?? null, bare.authTime ?? null, bare.client ?? null]).toEqual([null, null, null])
+        expect(yield* store.listUserSessions(missingUserId())).toEqual([])
+      }))
   })
 }
