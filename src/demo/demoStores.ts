@@ -1,5 +1,5 @@
 import type { Adapter } from "@auth/core/adapters"
-import { ConfigProvider, Data, Effect, Layer, type Redacted } from "effect"
+import { ConfigProvider, Data, Effect, Layer, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { kyselyMysqlSchema, pgAdapterConstraints, pgAdapterSchema } from "../adapters/authjs/authjsSchemas.ts"
@@ -12,6 +12,7 @@ import * as PostgresJobLock from "../adapters/postgres/PostgresJobLock.ts"
 import * as PostgresKeyStore from "../adapters/postgres/PostgresKeyStore.ts"
 import * as PostgresLedger from "../adapters/postgres/PostgresLedger.ts"
 import * as PostgresUsers from "../adapters/postgres/PostgresUsers.ts"
+import * as RedisLedger from "../adapters/redis/RedisLedger.ts"
 import { SqliteDatabase } from "../adapters/sqlite/SqliteDatabase.ts"
 import * as SqliteKeyStore from "../adapters/sqlite/SqliteKeyStore.ts"
 import * as SqliteLedger from "../adapters/sqlite/SqliteLedger.ts"
@@ -94,17 +95,29 @@ const authjsAdapter = (kind: string, env: Env) =>
   })
 
 /**
+ * With REDIS_URL, the ledger (revocations, refresh claims, counters, the Auth.js bridge's indexes) is in that
+ * Redis, under REDIS_KEY_PREFIX (default `authfx:`), whatever keeps users, keys and sessions.
+ */
+const redisLedger = (env: Env): Layer.Layer<Ledger> | undefined => {
+  const url = env["REDIS_URL"]
+  if (url === undefined || url === "") return undefined
+  const keyPrefix = env["REDIS_KEY_PREFIX"]
+  return RedisLedger.layerUrl({ url: Redacted.make(url), ...(keyPrefix === undefined || keyPrefix === "" ? {} : { keyPrefix }) })
+}
+
+/**
  * The bridge's Users over the demo's own ledger (the same layer value, so one ledger serves the bridge's indexes
  * and the domain's revocations): memory, or with AUTHFX_DB_FILE set, SQLite in that file, kept across restarts.
  */
 const authjsStores = (kind: string, env: Env): Pick<DemoStores, "users" | "ledger"> => {
   const path = env["AUTHFX_DB_FILE"]
-  if (path === undefined || path === "") {
-    console.log("authfx demo: the ledger, with the Auth.js bridge's indexes, is in memory (set AUTHFX_DB_FILE to keep it)")
-  } else if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
-  const ledger = path === undefined || path === ""
+  const inRedis = redisLedger(env)
+  if (inRedis === undefined && (path === undefined || path === "")) {
+    console.log("authfx demo: the ledger, with the Auth.js bridge's indexes, is in memory (set AUTHFX_DB_FILE or REDIS_URL to keep it)")
+  } else if (inRedis === undefined && path !== undefined && path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
+  const ledger = inRedis ?? (path === undefined || path === ""
     ? MemoryLedger.layer
-    : SqliteLedger.layer.pipe(Layer.provide(SqliteDatabase.layer({ path })))
+    : SqliteLedger.layer.pipe(Layer.provide(SqliteDatabase.layer({ path }))))
   const users = Layer.unwrap(Effect.map(authjsAdapter(kind, env), ({ adapter, options }) =>
     AuthjsUsers.layer(adapter, options).pipe(Layer.provide(ledger))))
   return { users, ledger }
@@ -118,7 +131,7 @@ const authjsStores = (kind: string, env: Env): Pick<DemoStores, "users" | "ledge
  * With DATABASE_URL, PostgreSQL (migrated at start; DATABASE_POOL_MAX, DATABASE_SCHEMA and the timeouts
  * are read too). Otherwise the demo keeps users, accounts, sessions, the ledger and keys across restarts with
  * no setup: an SQLite file (AUTHFX_DB_FILE, default .data/authfx.sqlite). Either way the stores share one
- * connection (pool): the same layer value is built once.
+ * connection (pool): the same layer value is built once. With REDIS_URL the ledger alone moves to Redis.
  */
 export const demoStores = (
   env: Readonly<Record<string, string | undefined>>,
@@ -137,7 +150,7 @@ export const demoStores = (
     const migrated = PostgresMigrations.layer.pipe(Layer.provideMerge(client))
     return {
       users: PostgresUsers.layer.pipe(Layer.provide(migrated)),
-      ledger: PostgresLedger.layer.pipe(Layer.provide(migrated)),
+      ledger: redisLedger(env) ?? PostgresLedger.layer.pipe(Layer.provide(migrated)),
       keyStore: PostgresKeyStore.layer({ secrets }).pipe(Layer.provide(migrated)),
       jobLock: PostgresJobLock.layer.pipe(Layer.provide(migrated))
     }
@@ -147,7 +160,7 @@ export const demoStores = (
   const database = SqliteDatabase.layer({ path })
   return {
     users: SqliteUsers.layer.pipe(Layer.provide(database)),
-    ledger: SqliteLedger.layer.pipe(Layer.provide(database)),
+    ledger: redisLedger(env) ?? SqliteLedger.layer.pipe(Layer.provide(database)),
     keyStore: SqliteKeyStore.layer({ secrets }).pipe(Layer.provide(database))
   }
 }

@@ -51,7 +51,9 @@ export interface SyncLedgerReads {
  * - `increment` adds to a live counter and keeps its expiry, or starts a counter at `by` that expires at
  *   `expiresAt` when there is none; concurrent increments never lose a count.
  * - `deleteIf` deletes only when the live value equals `expected`, and says whether it did.
- * - `sweep` deletes at most `limit` expired entries and says how many; it never deletes a live one.
+ * - `sweep` deletes at most `limit` expired entries and says how many; it never deletes a live one. A store
+ *   that drops expired entries by itself (Redis: each key carries its expiry) has none to delete and
+ *   answers 0.
  * - Infrastructure failure is `LedgerUnavailable`, never a defect.
  */
 export class Ledger extends Context.Service<Ledger, {
