@@ -21,6 +21,7 @@ import type { Layer } from "effect"
 import type { Users } from "../../src/ports/Users.ts"
 import { describeAccounts } from "./users/accounts.ts"
 import { describeMaintenance } from "./users/maintenance.ts"
+import { describePasskeys } from "./users/passkeys.ts"
 import { describeSessions } from "./users/sessions.ts"
 import { describeUnavailable } from "./users/unavailable.ts"
 import { describeUnlinking } from "./users/unlinking.ts"
@@ -43,6 +44,11 @@ export interface SuiteOptions {
    * (Auth.js adapters cannot list tokens or sessions), whose `deleteExpired` then deletes nothing.
    */
   readonly sweepsExpired?: boolean
+  /**
+   * Whether the store keeps passkeys. Default true; false for the Auth.js bridge over an adapter without
+   * Auth.js's WebAuthn methods (pg, Kysely), whose passkey methods must then fail with `PasskeysUnsupported`.
+   */
+  readonly storesPasskeys?: boolean
 }
 
 /** Registers the conformance cases for one adapter, sharing one store (built from `storeLayer`) among them. */
@@ -54,5 +60,6 @@ export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, opt
     describeSessions(it)
     describeVerificationTokens(it)
     describeMaintenance(it, options.listsAccounts ?? true, options.sweepsExpired ?? true)
+    describePasskeys(it, options.storesPasskeys ?? true)
     describeUnavailable(it, options.unavailable, options.listsAccounts ?? true, options.sweepsExpired ?? true)
   })
