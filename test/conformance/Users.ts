@@ -49,6 +49,11 @@ export interface SuiteOptions {
    * Auth.js's WebAuthn methods (pg, Kysely), whose passkey methods must then fail with `PasskeysUnsupported`.
    */
   readonly storesPasskeys?: boolean
+  /**
+   * Whether unlinking a passkey's account deletes its authenticator. Default true; false for the Auth.js bridge
+   * (Auth.js has no deleteAuthenticator), where the domain refuses a passkey whose account is gone instead.
+   */
+  readonly deletesAuthenticators?: boolean
 }
 
 /** Registers the conformance cases for one adapter, sharing one store (built from `storeLayer`) among them. */
@@ -60,6 +65,6 @@ export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, opt
     describeSessions(it)
     describeVerificationTokens(it)
     describeMaintenance(it, options.listsAccounts ?? true, options.sweepsExpired ?? true)
-    describePasskeys(it, options.storesPasskeys ?? true)
+    describePasskeys(it, options.storesPasskeys ?? true, options.deletesAuthenticators ?? true)
     describeUnavailable(it, options.unavailable, options.listsAccounts ?? true, options.sweepsExpired ?? true)
   })

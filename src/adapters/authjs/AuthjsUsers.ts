@@ -66,6 +66,7 @@ import type { AuthjsAdapterIncomplete, ClassifyError } from "./adapterErrors.ts"
 import { decodeUser } from "./authjsRecords.ts"
 import { makeBridge, sameAddress } from "./bridge.ts"
 import { keys } from "./ledgerIndexes.ts"
+import { passkeyOperations } from "./passkeyOperations.ts"
 import { sessionOperations } from "./sessionOperations.ts"
 
 export { AuthjsAdapterIncomplete, type ClassifyError } from "./adapterErrors.ts"
@@ -178,6 +179,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       updateUser,
       deleteUser,
       ...accountOps,
+      ...passkeyOperations(bridge, adapter),
       ...sessionOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
       // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions
       // are deleted when they are read, as Auth.js does, and expired magic links stay refused where they are.
