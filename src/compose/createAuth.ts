@@ -10,6 +10,7 @@ import * as MemoryLedger from "../adapters/memory/MemoryLedger.ts"
 import * as MemoryUsers from "../adapters/memory/MemoryUsers.ts"
 import { type OAuthProviderOptions, providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
 import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
+import * as SimpleWebAuthnCeremony from "../adapters/webauthn/SimpleWebAuthnCeremony.ts"
 import * as SealedTokensUsers from "../adapters/sealedTokens/SealedTokensUsers.ts"
 import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
@@ -78,6 +79,7 @@ export const authAppLayer = (options: AuthfxOptions) => {
     options.ledger ?? MemoryLedger.layer,
     options.mailer ?? MemoryMailer.layer(),
     options.providerClient ?? defaultProviderClient(oauth),
+    SimpleWebAuthnCeremony.layer,
     options.keyStore ??
       MemoryKeyStore.layer({ secrets: secrets(options.secret), ...(options.sessionKeys ? { session: options.sessionKeys } : {}) })
   )

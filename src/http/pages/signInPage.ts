@@ -7,7 +7,7 @@ import type { Theme } from "./Theme.ts"
 export interface SignInProviderView {
   readonly id: string
   readonly name: string
-  readonly type: "oauth" | "oidc" | "email" | "credentials"
+  readonly type: "oauth" | "oidc" | "email" | "credentials" | "webauthn"
   readonly signinUrl: string
   readonly callbackUrl: string
   /** Credentials providers: the form's fields by name, shown in this order; without them the provider is not shown. */
@@ -73,6 +73,8 @@ const groupsOf = (providers: ReadonlyArray<SignInProviderView>): ReadonlyArray<G
       return
     }
     if (provider.type === "credentials" && provider.fields === undefined) return
+    // Passkeys need a script (WebAuthn is a browser API); the page sends none: the client entry offers them.
+    if (provider.type === "webauthn") return
     if (oauth.length > 0) groups.push({ _tag: "OAuth", providers: oauth })
     oauth = []
     groups.push({ _tag: "Form", provider: { index, provider } })

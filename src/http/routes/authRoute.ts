@@ -9,7 +9,8 @@ import type {
   OAuthAccountNotLinked,
   ProviderNotConfigured,
   SignInRedirected,
-  Verification
+  Verification,
+  WebAuthnVerificationError
 } from "../../domain/SignInError.ts"
 import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import type { LedgerUnavailable } from "../../ports/Ledger.ts"
@@ -22,7 +23,13 @@ import type {
   ProviderUnavailable,
   UnknownProvider
 } from "../../ports/ProviderClient.ts"
-import type { AccountNotFound, LastSignInMethod, UserNotFound, UsersUnavailable } from "../../ports/Users.ts"
+import type {
+  AccountNotFound,
+  LastSignInMethod,
+  PasskeysUnsupported,
+  UserNotFound,
+  UsersUnavailable
+} from "../../ports/Users.ts"
 import { json } from "./authResponse.ts"
 import { CookieJar } from "../cookies/cookieJar.ts"
 import { type CookieNames, cookieNames } from "../cookies/cookieNames.ts"
@@ -77,6 +84,8 @@ export type RouteFailure =
   | KeyStoreUnavailable
   | TokenTooLarge
   | ClaimsNotJson
+  | WebAuthnVerificationError
+  | PasskeysUnsupported
 
 /**
  * Adds a route whose failures are all answered (never a 500 for a typed failure), and whose cookies are

@@ -11,6 +11,7 @@ import { requireCsrf } from "../csrf/csrfGuard.ts"
 import { currentUser } from "../session/currentUser.ts"
 import { confirmedEmailLink, emailConfirmationPage } from "./emailLinkConfirmation.ts"
 import { finishSignIn } from "./finishSignIn.ts"
+import { passkeyCallback } from "./passkeyRoutes.ts"
 import { BadRequest, LinkFlowForeign } from "../HttpError.ts"
 import { checksOf, openOAuthFlow } from "../cookies/oauthFlowCookie.ts"
 import { readBody } from "../request/requestBody.ts"
@@ -77,6 +78,10 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
         const credentials = Object.fromEntries(Object.entries(body.fields).filter(([name]) => !reserved.has(name)))
         const signedIn = yield* credentialsSignIn({ provider: provider.id, credentials })
         return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
+      }
+      case "webauthn": {
+        if (method !== "POST") return yield* new BadRequest({ message: "A passkey answer is submitted with POST." })
+        return yield* passkeyCallback(input, provider)
       }
     }
   })

@@ -100,7 +100,8 @@ export const signInRoutes = (basePath: BasePath) =>
             return redirect(input.request, `${input.context.apiUrl}/verify-request?provider=${encodeURIComponent(provider.id)}&type=email`)
           }
           case "credentials":
-            // Credentials post to /callback/:provider; Auth.js sends a stray POST here back to the page.
+          case "webauthn":
+            // Credentials and passkeys post to /callback/:provider; Auth.js sends a stray POST here back to the page.
             return redirect(input.request, `${input.context.apiUrl}/signin`)
         }
       }))
