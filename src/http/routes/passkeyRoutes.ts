@@ -19,6 +19,7 @@ import { requestSession } from "../session/requestSession.ts"
 import { sessionBinding } from "../session/sessionBinding.ts"
 import { json, redirect } from "./authResponse.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
+import { signedInUser } from "./accountRoutes.ts"
 import { finishSignIn } from "./finishSignIn.ts"
 
 /** The relying party is the public origin (the configured URL): its host is the RP ID, and it is the only origin accepted. */
@@ -113,12 +114,6 @@ export const passkeyCallback = (input: RouteInput, provider: PasskeyProviderConf
     const signedIn = yield* passkeySignIn({ provider, rp, response, challenge: flow.challenge })
     return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
   })
-
-const signedInUser = Effect.fnUntraced(function*(input: RouteInput) {
-  const { current, user } = yield* currentUser(input)
-  if (Option.isNone(user)) return yield* new NotSignedIn()
-  return { user: user.value, current }
-})
 
 /**
  * Auth.js's WebAuthn options endpoint, and beyond Auth.js the signed-in user's passkeys: `GET /passkeys/:provider`
