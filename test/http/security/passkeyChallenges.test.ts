@@ -27,6 +27,7 @@ describe("passkey challenges (attacks first)", () => {
     expect((await b.get("/auth/webauthn-options/passkey?action=register")).status).toBe(401)
     expect((await b.get("/auth/webauthn-options/passkey?action=steal")).status).toBe(400)
     expect((await b.get("/auth/webauthn-options/github?action=authenticate")).status).toBe(404)
+    expect((await b.get("/auth/webauthn-options/x")).status).toBe(404)
   })
 
   it("an answer without this browser's challenge is refused (another browser's flow, none at all)", async () => {
