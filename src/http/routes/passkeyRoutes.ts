@@ -1,4 +1,4 @@
-import { Effect, Layer, Option } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import type { ProviderId } from "../../domain/Account.ts"
 import type { PasskeyProviderConfig } from "../../domain/Provider.ts"
@@ -69,7 +69,7 @@ const webauthnOptions = (input: RouteInput) =>
       answer = yield* ceremony.authenticationOptions(rp)
       yield* storeChallenge(flowId, { challenge: answer.challenge, action, userId: null, session: null }, maxAgeOf(provider))
     }
-    const now = Date.now()
+    const now = yield* Clock.currentTimeMillis
     input.jar.set(input.names.challenge, flowId, new Date(now + maxAgeOf(provider) * 1000))
     return json({ action, options: answer.options })
   })
