@@ -7,6 +7,7 @@ import { callbackTarget } from "../request/callbackTarget.ts"
 import { issueCsrfToken, requireCsrf } from "../csrf/csrfGuard.ts"
 import { emailLinkBase } from "../emailLinkBase.ts"
 import { type OAuthIntent, sealOAuthFlow } from "../cookies/oauthFlowCookie.ts"
+import { passkeySignInScriptSource } from "../pages/passkeySignInScript.ts"
 import { signInPage } from "../pages/signInPage.ts"
 import { readBody } from "../request/requestBody.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
@@ -21,7 +22,8 @@ const providerViews = (input: RouteInput) =>
     type: provider.type,
     signinUrl: `${input.context.apiUrl}/signin/${provider.id}`,
     callbackUrl: `${input.context.apiUrl}/callback/${provider.id}`,
-    ...(provider.type === "credentials" ? { fields: provider.fields } : {})
+    ...(provider.type === "credentials" ? { fields: provider.fields } : {}),
+    ...(provider.type === "webauthn" ? { optionsUrl: `${input.context.apiUrl}/webauthn-options/${provider.id}?action=authenticate` } : {})
   }))
 
 /** Sends the browser to the provider, keeping the flow's checks (and who started a link) in a sealed cookie. */
@@ -61,13 +63,14 @@ export const signInRoutes = (basePath: BasePath) =>
           return redirect(input.request, page.href)
         }
         const csrfToken = yield* issueCsrfToken(input)
-        return htmlPage(signInPage({
-          theme: input.options.theme,
-          csrfToken,
-          callbackUrl,
-          error,
-          providers: providerViews(input)
-        }), 200, input.context.secure)
+        const providers = providerViews(input)
+        const passkeys = providers.some((provider) => provider.type === "webauthn")
+        return htmlPage(
+          signInPage({ theme: input.options.theme, csrfToken, callbackUrl, error, providers }),
+          200,
+          input.context.secure,
+          passkeys ? passkeySignInScriptSource : undefined
+        )
       })),
     authRoute("POST", `${basePath}/signin/:provider`, "browser", (input) =>
       Effect.gen(function*() {

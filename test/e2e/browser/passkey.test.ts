@@ -1,0 +1,122 @@
+/**
+ * Passkeys in a real browser: Chromium (playwright-core) with the DevTools virtual authenticator (CTAP2, internal,
+ * resident keys, user verification that always succeeds) through the demo on http://localhost (WebAuthn needs a
+ * secure context whose host is a valid RP ID; 127.0.0.1 is not one). Sign in with the credentials form, add a
+ * passkey on the home page, sign out, sign in with the passkey on the built-in sign-in page (discoverable:
+ * nothing typed), see it listed, remove it — which ends the session signed in with it — and find that the
+ * authenticator's copy opens nothing any more.
+ *
+ * Without a working Chromium every test here FAILS with the reason.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { BrowserContext, CDPSession, Page } from "playwright-core"
+import { launchChromium, type Launched, screenshot, watch } from "../../support/chromium.ts"
+import { demoAccount, type DemoRig, startDemoRig } from "./demoRig.ts"
+
+let launched: Launched = { _tag: "Unavailable", reason: "beforeAll did not run" }
+let rig: DemoRig | undefined
+const contexts: Array<BrowserContext> = []
+
+beforeAll(async () => {
+  launched = await launchChromium()
+  if (launched._tag === "Unavailable") return
+  rig = await startDemoRig({ host: "localhost" })
+}, 60_000)
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {})
+  if (launched._tag === "Launched") await launched.browser.close().catch(() => {})
+  await rig?.stop()
+}, 30_000)
+
+const ready = () => {
+  if (launched._tag === "Unavailable") throw new Error(`Chromium is unavailable, so this browser test cannot run: ${launched.reason}`)
+  if (rig === undefined) throw new Error("the demo and its peers did not start (see beforeAll)")
+  return { browser: launched.browser, rig }
+}
+
+/** A fresh profile with a virtual platform authenticator that holds resident keys and verifies the user. */
+const pageWithAuthenticator = async () => {
+  const { browser } = ready()
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } })
+  contexts.push(context)
+  context.setDefaultTimeout(10_000)
+  const page = await context.newPage()
+  const watched = watch(page)
+  const cdp = await context.newCDPSession(page)
+  await cdp.send("WebAuthn.enable")
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true }
+  })
+  return { page, watched, cdp, authenticatorId }
+}
+
+const credentialsOf = async (cdp: CDPSession, authenticatorId: string) =>
+  (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials
+
+const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? "").trim()
+
+/** Presses a button that submits a form, and waits for the page the browser lands on after every redirect. */
+const submit = async (page: Page, button: string): Promise<URL> => {
+  const before = page.url()
+  await page.getByRole("button", { name: button, exact: true }).click()
+  await page.waitForURL((url) => url.href !== before)
+  await page.waitForLoadState("load")
+  return new URL(page.url())
+}
+
+describe("passkeys in Chromium (virtual authenticator)", () => {
+  it("register while signed in, sign out, sign in with the passkey alone, list it, remove it", async () => {
+    const { rig } = ready()
+    const { page, watched, cdp, authenticatorId } = await pageWithAuthenticator()
+
+    // Signed in with the credentials form.
+    await page.goto(`${rig.authUrl}/signin?callbackUrl=%2F`)
+    await page.getByLabel("Username", { exact: true }).fill(demoAccount.username)
+    await page.getByLabel("Password", { exact: true }).fill(demoAccount.password)
+    const home = await submit(page, "Sign in with Demo account")
+    expect(home.href).toBe(`${rig.origin}/`)
+    expect(await text(page, "#session-email")).toBe(demoAccount.email)
+
+    // Add a passkey on the home page.
+    await expect.poll(() => text(page, "#passkey-status")).toBe("No passkeys yet.")
+    await page.getByRole("button", { name: "Add a passkey" }).click()
+    await expect.poll(() => text(page, "#passkey-status")).toBe("Passkey added.")
+    await expect.poll(() => page.locator("#passkey-list li").count()).toBe(1)
+    const stored = await credentialsOf(cdp, authenticatorId)
+    expect(stored).toHaveLength(1)
+    expect(stored[0]!.isResidentCredential).toBe(true)
+    await screenshot(page, "home-passkey-added")
+
+    // Sign out.
+    await page.getByRole("link", { name: "Sign out" }).click()
+    await page.waitForURL((url) => url.pathname === "/auth/signout")
+    await submit(page, "Sign out")
+    expect(await page.locator("main").textContent()).toContain("You are not signed in.")
+
+    // Sign in with the passkey: nothing typed, the browser offers the one it holds for localhost.
+    await page.goto(`${rig.authUrl}/signin?callbackUrl=%2F`)
+    await screenshot(page, "signin-with-passkey")
+    const back = await submit(page, "Sign in with Passkey")
+    expect(back.href, `the passkey sign-in led to ${back.href}`).toBe(`${rig.origin}/`)
+    expect(await text(page, "#session-email")).toBe(demoAccount.email)
+    const signCount = (await credentialsOf(cdp, authenticatorId))[0]!.signCount
+    expect(signCount).toBeGreaterThan(0)
+
+    // Listed; removing it is allowed (the demo user has the credentials account and a verified address) and
+    // ends this session, which was signed in with a passkey.
+    await expect.poll(() => page.locator("#passkey-list li").count()).toBe(1)
+    await page.getByRole("button", { name: /^Remove passkey/ }).click()
+    await expect.poll(async () => (await page.locator("main").textContent()) ?? "").toContain("You are not signed in.")
+    const session = await page.evaluate(async () => (await fetch("/auth/session")).json() as Promise<unknown>)
+    expect(session).toBeNull()
+
+    // The authenticator still holds its copy, which opens nothing now.
+    watched.expectStatus((url) => url.pathname === "/auth/error")
+    await page.goto(`${rig.authUrl}/signin?callbackUrl=%2F`)
+    const refused = await submit(page, "Sign in with Passkey")
+    expect(refused.searchParams.get("error")).toBe("WebAuthnVerificationError")
+
+    expect(watched.problems()).toEqual([])
+  })
+})
