@@ -19,10 +19,13 @@ export const sessionMarkup = (session: ShownSession | null, basePath: string, pa
 ${passkeys && passkeyMarkup}
 <p><a class="button" href="${basePath}/signout?callbackUrl=%2F">Sign out</a></p>`
 
-/** The signed-in user's passkeys: the page's script (liveSession.ts) fills the list and runs the buttons. */
+/**
+ * The signed-in user's passkeys: the page's script (liveSession.ts) lists them when asked (so a session change
+ * heard from another tab costs no request) and after each change, and runs the buttons.
+ */
 const passkeyMarkup = html`<section id="passkeys" aria-labelledby="passkeys-title">
 <h2 id="passkeys-title">Passkeys</h2>
 <ul id="passkey-list"></ul>
-<p><button class="button" type="button" id="passkey-add">Add a passkey</button></p>
+<p><button class="button" type="button" id="passkey-show">Show my passkeys</button> <button class="button" type="button" id="passkey-add">Add a passkey</button></p>
 <p id="passkey-status" role="status"></p>
 </section>`

@@ -45,6 +45,7 @@ if (script !== null && main !== null) {
 
   main.addEventListener("click", (event) => {
     const target = event.target instanceof HTMLElement ? event.target : null
+    if (target?.id === "passkey-show") void showPasskeys()
     if (target?.id === "passkey-add") {
       void registerPasskey(passkeys).then(async (result) => {
         await showPasskeys()
@@ -68,7 +69,5 @@ if (script !== null && main !== null) {
     for (const shown of main.querySelectorAll("h1 ~ *")) shown.remove()
     // The markup escapes every value it interpolates (src/http/pages/html.ts).
     main.insertAdjacentHTML("beforeend", sessionMarkup(state.data, basePath, provider !== undefined).value)
-    void showPasskeys()
   })
-  if (session !== null) void showPasskeys()
 }

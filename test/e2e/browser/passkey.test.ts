@@ -79,6 +79,7 @@ describe("passkeys in Chromium (virtual authenticator)", () => {
     expect(await text(page, "#session-email")).toBe(demoAccount.email)
 
     // Add a passkey on the home page.
+    await page.getByRole("button", { name: "Show my passkeys" }).click()
     await expect.poll(() => text(page, "#passkey-status")).toBe("No passkeys yet.")
     await page.getByRole("button", { name: "Add a passkey" }).click()
     await expect.poll(() => text(page, "#passkey-status")).toBe("Passkey added.")
@@ -105,6 +106,7 @@ describe("passkeys in Chromium (virtual authenticator)", () => {
 
     // Listed; removing it is allowed (the demo user has the credentials account and a verified address) and
     // ends this session, which was signed in with a passkey.
+    await page.getByRole("button", { name: "Show my passkeys" }).click()
     await expect.poll(() => page.locator("#passkey-list li").count()).toBe(1)
     await page.getByRole("button", { name: /^Remove passkey/ }).click()
     await expect.poll(async () => (await page.locator("main").textContent()) ?? "").toContain("You are not signed in.")

@@ -219,7 +219,7 @@ describe("usability of every page of ours the flows visited", () => {
     expect(facts.spills).toEqual([])
   })
 
-  it("sign-in: Tab visits the IdP button, the e-mail field and button, then username, password and button", () => {
+  it("sign-in: Tab visits the IdP button, the e-mail field and button, then username, password and button, then the passkey button", () => {
     ready()
     expect(measured.get("signin")?.controls.map((control) => `${control.role} ${control.name}`)).toEqual([
       `button Sign in with ${idpName}`,
@@ -227,7 +227,8 @@ describe("usability of every page of ours the flows visited", () => {
       "button Sign in with Email",
       "textbox Username",
       "textbox Password",
-      "button Sign in with Demo account"
+      "button Sign in with Demo account",
+      "button Sign in with Passkey"
     ])
   })
 })
