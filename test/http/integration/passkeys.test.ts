@@ -3,6 +3,7 @@
  * place of the browser's: register while signed in, sign in with the passkey alone (discoverable, nothing
  * typed), list it; a clone's counter refused; the last way in kept; a removed passkey opens nothing.
  */
+import { createHash } from "node:crypto"
 import { afterAll, describe, expect, it } from "vitest"
 import { ProviderId } from "../../../src/domain/Account.ts"
 import type { Browser } from "../../support/browser.ts"
@@ -93,6 +94,26 @@ describe("passkeys: the ceremonies that succeed", () => {
     expect(await t.session(viaPasskey)).toBeNull()
     const again = t.browser()
     expect((await signIn(again, device)).headers.get("location")).toContain("error=WebAuthnVerificationError")
+  })
+})
+
+describe("the sign-in page's passkey button", () => {
+  it("its one inline script is allowed by its hash and nothing else runs; without a passkey provider no script-src", async () => {
+    const page = await t.browser().get("/auth/signin")
+    const html = await page.text()
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!)
+    expect(scripts).toHaveLength(1)
+    expect(html).not.toMatch(/<script[^>]+src=/)
+    const hash = createHash("sha256").update(scripts[0]!).digest("base64")
+    const csp = page.headers.get("content-security-policy")!
+    expect(csp).toContain(`script-src 'sha256-${hash}'; connect-src 'self';`)
+    expect(csp.match(/script-src [^;]*/)?.[0]).toBe(`script-src 'sha256-${hash}'`)
+
+    const plain = await startAuth()
+    const without = await plain.browser().get("/auth/signin")
+    expect(without.headers.get("content-security-policy")).not.toContain("script-src")
+    expect(await without.text()).not.toContain("<script")
+    await plain.auth.dispose()
   })
 })
 
