@@ -13,7 +13,10 @@ export interface ShownSession {
 export const sessionMarkup = (session: ShownSession | null, basePath: string, passkeys: boolean): Html =>
   session === null
     ? html`<p>You are not signed in.</p>
-<p><a class="button primary" href="${basePath}/signin?callbackUrl=%2F">Sign in</a></p>`
+<p><a class="button primary" href="${basePath}/signin?callbackUrl=%2F">Sign in</a>${
+      passkeys && html` <button class="button" type="button" id="passkey-signin">Sign in with a passkey</button>`
+    }</p>${passkeys && html`
+<p id="passkey-status" role="status"></p>`}`
     : html`<p>Signed in as <strong id="session-email">${session.user?.email ?? session.user?.name ?? "someone"}</strong>.</p>
 <pre id="session-json">${JSON.stringify(session, null, 2)}</pre>
 ${passkeys && passkeyMarkup}

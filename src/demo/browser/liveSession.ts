@@ -5,7 +5,7 @@
  * passkey provider, it lists the signed-in user's passkeys and adds and removes them (authfx/client/passkey).
  */
 import { createAuthClient, type Session } from "../../client/index.ts"
-import { listPasskeys, registerPasskey, removePasskey } from "../../client/passkey.ts"
+import { listPasskeys, registerPasskey, removePasskey, signInWithPasskey } from "../../client/passkey.ts"
 import { sessionMarkup } from "../sessionMarkup.ts"
 
 const script = document.querySelector<HTMLScriptElement>("script[data-session]")
@@ -46,6 +46,11 @@ if (script !== null && main !== null) {
   main.addEventListener("click", (event) => {
     const target = event.target instanceof HTMLElement ? event.target : null
     if (target?.id === "passkey-show") void showPasskeys()
+    if (target?.id === "passkey-signin") {
+      void signInWithPasskey({ basePath, provider, callbackUrl: "/" }).then((result) => {
+        if (result?.error !== undefined) say(`Not signed in (${result.error}).`)
+      })
+    }
     if (target?.id === "passkey-add") {
       void registerPasskey(passkeys).then(async (result) => {
         await showPasskeys()

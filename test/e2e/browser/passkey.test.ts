@@ -3,7 +3,7 @@
  * resident keys, user verification that always succeeds) through the demo on http://localhost (WebAuthn needs a
  * secure context whose host is a valid RP ID; 127.0.0.1 is not one). Sign in with the credentials form, add a
  * passkey on the home page, sign out, sign in with the passkey on the built-in sign-in page (discoverable:
- * nothing typed), see it listed, remove it — which ends the session signed in with it — and find that the
+ * nothing typed) and again with the home page's button (authfx/client/passkey), see it listed, remove it — which ends the session signed in with it — and find that the
  * authenticator's copy opens nothing any more.
  *
  * Without a working Chromium every test here FAILS with the reason.
@@ -103,6 +103,15 @@ describe("passkeys in Chromium (virtual authenticator)", () => {
     expect(await text(page, "#session-email")).toBe(demoAccount.email)
     const signCount = (await credentialsOf(cdp, authenticatorId))[0]!.signCount
     expect(signCount).toBeGreaterThan(0)
+
+    // Signed out again, then in with the home page's button (authfx/client/passkey's signInWithPasskey).
+    await page.getByRole("link", { name: "Sign out" }).click()
+    await page.waitForURL((url) => url.pathname === "/auth/signout")
+    await submit(page, "Sign out")
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click()
+    await expect.poll(() => page.locator("#session-email").count()).toBe(1)
+    expect(await text(page, "#session-email")).toBe(demoAccount.email)
+    expect((await credentialsOf(cdp, authenticatorId))[0]!.signCount).toBeGreaterThan(signCount)
 
     // Listed; removing it is allowed (the demo user has the credentials account and a verified address) and
     // ends this session, which was signed in with a passkey.
