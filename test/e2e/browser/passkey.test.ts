@@ -9,9 +9,10 @@
  * Without a working Chromium every test here FAILS with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { BrowserContext, CDPSession, Page } from "playwright-core"
+import type { BrowserContext, CDPSession } from "playwright-core"
 import { launchChromium, type Launched, screenshot, watch } from "../../support/chromium.ts"
 import { demoAccount, type DemoRig, startDemoRig } from "./demoRig.ts"
+import { submit, text } from "./pageActions.ts"
 
 let launched: Launched = { _tag: "Unavailable", reason: "beforeAll did not run" }
 let rig: DemoRig | undefined
@@ -35,6 +36,9 @@ const ready = () => {
   return { browser: launched.browser, rig }
 }
 
+// How long a page may take to show what a ceremony did (a bound on waiting, not a timing assertion).
+const patiently = { timeout: 10_000 }
+
 /** A fresh profile with a virtual platform authenticator that holds resident keys and verifies the user. */
 const pageWithAuthenticator = async () => {
   const { browser } = ready()
@@ -54,16 +58,7 @@ const pageWithAuthenticator = async () => {
 const credentialsOf = async (cdp: CDPSession, authenticatorId: string) =>
   (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials
 
-const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? "").trim()
 
-/** Presses a button that submits a form, and waits for the page the browser lands on after every redirect. */
-const submit = async (page: Page, button: string): Promise<URL> => {
-  const before = page.url()
-  await page.getByRole("button", { name: button, exact: true }).click()
-  await page.waitForURL((url) => url.href !== before)
-  await page.waitForLoadState("load")
-  return new URL(page.url())
-}
 
 describe("passkeys in Chromium (virtual authenticator)", () => {
   it("register while signed in, sign out, sign in with the passkey alone, list it, remove it", async () => {
@@ -80,10 +75,10 @@ describe("passkeys in Chromium (virtual authenticator)", () => {
 
     // Add a passkey on the home page.
     await page.getByRole("button", { name: "Show my passkeys" }).click()
-    await expect.poll(() => text(page, "#passkey-status")).toBe("No passkeys yet.")
+    await expect.poll(() => text(page, "#passkey-status"), patiently).toBe("No passkeys yet.")
     await page.getByRole("button", { name: "Add a passkey" }).click()
-    await expect.poll(() => text(page, "#passkey-status")).toBe("Passkey added.")
-    await expect.poll(() => page.locator("#passkey-list li").count()).toBe(1)
+    await expect.poll(() => text(page, "#passkey-status"), patiently).toBe("Passkey added.")
+    await expect.poll(() => page.locator("#passkey-list li").count(), patiently).toBe(1)
     const stored = await credentialsOf(cdp, authenticatorId)
     expect(stored).toHaveLength(1)
     expect(stored[0]!.isResidentCredential).toBe(true)
@@ -109,16 +104,16 @@ describe("passkeys in Chromium (virtual authenticator)", () => {
     await page.waitForURL((url) => url.pathname === "/auth/signout")
     await submit(page, "Sign out")
     await page.getByRole("button", { name: "Sign in with a passkey" }).click()
-    await expect.poll(() => page.locator("#session-email").count()).toBe(1)
+    await expect.poll(() => page.locator("#session-email").count(), patiently).toBe(1)
     expect(await text(page, "#session-email")).toBe(demoAccount.email)
     expect((await credentialsOf(cdp, authenticatorId))[0]!.signCount).toBeGreaterThan(signCount)
 
     // Listed; removing it is allowed (the demo user has the credentials account and a verified address) and
     // ends this session, which was signed in with a passkey.
     await page.getByRole("button", { name: "Show my passkeys" }).click()
-    await expect.poll(() => page.locator("#passkey-list li").count()).toBe(1)
+    await expect.poll(() => page.locator("#passkey-list li").count(), patiently).toBe(1)
     await page.getByRole("button", { name: /^Remove passkey/ }).click()
-    await expect.poll(async () => (await page.locator("main").textContent()) ?? "").toContain("You are not signed in.")
+    await expect.poll(async () => (await page.locator("main").textContent()) ?? "", patiently).toContain("You are not signed in.")
     const session = await page.evaluate(async () => (await fetch("/auth/session")).json() as Promise<unknown>)
     expect(session).toBeNull()
 
