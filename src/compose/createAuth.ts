@@ -15,6 +15,7 @@ import { RateLimits } from "../domain/rateLimit/RateLimits.ts"
 import * as MemoryUsers from "../adapters/memory/MemoryUsers.ts"
 import { type OAuthProviderOptions, providerConfig } from "../adapters/oauth/OAuthProviderOptions.ts"
 import * as OpenIdProviderClient from "../adapters/oauth/OpenIdProviderClient.ts"
+import * as SimpleWebAuthnCeremony from "../adapters/webauthn/SimpleWebAuthnCeremony.ts"
 import * as SealedTokensUsers from "../adapters/sealedTokens/SealedTokensUsers.ts"
 import type { AuthOptions } from "../domain/AuthConfig.ts"
 import type { SessionView } from "../domain/Session.ts"
@@ -112,6 +113,7 @@ export const authAppLayer = (options: AuthfxOptions) => {
     options.ledger ?? MemoryLedger.layer,
     options.mailer ?? MemoryMailer.layer(),
     options.providerClient ?? defaultProviderClient(oauth),
+    SimpleWebAuthnCeremony.layer,
     options.keyStore ??
       MemoryKeyStore.layer({ secrets: secrets(options.secret), ...(options.sessionKeys ? { session: options.sessionKeys } : {}) })
   )

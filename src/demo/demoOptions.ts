@@ -49,6 +49,16 @@ const idpFor = (env: Env): OAuthProviderOptions | null => {
   }
 }
 
+/**
+ * Passkeys (provider `passkey`) unless DEMO_PASSKEYS says no; off by default on the Auth.js adapters that have
+ * no authenticator methods (pg, Kysely), where every passkey operation would be a Configuration error.
+ */
+export const passkeysOn = (env: Env): boolean => {
+  const setting = env["DEMO_PASSKEYS"]
+  if (setting !== undefined && setting !== "") return setting === "true" || setting === "1"
+  return env["AUTHJS_ADAPTER"] !== "pg" && env["AUTHJS_ADAPTER"] !== "kysely-mysql"
+}
+
 const providersFor = (env: Env): ReadonlyArray<ProviderConfig> => {
   const username = env["DEMO_USERNAME"] ?? "demo"
   const password = env["DEMO_PASSWORD"] ?? "demo"
@@ -65,7 +75,8 @@ const providersFor = (env: Env): ReadonlyArray<ProviderConfig> => {
         input["username"] === username && input["password"] === password
           ? { id: `demo:${username}`, name: username, email, emailVerified: true }
           : null
-    }
+    },
+    ...(passkeysOn(env) ? [{ type: "webauthn", id: "passkey" as ProviderId, name: "Passkey" } as const] : [])
   ]
 }
 

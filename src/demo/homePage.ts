@@ -11,11 +11,13 @@ export const liveScriptPath = "/demo-live-session.js"
  * without JavaScript); with it, the authfx client keeps it live — a sign-in, sign-out or update in another
  * tab, or a session that ended while the tab was in the background, shows without a reload.
  */
-export const homePage = (session: SessionView | null, basePath: string): string =>
+export const homePage = (session: SessionView | null, basePath: string, passkeyProvider: string | null): string =>
   layout({
     theme: {},
     title: "authfx demo",
-    body: html`<script type="module" src="${liveScriptPath}" data-base-path="${basePath}" data-session="${JSON.stringify(session)}"></script>
+    body: html`<script type="module" src="${liveScriptPath}" data-base-path="${basePath}" data-session="${JSON.stringify(session)}"${
+      passkeyProvider !== null && html` data-passkey-provider="${passkeyProvider}"`
+    }></script>
 <h1>authfx demo</h1>
-${sessionMarkup(session, basePath)}`
+${sessionMarkup(session, basePath, passkeyProvider !== null)}`
   })

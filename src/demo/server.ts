@@ -43,8 +43,10 @@ export const startDemo = async (
     return undefined
   }
   const script = await bundleLiveScript()
-  const auth = await createAuth(customize(options))
+  const configured = customize(options)
+  const auth = await createAuth(configured)
   const base = auth.basePath
+  const passkeyProvider = (configured.providers ?? []).find((p) => p.type === "webauthn")?.id ?? null
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]
     if (base === "" || path === base || path?.startsWith(`${base}/`)) return auth.listener(req, res)
@@ -55,7 +57,7 @@ export const startDemo = async (
           "cache-control": "no-store",
           "content-security-policy": homePolicy
         })
-        res.end(homePage(session, base))
+        res.end(homePage(session, base, passkeyProvider))
       }, () => {
         res.writeHead(503).end("unavailable")
       })

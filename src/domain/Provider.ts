@@ -73,4 +73,19 @@ export interface CredentialsProviderConfig {
   readonly trustEmail: boolean
 }
 
-export type ProviderConfig = OAuthProviderConfig | EmailProviderConfig | CredentialsProviderConfig
+/**
+ * Passkeys (WebAuthn), as Auth.js's experimental `Passkey` provider: register one while signed in, sign in with
+ * one (discoverable credentials, so no name is typed). The relying party is the configured URL: its host is the
+ * RP ID and its origin the only origin accepted.
+ */
+export interface PasskeyProviderConfig {
+  readonly type: "webauthn"
+  readonly id: ProviderId
+  readonly name: string
+  /** The name the browser shows in its passkey dialogs. Default: the provider's name. */
+  readonly relyingPartyName?: string
+  /** Seconds a challenge lives. Default 300. */
+  readonly challengeMaxAge?: number
+}
+
+export type ProviderConfig = OAuthProviderConfig | EmailProviderConfig | CredentialsProviderConfig | PasskeyProviderConfig

@@ -33,3 +33,12 @@ export class SignInRedirected extends Schema.TaggedError<SignInRedirected>()("Si
 export class ProviderNotConfigured extends Schema.TaggedError<ProviderNotConfigured>()("ProviderNotConfigured", {
   provider: Schema.String
 }) {}
+
+/**
+ * A passkey ceremony failed: an unknown or removed credential, a challenge that is missing, used, expired or of
+ * another flow, a signature, origin or RP ID that does not verify, or a counter that did not increase (a cloned
+ * authenticator). One answer for all (Auth.js's `WebAuthnVerificationError`); `reason` is for the logs only.
+ */
+export class WebAuthnVerificationError extends Schema.TaggedError<WebAuthnVerificationError>()("WebAuthnVerificationError", {
+  reason: Schema.Literals(["UnknownCredential", "Challenge", "Signature", "Cloned", "Registration"])
+}) {}

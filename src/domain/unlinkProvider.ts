@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import { ProviderClient } from "../ports/ProviderClient.ts"
 import { AccountNotFound, LastSignInMethod, UserNotFound, Users } from "../ports/Users.ts"
-import type { ProviderId } from "./Account.ts"
+import type { Account, ProviderId } from "./Account.ts"
 import { AuthConfig } from "./AuthConfig.ts"
 import { emitEvent } from "./callHook.ts"
 import { decideUnlink } from "./linkDecision.ts"
@@ -15,12 +15,32 @@ import type { UserId } from "./User.ts"
  * held the account keeps no way into the user — and the provider is asked to revoke our tokens, best effort.
  */
 export const unlinkProvider = Effect.fn("unlinkProvider")(function*(userId: UserId, provider: ProviderId) {
+  return yield* unlinkAccountOf(userId, provider, (account) => account.provider === provider)
+})
+
+/**
+ * Removes one of the signed-in user's passkeys (its webauthn account, and with it its authenticator), by the same
+ * rule of the last way in as any unlink: a passkey is an account, so a user whose only way in it is keeps it.
+ */
+export const removePasskey = Effect.fn("removePasskey")(function*(userId: UserId, provider: ProviderId, credentialID: string) {
+  return yield* unlinkAccountOf(
+    userId,
+    provider,
+    (account) => account.provider === provider && account.type === "webauthn" && account.providerAccountId === credentialID
+  )
+})
+
+const unlinkAccountOf = Effect.fnUntraced(function*(
+  userId: UserId,
+  provider: ProviderId,
+  pick: (account: Account) => boolean
+) {
   const config = yield* AuthConfig
   const store = yield* Users
   const user = yield* store.getUser(userId)
   if (Option.isNone(user)) return yield* new UserNotFound()
   const accounts = yield* store.listAccounts(userId)
-  const target = accounts.find((account) => account.provider === provider)
+  const target = accounts.find(pick)
   if (target === undefined) return yield* new AccountNotFound({ provider })
   const emailSignInEnabled = config.providers.some((p) => p.type === "email")
   const decision = decideUnlink({ user: user.value, accounts, target, emailSignInEnabled })

@@ -7,6 +7,7 @@ import { csrfRoute } from "./routes/csrfRoute.ts"
 import { fallbackRoute } from "./routes/fallbackRoute.ts"
 import { jwksRoute } from "./routes/jwksRoute.ts"
 import { pageRoutes } from "./routes/pageRoutes.ts"
+import { passkeyRoutes } from "./routes/passkeyRoutes.ts"
 import { providersRoute } from "./routes/providersRoute.ts"
 import { sessionRoutes } from "./routes/sessionRoutes.ts"
 import { signInRoutes } from "./routes/signInRoutes.ts"
@@ -26,6 +27,7 @@ export const authRoutes = (basePath: BasePath) =>
     jwksRoute(basePath),
     accountRoutes(basePath),
     userSessionRoutes(basePath),
+    passkeyRoutes(basePath),
     clientLogRoute(basePath),
     fallbackRoute(basePath)
   )

@@ -1,5 +1,6 @@
 import { Context, type Effect, type Option, Schema } from "effect"
 import type { Account, AccountKey, ProviderId, TokenSecrets, TokenSet } from "../domain/Account.ts"
+import type { Authenticator } from "../domain/Passkey.ts"
 import type { Session } from "../domain/Session.ts"
 import type { Email, NewUser, User, UserId, UserPatch } from "../domain/User.ts"
 import type { PendingLinkCap } from "../domain/pendingLinks.ts"
@@ -31,6 +32,17 @@ export class AccountListingUnsupported extends Schema.TaggedError<AccountListing
   "AccountListingUnsupported",
   {}
 ) {}
+
+/** A passkey with this credential id is registered already (to this user or another). */
+export class AuthenticatorExists extends Schema.TaggedError<AuthenticatorExists>()("AuthenticatorExists", {}) {}
+
+/**
+ * The store cannot keep passkeys: an Auth.js adapter without Auth.js's WebAuthn methods (`createAuthenticator`,
+ * `getAuthenticator`, `listAuthenticatorsByUserId`, `updateAuthenticatorCounter`). `method` names the one missing.
+ */
+export class PasskeysUnsupported extends Schema.TaggedError<PasskeysUnsupported>()("PasskeysUnsupported", {
+  method: Schema.String
+}) {}
 
 /** The store could not answer (connection lost, timeout, outage). Retrying later may work. */
 export class UsersUnavailable extends Schema.TaggedError<UsersUnavailable>()("UsersUnavailable", {
@@ -79,7 +91,8 @@ export interface ViaOption {
  * - E-mail addresses are unique among users: creating or updating a user onto a taken address fails
  *   with `EmailTaken` and changes nothing.
  * - A provider account belongs to at most one user, and a user has at most one account per provider:
- *   linking either again fails with `AccountAlreadyLinked`.
+ *   linking either again fails with `AccountAlreadyLinked`. Accounts of type "webauthn" are the exception to
+ *   the second half: each passkey is an account of its own, so a user may have several at one provider.
  * - Linking to, or creating a session for, a user who does not exist fails with `UserNotFound`.
  * - Deleting a user deletes their accounts and sessions with them.
  * - `unlinkAccount` with `keepSignInMethod` never leaves a user without an account or (when it counts)
@@ -101,6 +114,13 @@ export interface ViaOption {
  *   change only when they still equal `expected`, touches nothing the change does not name, and of concurrent
  *   updates from the same `expected` exactly one succeeds.
  * - `sync`, when present, answers `getSessionAndUser` as the Effect does, or not at all (undefined).
+ * - Passkeys (Auth.js's `Authenticator`): a credential id is registered once — again fails with
+ *   `AuthenticatorExists`, for a user who does not exist with `UserNotFound`; `getAuthenticator` finds it by
+ *   credential id, `listAuthenticators` lists a user's.
+ * - `updateAuthenticatorCounter` is a compare-and-set on the counter: it writes only while the stored counter
+ *   equals `expected`, and of concurrent updates from the same `expected` exactly one writes.
+ * - Unlinking a passkey's webauthn account, or deleting its user, deletes its authenticator with it.
+ * - A store that cannot keep passkeys fails these four with `PasskeysUnsupported`.
  * - Infrastructure failure is `UsersUnavailable`, never a defect.
  */
 export class Users extends Context.Service<Users, {
@@ -187,6 +207,23 @@ export class Users extends Context.Service<Users, {
     identifier: string,
     tokenHash: string
   ) => Effect.Effect<Option.Option<VerificationToken>, UsersUnavailable>
+
+  /** Registers a passkey; its webauthn account is linked first (`linkAccount`), as Auth.js does. */
+  readonly createAuthenticator: (
+    authenticator: Authenticator
+  ) => Effect.Effect<Authenticator, AuthenticatorExists | UserNotFound | PasskeysUnsupported | UsersUnavailable>
+  readonly getAuthenticator: (
+    credentialID: string
+  ) => Effect.Effect<Option.Option<Authenticator>, PasskeysUnsupported | UsersUnavailable>
+  readonly listAuthenticators: (
+    userId: UserId
+  ) => Effect.Effect<ReadonlyArray<Authenticator>, PasskeysUnsupported | UsersUnavailable>
+  /** Sets the counter to `next` if it is still `expected`; says whether it did. */
+  readonly updateAuthenticatorCounter: (
+    credentialID: string,
+    expected: number,
+    next: number
+  ) => Effect.Effect<boolean, PasskeysUnsupported | UsersUnavailable>
 
   /** Deletes expired verification tokens and sessions, at most `limit`; returns how many. The domain schedules it. */
   readonly deleteExpired: (now: Date, limit: number) => Effect.Effect<number, UsersUnavailable>

@@ -133,7 +133,9 @@ describe(`next-auth ${version}'s next-auth/react against authfx (${strategy} ses
         type: "credentials",
         signinUrl: `${base}/signin/credentials`,
         callbackUrl: `${base}/callback/credentials`
-      }
+      },
+      // The demo offers passkeys (DEMO_PASSKEYS defaults to on); Auth.js lists a WebAuthn provider the same way.
+      passkey: { id: "passkey", name: "Passkey", type: "webauthn", signinUrl: `${base}/signin/passkey`, callbackUrl: `${base}/callback/passkey` }
     })
   })
 

@@ -3,7 +3,7 @@
  * esbuild and gzipped, stays under 3 KB, and holds no dependency — React least of all.
  */
 import { describe, expect, it } from "vitest"
-import { clientSize, reactBindingSize } from "../../bench/clientSize.ts"
+import { clientSize, passkeySize, reactBindingSize } from "../../bench/clientSize.ts"
 
 describe("authfx/client size", () => {
   it("is under 3072 bytes minified and gzipped", async () => {
@@ -21,5 +21,12 @@ describe("authfx/client size", () => {
     const size = await reactBindingSize()
     expect(size.external).toEqual(["react"])
     expect(size.inputs.every((input) => input.startsWith("src/client/")), size.inputs.join(", ")).toBe(true)
+  })
+
+  it("the passkey helpers are their own entry: src/client and @simplewebauthn/browser only", async () => {
+    const size = await passkeySize()
+    expect(size.external).toEqual([])
+    const foreign = size.inputs.filter((input) => !input.startsWith("src/client/") && !input.includes("@simplewebauthn/browser/"))
+    expect(foreign).toEqual([])
   })
 })

@@ -23,6 +23,7 @@ import type { Users } from "../../src/ports/Users.ts"
 import { describeAccounts } from "./users/accounts.ts"
 import { describeMaintenance } from "./users/maintenance.ts"
 import { describePendingLinks } from "./users/pendingLinks.ts"
+import { describePasskeys } from "./users/passkeys.ts"
 import { describeSessions } from "./users/sessions.ts"
 import { describeUnavailable } from "./users/unavailable.ts"
 import { describeUnlinking } from "./users/unlinking.ts"
@@ -45,6 +46,16 @@ export interface SuiteOptions {
    * (Auth.js adapters cannot list tokens or sessions), whose `deleteExpired` then deletes nothing.
    */
   readonly sweepsExpired?: boolean
+  /**
+   * Whether the store keeps passkeys. Default true; false for the Auth.js bridge over an adapter without
+   * Auth.js's WebAuthn methods (pg, Kysely), whose passkey methods must then fail with `PasskeysUnsupported`.
+   */
+  readonly storesPasskeys?: boolean
+  /**
+   * Whether unlinking a passkey's account deletes its authenticator. Default true; false for the Auth.js bridge
+   * (Auth.js has no deleteAuthenticator), where the domain refuses a passkey whose account is gone instead.
+   */
+  readonly deletesAuthenticators?: boolean
 }
 
 /** Registers the conformance cases for one adapter, sharing one store (built from `storeLayer`) among them. */
@@ -57,5 +68,6 @@ export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, opt
     describeVerificationTokens(it)
     describePendingLinks(it)
     describeMaintenance(it, options.listsAccounts ?? true, options.sweepsExpired ?? true)
+    describePasskeys(it, options.storesPasskeys ?? true, options.deletesAuthenticators ?? true)
     describeUnavailable(it, options.unavailable, options.listsAccounts ?? true, options.sweepsExpired ?? true)
   })

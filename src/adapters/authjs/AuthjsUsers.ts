@@ -69,6 +69,7 @@ import type { AuthjsAdapterIncomplete, ClassifyError } from "./adapterErrors.ts"
 import { decodeUser } from "./authjsRecords.ts"
 import { makeBridge, sameAddress } from "./bridge.ts"
 import { keys } from "./ledgerIndexes.ts"
+import { passkeyOperations } from "./passkeyOperations.ts"
 import { sessionOperations } from "./sessionOperations.ts"
 import { verificationTokenOperations } from "./verificationTokenOperations.ts"
 
@@ -182,6 +183,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       updateUser,
       deleteUser,
       ...accountOps,
+      ...passkeyOperations(bridge, adapter),
       ...sessionOperations(bridge),
       ...verificationTokenOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
       // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions

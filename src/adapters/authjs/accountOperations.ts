@@ -137,13 +137,15 @@ export const accountOperations = (bridge: Bridge): Operations => {
       if (Option.isNone(yield* bridge.getUser(account.userId))) return yield* new UserNotFound()
       const alreadyLinked = new AccountAlreadyLinked({ provider: account.provider })
       if (Option.isSome(yield* getUserByAccount(account))) return yield* alreadyLinked
-      const { stale } = yield* checked(account.userId, (indexed) => indexed.provider === account.provider)
+      // Each passkey is an account of its own: webauthn accounts are not held to one per provider.
+      const oneOnly = (indexed: IndexedAccount) => account.type !== "webauthn" && indexed.provider === account.provider
+      const { stale } = yield* checked(account.userId, oneOnly)
       const now = yield* Clock.currentTimeMillis
       const key = keys.accounts(account.userId)
       // The reservation is the atomic step of "one account per provider per user": the adapter has no such rule.
       const reserved = yield* accounts.update(key, (index) => {
         const current = without(index, among(stale))
-        if (current.accounts.some((indexed) => indexed.provider === account.provider)) return { result: false }
+        if (current.accounts.some(oneOnly)) return { result: false }
         return { result: true, next: { accounts: [...current.accounts, indexedOf(account, now)] } }
       })
       if (!reserved) return yield* alreadyLinked

@@ -35,7 +35,10 @@ type Verification = (typeof verificationMethods)[number]
 export type CompleteAdapter =
   & { readonly [K in Required]-?: NonNullable<Adapter[K]> }
   & { readonly [K in Verification]?: Adapter[K] }
-  & Pick<Adapter, "getAccount">
+  & Pick<
+    Adapter,
+    "getAccount" | "createAuthenticator" | "getAuthenticator" | "listAuthenticatorsByUserId" | "updateAuthenticatorCounter"
+  >
 
 export const checkAdapter = (
   adapter: Adapter,

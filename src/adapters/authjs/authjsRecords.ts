@@ -1,3 +1,4 @@
+import { Authenticator } from "../../domain/Passkey.ts"
 import { Effect, Redacted, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { Account, type AccountKey, type AccountType, emptyTokenSet } from "../../domain/Account.ts"
 import { Session } from "../../domain/Session.ts"
@@ -162,6 +163,17 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
 }
 
 export const decodeUser = decoder(UserFromAuthjs, "user")
+const decodeAuthenticatorRecord = decoder(Authenticator, "authenticator")
+/** Auth.js's Authenticator is authfx's, field for field; adapters differ only in id and counter types and absent transports. */
+export const decodeAuthenticator = (found: unknown) => {
+  const raw = (typeof found === "object" && found !== null ? found : {}) as Record<string, unknown>
+  return decodeAuthenticatorRecord({
+    ...raw,
+    userId: typeof raw["userId"] === "number" ? String(raw["userId"]) : raw["userId"],
+    counter: typeof raw["counter"] === "string" || typeof raw["counter"] === "bigint" ? Number(raw["counter"]) : raw["counter"],
+    transports: raw["transports"] ?? null
+  })
+}
 export const decodeAccount = decoder(AccountFromAuthjs, "account")
 /** For callers outside Effect (toAuthjsAdapter); None when the record does not fit the model. */
 export const decodeAccountOption = Schema.decodeUnknownOption(AccountFromAuthjs)

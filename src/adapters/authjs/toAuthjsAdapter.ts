@@ -1,6 +1,8 @@
+import type { Authenticator } from "../../domain/Passkey.ts"
 import type {
   Adapter,
   AdapterAccount,
+  AdapterAuthenticator,
   AdapterSession,
   AdapterUser,
   VerificationToken as AuthjsVerificationToken
@@ -200,6 +202,40 @@ export const toAuthjsAdapter = (source: AdapterSource): Adapter => {
             token: consumed.tokenHash,
             expires: consumed.expires
           }))))
+      ),
+
+    // Auth.js's experimental WebAuthn: its Authenticator is authfx's, field for field.
+    createAuthenticator: (authenticator) =>
+      byId(authenticator.userId, authenticator, (store, userId) =>
+        Effect.as(store.createAuthenticator(toAuthenticator(authenticator, userId)), authenticator)),
+    getAuthenticator: (credentialID) =>
+      run((store) =>
+        Effect.map(store.getAuthenticator(credentialID), (found) => Option.getOrNull(Option.map(found, toAdapterAuthenticator)))
+      ),
+    listAuthenticatorsByUserId: (userId) =>
+      byId(userId, [], (store, valid) => Effect.map(store.listAuthenticators(valid), (all) => all.map(toAdapterAuthenticator))),
+    // Auth.js sets the counter without a condition; the store's compare-and-set takes the value it has now.
+    updateAuthenticatorCounter: (credentialID, newCounter) =>
+      run((store) =>
+        Effect.gen(function*() {
+          const found = yield* store.getAuthenticator(credentialID)
+          if (Option.isNone(found)) return yield* Effect.fail(new TypeError("no authenticator has this credential id"))
+          yield* store.updateAuthenticatorCounter(credentialID, found.value.counter, newCounter)
+          return toAdapterAuthenticator({ ...found.value, counter: newCounter })
+        })
       )
   }
 }
+
+const toAuthenticator = (authenticator: AdapterAuthenticator, userId: UserId): Authenticator => ({
+  credentialID: authenticator.credentialID,
+  userId,
+  providerAccountId: authenticator.providerAccountId,
+  credentialPublicKey: authenticator.credentialPublicKey,
+  counter: authenticator.counter,
+  credentialDeviceType: authenticator.credentialDeviceType,
+  credentialBackedUp: authenticator.credentialBackedUp,
+  transports: authenticator.transports ?? null
+})
+
+const toAdapterAuthenticator = (authenticator: Authenticator): AdapterAuthenticator => ({ ...authenticator })

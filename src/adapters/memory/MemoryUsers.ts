@@ -1,5 +1,6 @@
 import { Effect, Layer, Option } from "effect"
 import { type Account, type AccountKey, sameTokenSecrets } from "../../domain/Account.ts"
+import type { Authenticator } from "../../domain/Passkey.ts"
 import type { Session } from "../../domain/Session.ts"
 import { keepsAWayIn } from "../../domain/linkDecision.ts"
 import { linksBeyondCap } from "../../domain/pendingLinks.ts"
@@ -8,6 +9,7 @@ import type { VerificationToken } from "../../domain/VerificationToken.ts"
 import {
   AccountAlreadyLinked,
   AccountNotFound,
+  AuthenticatorExists,
   EmailTaken,
   LastSignInMethod,
   type SessionAndUser,
@@ -38,6 +40,11 @@ export const make = Effect.sync(() => {
   const sessions = new Map<string, Session>()
   /** By identifier, then hash: the cap reads one address's tokens without scanning everyone's. */
   const verificationTokens = new Map<string, Map<string, VerificationToken>>()
+  const authenticators = new Map<string, Authenticator>()
+
+  const dropAuthenticators = (keep: (authenticator: Authenticator) => boolean) => {
+    for (const [id, authenticator] of authenticators) if (!keep(authenticator)) authenticators.delete(id)
+  }
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
 
@@ -93,6 +100,7 @@ export const make = Effect.sync(() => {
           }
         }
         for (const [hash, session] of sessions) if (session.userId === id) sessions.delete(hash)
+        dropAuthenticators((authenticator) => authenticator.userId !== id)
         return true
       }),
 
@@ -100,7 +108,9 @@ export const make = Effect.sync(() => {
       Effect.suspend<Account, UserNotFound | AccountAlreadyLinked, never>(() => {
         if (!users.has(account.userId)) return Effect.fail(new UserNotFound())
         const id = accountId(account)
-        const sameProvider = accountsOf(account.userId).some((a) => a.provider === account.provider)
+        // Each passkey is an account of its own: a user may hold several webauthn accounts at one provider.
+        const sameProvider = account.type !== "webauthn" &&
+          accountsOf(account.userId).some((a) => a.provider === account.provider)
         if (accounts.has(id) || sameProvider) return Effect.fail(new AccountAlreadyLinked({ provider: account.provider }))
         accounts.set(id, account)
         return Effect.succeed(account)
@@ -121,6 +131,9 @@ export const make = Effect.sync(() => {
           if (!kept) return Effect.fail(new LastSignInMethod({ provider: key.provider }))
         }
         accounts.delete(id)
+        if (account.type === "webauthn") {
+          dropAuthenticators((a) => !(a.userId === account.userId && a.providerAccountId === account.providerAccountId))
+        }
         return Effect.succeed(Option.some(account))
       }),
     getAccount: (key) => Effect.sync(() => Option.fromNullishOr(accounts.get(accountId(key)))),
@@ -209,6 +222,24 @@ export const make = Effect.sync(() => {
         pending?.delete(tokenHash)
         if (pending?.size === 0) verificationTokens.delete(identifier)
         return Option.fromNullishOr(token)
+      }),
+
+    createAuthenticator: (authenticator) =>
+      Effect.suspend<Authenticator, UserNotFound | AuthenticatorExists, never>(() => {
+        if (!users.has(authenticator.userId)) return Effect.fail(new UserNotFound())
+        if (authenticators.has(authenticator.credentialID)) return Effect.fail(new AuthenticatorExists())
+        authenticators.set(authenticator.credentialID, authenticator)
+        return Effect.succeed(authenticator)
+      }),
+    getAuthenticator: (credentialID) => Effect.sync(() => Option.fromNullishOr(authenticators.get(credentialID))),
+    listAuthenticators: (userId) =>
+      Effect.sync(() => [...authenticators.values()].filter((authenticator) => authenticator.userId === userId)),
+    updateAuthenticatorCounter: (credentialID, expected, next) =>
+      Effect.sync(() => {
+        const authenticator = authenticators.get(credentialID)
+        if (authenticator === undefined || authenticator.counter !== expected) return false
+        authenticators.set(credentialID, { ...authenticator, counter: next })
+        return true
       }),
 
     deleteExpired: (now, limit) =>

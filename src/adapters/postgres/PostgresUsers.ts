@@ -4,6 +4,7 @@ import { emptyTokenSet, type TokenSet } from "../../domain/Account.ts"
 import {
   AccountAlreadyLinked,
   AccountNotFound,
+  AuthenticatorExists,
   EmailTaken,
   UserNotFound,
   Users,
@@ -21,6 +22,7 @@ import {
   type Row,
   single,
   toAccount,
+  toAuthenticator,
   toSession,
   toUser,
   toVerificationToken,
@@ -53,6 +55,9 @@ export const make = (client: Client): Users["Service"] => {
     token_type, scope, session_state, needs_reauth`
   const sessionColumns = sql`"sessionToken", "userId", expires, via, created_at, auth_time, client`
   const tokenColumns = sql`identifier, token, expires`
+  const authenticatorColumns = sql`
+    "credentialID", "userId", "providerAccountId", "credentialPublicKey", counter, "credentialDeviceType",
+    "credentialBackedUp", transports`
 
   const tokenValues = (tokens: TokenSet) => sql`
     access_token = ${revealed(tokens.accessToken)}::text,
@@ -285,6 +290,47 @@ export const make = (client: Client): Users["Service"] => {
             RETURNING ${tokenColumns}`
         ),
         (found) => optional(found, toVerificationToken)
+      ),
+
+    createAuthenticator: (authenticator) =>
+      rowsOr(
+        (db) =>
+          db`
+            INSERT INTO authenticator (${authenticatorColumns})
+            SELECT ${authenticator.credentialID}::text, u.id, ${authenticator.providerAccountId}::text,
+              ${authenticator.credentialPublicKey}::text, ${authenticator.counter}::bigint,
+              ${authenticator.credentialDeviceType}::text, ${authenticator.credentialBackedUp}::boolean,
+              ${authenticator.transports}::text
+            FROM users u WHERE u.id = ${dbId(authenticator.userId)}::bigint
+            RETURNING ${authenticatorColumns}`,
+        (error) =>
+          isUniqueViolation(error, constraints.authenticatorCredential, constraints.authenticatorPrimaryKey)
+            ? new AuthenticatorExists()
+            : isForeignKeyViolation(error, constraints.authenticatorUser)
+            ? new UserNotFound()
+            : null
+      ).pipe(Effect.flatMap((found) => single(found, toAuthenticator, () => new UserNotFound()))),
+    getAuthenticator: (credentialID) =>
+      Effect.flatMap(
+        rows((db) => db`SELECT ${authenticatorColumns} FROM authenticator WHERE "credentialID" = ${credentialID}`),
+        (found) => optional(found, toAuthenticator)
+      ),
+    listAuthenticators: (userId) =>
+      Effect.flatMap(
+        rows((db) =>
+          db`SELECT ${authenticatorColumns} FROM authenticator WHERE "userId" = ${dbId(userId)}::bigint
+            ORDER BY "credentialID"`
+        ),
+        (found) => Effect.forEach(found, toAuthenticator)
+      ),
+    // One conditional UPDATE: of two sign-ins from one counter value, the row lock lets exactly one write.
+    updateAuthenticatorCounter: (credentialID, expected, next) =>
+      Effect.map(
+        rows((db) =>
+          db`UPDATE authenticator SET counter = ${next}::bigint
+            WHERE "credentialID" = ${credentialID} AND counter = ${expected}::bigint RETURNING 1 AS updated`
+        ),
+        (found) => found.length > 0
       ),
 
     // Bounded batches (at most `limit` rows between both tables), each DELETE one statement. The expiry is

@@ -26,7 +26,11 @@ export const constraints = {
   accountProviderId: "accounts_provider_account_key",
   accountUserProvider: "accounts_user_provider_key",
   accountUser: "accounts_user_fkey",
-  sessionUser: "sessions_user_fkey"
+  sessionUser: "sessions_user_fkey",
+  // migrations/0014: Auth.js's (Drizzle's) names for the authenticator table.
+  authenticatorCredential: "authenticator_credentialID_unique",
+  authenticatorPrimaryKey: "authenticator_pkey",
+  authenticatorUser: "authenticator_userId_fkey"
 } as const
 
 interface DriverError {

@@ -1,5 +1,6 @@
 import { Effect, type Option, Redacted, Schema, SchemaIssue } from "effect"
 import { Account } from "../../domain/Account.ts"
+import { Authenticator } from "../../domain/Passkey.ts"
 import { Session } from "../../domain/Session.ts"
 import { User, type UserId } from "../../domain/User.ts"
 import { VerificationToken } from "../../domain/VerificationToken.ts"
@@ -60,6 +61,7 @@ const decodeUser = decoder(User, "users")
 const decodeAccount = decoder(Account, "accounts")
 const decodeSession = decoder(Session, "sessions")
 const decodeToken = decoder(VerificationToken, "verification_token")
+const decodeAuthenticator = decoder(Authenticator, "authenticator")
 
 /** `prefix` picks the user columns out of a join, where they are aliased `user_<column>`. */
 export const toUser = (row: Row, prefix = "") =>
@@ -100,6 +102,19 @@ export const toSession = (row: Row) =>
 
 export const toVerificationToken = (row: Row) =>
   decodeToken({ identifier: row["identifier"], tokenHash: row["token"], expires: row["expires"] })
+
+/** The counter is BIGINT (postgres.js answers a string); Auth.js's Drizzle table has an INTEGER. */
+export const toAuthenticator = (row: Row) =>
+  decodeAuthenticator({
+    credentialID: row["credentialID"],
+    userId: idText(row["userId"]),
+    providerAccountId: row["providerAccountId"],
+    credentialPublicKey: row["credentialPublicKey"],
+    counter: typeof row["counter"] === "string" ? Number(row["counter"]) : row["counter"],
+    credentialDeviceType: row["credentialDeviceType"],
+    credentialBackedUp: row["credentialBackedUp"],
+    transports: row["transports"]
+  })
 
 export const unavailable = (error: SqlError) =>
   new UsersUnavailable({ message: unavailableMessage(error), cause: error.cause })

@@ -3,6 +3,7 @@ import type { AccountKey } from "../../domain/Account.ts"
 import {
   AccountAlreadyLinked,
   AccountNotFound,
+  AuthenticatorExists,
   EmailTaken,
   LastSignInMethod,
   UserNotFound,
@@ -16,6 +17,8 @@ import { type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.t
 import {
   accountChangeParams,
   accountOf,
+  authenticatorOf,
+  authenticatorParams,
   millisOrNull,
   secretParams,
   sessionOf,
@@ -34,9 +37,13 @@ const unavailable = (operation: string) => (failure: SqliteFailure) =>
   new UsersUnavailable({ message: `the SQLite user store could not ${operation}: ${failure.detail}`, cause: failure })
 
 const isEmailTaken = (failure: SqliteFailure) => failure.kind === "unique" && failure.detail === "users.email"
-// The primary key (one owner per provider account) and UNIQUE (user_id, provider) (one account per provider
-// and user); SQLite reports whichever it checks first.
-const accountConstraints = ["accounts.provider, accounts.provider_account_id", "accounts.user_id, accounts.provider"]
+// The primary key (one owner per provider account) and the unique index on (user_id, provider) (one account per
+// provider and user, passkeys aside); SQLite reports whichever it checks first. A partial index is named, not listed.
+const accountConstraints = [
+  "accounts.provider, accounts.provider_account_id",
+  "accounts.user_id, accounts.provider",
+  "index 'accounts_user_provider'"
+]
 const isAccountLinked = (failure: SqliteFailure) =>
   failure.kind === "unique" && accountConstraints.includes(failure.detail)
 
@@ -256,6 +263,27 @@ export const make = Effect.gen(function*() {
       db.query((sql) =>
         optionOf(sql.get(statements.consumeToken, { identifier, token_hash: tokenHash }), verificationTokenOf)
       ).pipe(Effect.mapError(unavailable("consume a verification token"))),
+
+    createAuthenticator: (authenticator) =>
+      db.query((sql) => authenticatorOf(sql.get(statements.insertAuthenticator, authenticatorParams(authenticator)) ?? {}))
+        .pipe(Effect.mapError((failure) =>
+          failure.kind === "unique"
+            ? new AuthenticatorExists()
+            : failure.kind === "foreignKey"
+            ? new UserNotFound()
+            : unavailable("register a passkey")(failure)
+        )),
+    getAuthenticator: (credentialID) =>
+      db.query((sql) => optionOf(sql.get(statements.authenticatorById, { credential_id: credentialID }), authenticatorOf))
+        .pipe(Effect.mapError(unavailable("read a passkey"))),
+    listAuthenticators: (userId) =>
+      db.query((sql) => sql.all(statements.authenticatorsOfUser, { user_id: userId }).map(authenticatorOf)).pipe(
+        Effect.mapError(unavailable("list passkeys"))
+      ),
+    updateAuthenticatorCounter: (credentialID, expected, next) =>
+      db.query((sql) => sql.run(statements.updateCounter, { credential_id: credentialID, expected, next }) > 0).pipe(
+        Effect.mapError(unavailable("update a passkey's counter"))
+      ),
 
     deleteExpired: (now, limit) =>
       db.transaction((sql) => {

@@ -214,5 +214,49 @@ export const migrations: ReadonlyArray<string> = [
   ALTER TABLE sessions ADD COLUMN created_at INTEGER;
   ALTER TABLE sessions ADD COLUMN auth_time INTEGER;
   ALTER TABLE sessions ADD COLUMN client TEXT;
+  `,
+  // Passkeys, as Auth.js keeps them: each one is a "webauthn" account (so a user may hold several at one
+  // provider: the one-account-per-provider rule becomes a partial index that leaves them out; SQLite cannot
+  // drop a table constraint, so the table is rebuilt) with an authenticator row (Auth.js's Authenticator:
+  // credential id and public key in standard base64). Unlinking the account deletes its authenticator in the
+  // same statement (the trigger), so a removed passkey can never sign in again.
+  `
+  CREATE TABLE accounts_next (
+    provider TEXT NOT NULL,
+    provider_account_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    access_token TEXT,
+    refresh_token TEXT,
+    id_token TEXT,
+    expires_at INTEGER,
+    token_type TEXT,
+    scope TEXT,
+    session_state TEXT,
+    needs_reauth INTEGER NOT NULL DEFAULT 0 CHECK (needs_reauth IN (0, 1)),
+    PRIMARY KEY (provider, provider_account_id)
+  ) STRICT;
+  INSERT INTO accounts_next SELECT provider, provider_account_id, user_id, type, access_token, refresh_token,
+    id_token, expires_at, token_type, scope, session_state, needs_reauth FROM accounts;
+  DROP TABLE accounts;
+  ALTER TABLE accounts_next RENAME TO accounts;
+  CREATE UNIQUE INDEX accounts_user_provider ON accounts (user_id, provider) WHERE type <> 'webauthn';
+  CREATE INDEX accounts_user_id ON accounts (user_id);
+
+  CREATE TABLE authenticators (
+    credential_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    provider_account_id TEXT NOT NULL,
+    credential_public_key TEXT NOT NULL,
+    counter INTEGER NOT NULL,
+    credential_device_type TEXT NOT NULL,
+    credential_backed_up INTEGER NOT NULL CHECK (credential_backed_up IN (0, 1)),
+    transports TEXT
+  ) STRICT;
+  CREATE INDEX authenticators_user_id ON authenticators (user_id);
+  CREATE TRIGGER accounts_webauthn_unlinked AFTER DELETE ON accounts WHEN old.type = 'webauthn'
+  BEGIN
+    DELETE FROM authenticators WHERE user_id = old.user_id AND provider_account_id = old.provider_account_id;
+  END;
   `
 ]

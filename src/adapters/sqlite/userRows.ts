@@ -1,10 +1,11 @@
 import { Redacted, Schema } from "effect"
 import { type Account, AccountType, emptyTokenSet, ProviderId, type TokenSet } from "../../domain/Account.ts"
+import type { Authenticator } from "../../domain/Passkey.ts"
 import type { Session } from "../../domain/Session.ts"
 import { Email, type User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
 import type { AccountChange, TokenSecrets } from "../../ports/Users.ts"
-import { boolean, checked, checkedOrNull, date, dateOrNull, textOrNull } from "./columns.ts"
+import { boolean, checked, checkedOrNull, date, dateOrNull, integer, text, textOrNull } from "./columns.ts"
 import type { Params, Row } from "./SqliteDatabase.ts"
 
 /** The columns each mapping reads, for the SELECT and RETURNING lists of SqliteUsers. */
@@ -13,6 +14,8 @@ export const accountColumns = "provider, provider_account_id, user_id, type, acc
   "expires_at, token_type, scope, session_state, needs_reauth"
 export const sessionColumns = "token_hash, user_id, expires, via, created_at, auth_time, client"
 export const tokenColumns = "identifier, token_hash, expires"
+export const authenticatorColumns = "credential_id, user_id, provider_account_id, credential_public_key, counter, " +
+  "credential_device_type, credential_backed_up, transports"
 
 const isUserId = Schema.is(UserId)
 const isEmail = Schema.is(Email)
@@ -46,6 +49,28 @@ export const accountOf = (row: Row): Account => ({
   scope: textOrNull(row, "scope"),
   sessionState: textOrNull(row, "session_state"),
   needsReauth: boolean(row, "needs_reauth")
+})
+
+export const authenticatorOf = (row: Row): Authenticator => ({
+  credentialID: checked(row, "credential_id", isNonEmpty),
+  userId: checked(row, "user_id", isUserId),
+  providerAccountId: checked(row, "provider_account_id", isNonEmpty),
+  credentialPublicKey: checked(row, "credential_public_key", isNonEmpty),
+  counter: integer(row, "counter"),
+  credentialDeviceType: text(row, "credential_device_type"),
+  credentialBackedUp: boolean(row, "credential_backed_up"),
+  transports: textOrNull(row, "transports")
+})
+
+export const authenticatorParams = (authenticator: Authenticator): Params => ({
+  credential_id: authenticator.credentialID,
+  user_id: authenticator.userId,
+  provider_account_id: authenticator.providerAccountId,
+  credential_public_key: authenticator.credentialPublicKey,
+  counter: authenticator.counter,
+  credential_device_type: authenticator.credentialDeviceType,
+  credential_backed_up: authenticator.credentialBackedUp ? 1 : 0,
+  transports: authenticator.transports
 })
 
 export const sessionOf = (row: Row): Session => ({

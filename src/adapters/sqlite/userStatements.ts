@@ -1,5 +1,5 @@
 /** The statements of SqliteUsers: one per operation, but for the guarded unlink's check and delete. */
-import { accountColumns, changeableColumns, sessionColumns, tokenColumns, userColumns } from "./userRows.ts"
+import { accountColumns, authenticatorColumns, changeableColumns, sessionColumns, tokenColumns, userColumns } from "./userRows.ts"
 
 const byKey = "provider = :provider AND provider_account_id = :provider_account_id"
 const tokenAssignments = "access_token = :access_token, refresh_token = :refresh_token, id_token = :id_token, " +
@@ -8,6 +8,14 @@ const tokenValues = ":access_token, :refresh_token, :id_token, :expires_at, :tok
 const setIfNamed = (column: string) => `${column} = CASE WHEN :set_${column} THEN :${column} ELSE ${column} END`
 
 export const statements = {
+  insertAuthenticator: `INSERT INTO authenticators (${authenticatorColumns}) VALUES (:credential_id, :user_id,
+    :provider_account_id, :credential_public_key, :counter, :credential_device_type, :credential_backed_up, :transports)
+    RETURNING ${authenticatorColumns}`,
+  authenticatorById: `SELECT ${authenticatorColumns} FROM authenticators WHERE credential_id = :credential_id`,
+  authenticatorsOfUser: `SELECT ${authenticatorColumns} FROM authenticators WHERE user_id = :user_id`,
+  // The counter's compare-and-set: one statement, so of two concurrent sign-ins from one counter one writes.
+  updateCounter: `UPDATE authenticators SET counter = :next WHERE credential_id = :credential_id AND counter = :expected`,
+
   insertUser: `INSERT INTO users (${userColumns}) VALUES (:id, :name, :email, :email_verified, :image)
     RETURNING ${userColumns}`,
   userById: `SELECT ${userColumns} FROM users WHERE id = :id`,

@@ -6,6 +6,8 @@ export interface CookieNames {
   readonly csrf: string
   /** The sealed OAuth state/PKCE/nonce of a flow in progress (Auth.js uses three cookies; one is enough). */
   readonly oauth: string
+  /** The flow id of a passkey ceremony in progress (its challenge is in the Ledger), as Auth.js's `authjs.challenge`. */
+  readonly challenge: string
 }
 
 /**
@@ -22,6 +24,7 @@ export const cookieNames = (options: ResolvedHttpOptions, secure: boolean): Cook
     session: `${p}${prefix}.session-token`,
     callbackUrl: `${p}${prefix}.callback-url`,
     csrf: `${secure ? "__Host-" : ""}${prefix}.csrf-token`,
-    oauth: `${secure ? "__Host-" : ""}${prefix}.oauth-checks`
+    oauth: `${secure ? "__Host-" : ""}${prefix}.oauth-checks`,
+    challenge: `${secure ? "__Host-" : ""}${prefix}.challenge`
   }
 }

@@ -38,7 +38,7 @@ export const sealOAuthFlow = Effect.fnUntraced(function*(input: RouteInput, flow
   const expires = new Date((now + lifetimeSeconds) * 1000)
   const provider = input.config.providers.find((p) => p.id === flow.provider)
   // The cookie is sealed and bound to state and PKCE, so sending it cross-site gives nothing away.
-  if (provider !== undefined && provider.type !== "email" && provider.type !== "credentials" && provider.responseMode === "form_post") {
+  if (provider !== undefined && (provider.type === "oauth" || provider.type === "oidc") && provider.responseMode === "form_post") {
     input.jar.setCrossSite(input.names.oauth, sealed, expires)
   } else {
     input.jar.set(input.names.oauth, sealed, expires)

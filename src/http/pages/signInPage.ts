@@ -1,5 +1,6 @@
 import type { CredentialsField } from "../../domain/Provider.ts"
-import { html, safeUrl } from "./html.ts"
+import { html, raw, safeUrl } from "./html.ts"
+import { passkeySignInScript } from "./passkeySignInScript.ts"
 import type { Html } from "./html.ts"
 import { layout } from "./layout.ts"
 import type { Theme } from "./Theme.ts"
@@ -7,11 +8,13 @@ import type { Theme } from "./Theme.ts"
 export interface SignInProviderView {
   readonly id: string
   readonly name: string
-  readonly type: "oauth" | "oidc" | "email" | "credentials"
+  readonly type: "oauth" | "oidc" | "email" | "credentials" | "webauthn"
   readonly signinUrl: string
   readonly callbackUrl: string
   /** Credentials providers: the form's fields by name, shown in this order; without them the provider is not shown. */
   readonly fields?: Readonly<Record<string, CredentialsField>>
+  /** Passkey providers: where the page's script fetches a sign-in challenge. */
+  readonly optionsUrl?: string
 }
 
 export interface SignInView {
@@ -145,6 +148,17 @@ const credentialsForm = (view: SignInView, { index, provider }: Indexed): Html =
 </form>`
 }
 
+/**
+ * A passkey button: hidden until the page's one script (passkeySignInScript.ts) finds WebAuthn, which then fills
+ * `data` with the browser's answer and posts the form (Auth.js's `{action, data, csrfToken, callbackUrl}`).
+ */
+const passkeyForm = (view: SignInView, { provider }: Indexed): Html =>
+  html`<form id="passkey-signin" method="post" action="${action(provider.callbackUrl)}" data-options="${action(provider.optionsUrl ?? "")}" hidden>${hiddenFields(view)}<input type="hidden" name="action" value="authenticate"><input type="hidden" name="data" value="">
+<button class="button primary" type="submit">Sign in with ${provider.name}</button>
+<p id="passkey-signin-status" role="status"></p>
+</form>
+<script>${raw(passkeySignInScript)}</script>`
+
 const groupHtml = (view: SignInView, group: Group): Html => {
   switch (group._tag) {
     case "OAuth":
@@ -152,6 +166,8 @@ const groupHtml = (view: SignInView, group: Group): Html => {
     case "Form":
       return group.provider.provider.type === "email"
         ? emailForm(view, group.provider)
+        : group.provider.provider.type === "webauthn"
+        ? passkeyForm(view, group.provider)
         : credentialsForm(view, group.provider)
   }
 }

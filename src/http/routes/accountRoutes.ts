@@ -17,7 +17,8 @@ import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { startOAuthRedirect } from "./signInRoutes.ts"
 
-const signedInUser = Effect.fnUntraced(function*(input: RouteInput) {
+/** The signed-in user and their session, or NotSignedIn. */
+export const signedInUser = Effect.fnUntraced(function*(input: RouteInput) {
   const { current, user } = yield* currentUser(input)
   if (Option.isNone(user)) return yield* new NotSignedIn()
   return { user: user.value, current }

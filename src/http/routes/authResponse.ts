@@ -34,12 +34,13 @@ export const json = (body: unknown, status = 200) => noStore(HttpServerResponse.
  * our origin: browsers then send a real `Origin` on our own forms (with `no-referrer` they send
  * `Origin: null`, which the CSRF check must refuse), and no provider sees the page's query.
  */
-export const htmlPage = (html: string, status = 200, secure = true) =>
+export const htmlPage = (html: string, status = 200, secure = true, script?: string) =>
   HttpServerResponse.text(html, { status, contentType: "text/html; charset=utf-8" }).pipe(
     HttpServerResponse.setHeaders({
       ...noStoreHeaders,
+      // `script`: the one inline script a page may run (a CSP hash source), with fetches to us only.
       "content-security-policy":
-        `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self' ${secure ? "https:" : "http: https:"}; frame-ancestors 'none'; base-uri 'none'`,
+        `default-src 'none'; ${script === undefined ? "" : `script-src ${script}; connect-src 'self'; `}style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self' ${secure ? "https:" : "http: https:"}; frame-ancestors 'none'; base-uri 'none'`,
       "x-frame-options": "DENY",
       "referrer-policy": "same-origin"
     })

@@ -9,7 +9,8 @@ import type {
   OAuthAccountNotLinked,
   ProviderNotConfigured,
   SignInRedirected,
-  Verification
+  Verification,
+  WebAuthnVerificationError
 } from "../../domain/SignInError.ts"
 import type { RateLimited } from "../../domain/rateLimit/RateLimited.ts"
 import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
@@ -23,7 +24,13 @@ import type {
   ProviderUnavailable,
   UnknownProvider
 } from "../../ports/ProviderClient.ts"
-import type { AccountNotFound, LastSignInMethod, UserNotFound, UsersUnavailable } from "../../ports/Users.ts"
+import type {
+  AccountNotFound,
+  LastSignInMethod,
+  PasskeysUnsupported,
+  UserNotFound,
+  UsersUnavailable
+} from "../../ports/Users.ts"
 import { clientLabel, SignInClient } from "../../domain/clientLabel.ts"
 import type { StepUpRequired } from "../../domain/stepUp.ts"
 import type { SessionNotFound } from "../../domain/userSessions.ts"
@@ -85,6 +92,8 @@ export type RouteFailure =
   | RateLimited
   | StepUpRequired
   | SessionNotFound
+  | WebAuthnVerificationError
+  | PasskeysUnsupported
 
 /**
  * Adds a route, limited per client address (limitClient.ts), whose failures are all answered (never a 500 for a typed failure), and whose cookies are

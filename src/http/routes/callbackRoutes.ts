@@ -14,6 +14,7 @@ import { requireCsrf } from "../csrf/csrfGuard.ts"
 import { currentUser } from "../session/currentUser.ts"
 import { confirmedEmailLink, emailConfirmationPage } from "./emailLinkConfirmation.ts"
 import { finishSignIn } from "./finishSignIn.ts"
+import { passkeyCallback } from "./passkeyRoutes.ts"
 import { BadRequest, LinkFlowForeign } from "../HttpError.ts"
 import { checksOf, openOAuthFlow } from "../cookies/oauthFlowCookie.ts"
 import { readBody } from "../request/requestBody.ts"
@@ -85,6 +86,10 @@ const callback = (method: "GET" | "POST") => (input: RouteInput) =>
         yield* limitIdentifier("credentials", identifier)
         const signedIn = yield* withPasswordBackoff(identifier, credentialsSignIn({ provider: provider.id, credentials }))
         return yield* finishSignIn(input, current, { ...signedIn, userId: signedIn.user.id }, callbackUrl)
+      }
+      case "webauthn": {
+        if (method !== "POST") return yield* new BadRequest({ message: "A passkey answer is submitted with POST." })
+        return yield* passkeyCallback(input, provider)
       }
     }
   })

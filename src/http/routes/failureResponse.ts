@@ -126,6 +126,13 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
           : json({ error: "StepUpRequired", message: "This action needs a recent sign-in. Sign in again, then retry." }, 403)
       case "SessionNotFound":
         return json({ error: "SessionNotFound", message: "No session of yours has this handle." }, 404)
+      case "WebAuthnVerificationError":
+        // One answer for every reason (Auth.js's code); the reason goes to the log, never to the browser.
+        yield* Effect.logInfo("authfx: passkey refused", error.reason)
+        return style === "api" ? json({ error: "WebAuthnVerificationError" }, 400) : toErrorPage(input, "WebAuthnVerificationError")
+      case "PasskeysUnsupported":
+        yield* Effect.logError(`authfx: the store cannot keep passkeys (the Auth.js adapter has no ${error.method})`)
+        return style === "api" ? json({ error: "Configuration" }, 500) : toErrorPage(input, "Configuration")
       case "UserNotFound":
         // The session's user was deleted while it was signed in.
         return style === "api" ? json({ error: "NotSignedIn" }, 401) : toSignIn(input, "SessionRequired")

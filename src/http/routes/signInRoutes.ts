@@ -7,6 +7,7 @@ import { callbackTarget } from "../request/callbackTarget.ts"
 import { issueCsrfToken, requireCsrf } from "../csrf/csrfGuard.ts"
 import { emailLinkBase } from "../emailLinkBase.ts"
 import { type OAuthIntent, sealOAuthFlow } from "../cookies/oauthFlowCookie.ts"
+import { passkeySignInScriptSource } from "../pages/passkeySignInScript.ts"
 import { signInPage } from "../pages/signInPage.ts"
 import { readBody } from "../request/requestBody.ts"
 import { traced } from "./routeTelemetry.ts"
@@ -23,7 +24,8 @@ const providerViews = (input: RouteInput) =>
     type: provider.type,
     signinUrl: `${input.context.apiUrl}/signin/${provider.id}`,
     callbackUrl: `${input.context.apiUrl}/callback/${provider.id}`,
-    ...(provider.type === "credentials" ? { fields: provider.fields } : {})
+    ...(provider.type === "credentials" ? { fields: provider.fields } : {}),
+    ...(provider.type === "webauthn" ? { optionsUrl: `${input.context.apiUrl}/webauthn-options/${provider.id}?action=authenticate` } : {})
   }))
 
 /** Sends the browser to the provider, keeping the flow's checks (and who started a link) in a sealed cookie. */
@@ -63,13 +65,14 @@ export const signInRoutes = (basePath: BasePath) =>
           return redirect(input.request, page.href)
         }
         const csrfToken = yield* issueCsrfToken(input)
-        return htmlPage(signInPage({
-          theme: input.options.theme,
-          csrfToken,
-          callbackUrl,
-          error,
-          providers: providerViews(input)
-        }), 200, input.context.secure)
+        const providers = providerViews(input)
+        const passkeys = providers.some((provider) => provider.type === "webauthn")
+        return htmlPage(
+          signInPage({ theme: input.options.theme, csrfToken, callbackUrl, error, providers }),
+          200,
+          input.context.secure,
+          passkeys ? passkeySignInScriptSource : undefined
+        )
       })),
     authRoute("POST", `${basePath}/signin/:provider`, "browser", traced("authfx.signIn", (input) =>
       Effect.gen(function*() {
@@ -103,7 +106,8 @@ export const signInRoutes = (basePath: BasePath) =>
             return redirect(input.request, `${input.context.apiUrl}/verify-request?provider=${encodeURIComponent(provider.id)}&type=email`)
           }
           case "credentials":
-            // Credentials post to /callback/:provider; Auth.js sends a stray POST here back to the page.
+          case "webauthn":
+            // Credentials and passkeys post to /callback/:provider; Auth.js sends a stray POST here back to the page.
             return redirect(input.request, `${input.context.apiUrl}/signin`)
         }
       })))

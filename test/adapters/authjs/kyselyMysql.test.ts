@@ -38,7 +38,8 @@ const downDb = kyselyOn(pool("test", { url: `mysql://root@127.0.0.1:${closedPort
 suite("Auth.js bridge over @auth/kysely-adapter (mysql2, MariaDB)", bridge, {
   unavailable: AuthjsUsers.layer(adapterOn(downDb)).pipe(Layer.provide(downLedger)),
   listsAccounts: false,
-  sweepsExpired: false
+  sweepsExpired: false,
+  storesPasskeys: false
 })
 
 describe("@auth/kysely-adapter on MariaDB: what it does not promise", () => {

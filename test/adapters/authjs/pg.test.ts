@@ -46,7 +46,8 @@ suite("Auth.js bridge over @auth/pg-adapter", bridgeOn("hardened", "conformance"
     Layer.provide(downLedger)
   ),
   listsAccounts: false,
-  sweepsExpired: false
+  sweepsExpired: false,
+  storesPasskeys: false
 })
 
 describe("@auth/pg-adapter: what the database must add", () => {

@@ -17,7 +17,8 @@ const storeOn = (storage: ReturnType<typeof createStorage>) =>
 suite("Auth.js bridge over @auth/unstorage-adapter (memory driver)", storeOn(createStorage()), {
   unavailable: AuthjsUsers.layer(UnstorageAdapter(downUnstorage())).pipe(Layer.provide(downLedger)),
   listsAccounts: false,
-  sweepsExpired: false
+  sweepsExpired: false,
+  deletesAuthenticators: false
 })
 
 const user = (email: string) => ({ id: crypto.randomUUID(), name: null, email, emailVerified: null, image: null })

@@ -22,7 +22,7 @@ export const demoAccount = { username: "grace", password: "correct horse battery
 export const idpName = "Test IdP"
 
 export interface DemoRig {
-  /** `http://127.0.0.1:<port>`: the home page is `${origin}/`. */
+  /** `http://127.0.0.1:<port>` (or `localhost`): the home page is `${origin}/`. */
   readonly origin: string
   /** AUTH_URL: `${origin}/auth`. */
   readonly authUrl: string
@@ -44,7 +44,11 @@ const freePort = () =>
     })
   })
 
-export const startDemoRig = async (): Promise<DemoRig> => {
+/**
+ * `host`: the name in AUTH_URL (and so the origin the browser uses); the demo listens on 127.0.0.1 either way.
+ * WebAuthn needs `localhost` (a secure context whose name is a valid RP ID; an IP address is not).
+ */
+export const startDemoRig = async (options: { readonly host?: "127.0.0.1" | "localhost" } = {}): Promise<DemoRig> => {
   const stops: Array<() => Promise<void>> = []
   const stop = async () => {
     const errors: Array<unknown> = []
@@ -57,7 +61,7 @@ export const startDemoRig = async (): Promise<DemoRig> => {
     const dir = mkdtempSync(join(tmpdir(), "authfx-browser-"))
     stops.push(async () => rmSync(dir, { recursive: true, force: true }))
     const port = await freePort()
-    const origin = `http://127.0.0.1:${port}`
+    const origin = `http://${options.host ?? "127.0.0.1"}:${port}`
     const authUrl = `${origin}/auth`
     const clientSecret = "browser-e2e-client-secret-0123456789abcdef"
     const oidc = await startOidcPeer({

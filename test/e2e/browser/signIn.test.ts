@@ -18,6 +18,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core"
 import { launchChromium, type Launched, pngSize, screenshot, screenshotPath, watch, type Watch } from "../../support/chromium.ts"
 import { type Usability, usabilityIssues, usabilityOf } from "../../support/pageUsability.ts"
 import { demoAccount, type DemoRig, idpAccount, idpName, startDemoRig } from "./demoRig.ts"
+import { submit, text } from "./pageActions.ts"
 
 let launched: Launched = { _tag: "Unavailable", reason: "beforeAll did not run" }
 let rig: DemoRig | undefined
@@ -73,18 +74,9 @@ const record = async (page: Page, name: string, options: { readonly ours: boolea
   if (options.ours) measured.set(name, await usabilityOf(page))
 }
 
-const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? "").trim()
 
 const sessionInPage = (page: Page) => page.evaluate(async () => (await fetch("/auth/session")).json() as Promise<unknown>)
 
-/** Presses a button that submits a form, and waits for the page the browser lands on after every redirect. */
-const submit = async (page: Page, button: string): Promise<URL> => {
-  const before = page.url()
-  await page.getByRole("button", { name: button, exact: true }).click()
-  await page.waitForURL((url) => url.href !== before)
-  await page.waitForLoadState("load")
-  return new URL(page.url())
-}
 
 const landedOn = (url: URL) => `${url.pathname}${url.search}`
 
@@ -219,7 +211,7 @@ describe("usability of every page of ours the flows visited", () => {
     expect(facts.spills).toEqual([])
   })
 
-  it("sign-in: Tab visits the IdP button, the e-mail field and button, then username, password and button", () => {
+  it("sign-in: Tab visits the IdP button, the e-mail field and button, then username, password and button, then the passkey button", () => {
     ready()
     expect(measured.get("signin")?.controls.map((control) => `${control.role} ${control.name}`)).toEqual([
       `button Sign in with ${idpName}`,
@@ -227,7 +219,8 @@ describe("usability of every page of ours the flows visited", () => {
       "button Sign in with Email",
       "textbox Username",
       "textbox Password",
-      "button Sign in with Demo account"
+      "button Sign in with Demo account",
+      "button Sign in with Passkey"
     ])
   })
 })

@@ -455,7 +455,7 @@ describe("routing", () => {
     expect(await response.json()).toMatchObject({ error: "MethodNotAllowed" })
   })
 
-  it.each(["/auth/nope", "/auth/session/extra", "/auth/signin/github/extra", "/auth/webauthn-options/x", "/auth/"])(
+  it.each(["/auth/nope", "/auth/session/extra", "/auth/signin/github/extra", "/auth/"])(
     "GET %s (an unknown action) → 404 JSON",
     async (path) => {
       const response = await send("GET", path)
