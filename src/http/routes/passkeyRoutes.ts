@@ -8,6 +8,7 @@ import { passkeySignIn } from "../../domain/passkeySignIn.ts"
 import { sessionVia } from "../../domain/Session.ts"
 import { ProviderNotConfigured, WebAuthnVerificationError } from "../../domain/SignInError.ts"
 import { removePasskey } from "../../domain/unlinkProvider.ts"
+import { requireStepUp } from "../../domain/stepUp.ts"
 import { PasskeyCeremony, type RelyingParty } from "../../ports/PasskeyCeremony.ts"
 import { Users } from "../../ports/Users.ts"
 import { requireCsrf } from "../csrf/csrfGuard.ts"
@@ -60,6 +61,8 @@ const webauthnOptions = (input: RouteInput) =>
     let answer
     if (action === "register") {
       if (Option.isNone(user)) return yield* new NotSignedIn()
+      // A passkey is a way in for good: whoever holds the session must have signed in recently to add one.
+      if (current.read._tag === "Active") yield* requireStepUp(current.read.session, "addPasskey")
       const session = yield* sessionBinding(current)
       const existing = yield* Users.use((store) => store.listAuthenticators(user.value.id))
       const name = user.value.email ?? user.value.name ?? user.value.id
@@ -108,6 +111,8 @@ export const passkeyCallback = (input: RouteInput, provider: PasskeyProviderConf
       if (user.value.id !== flow.userId || session !== flow.session) {
         return yield* new WebAuthnVerificationError({ reason: "Challenge" })
       }
+      // Checked again where it is written: the sign-in may have aged past the limit since the options.
+      if (current.read._tag === "Active") yield* requireStepUp(current.read.session, "addPasskey")
       yield* registerPasskey({ provider, rp, user: user.value, response, challenge: flow.challenge })
       return redirect(input.request, callbackUrl)
     }
@@ -152,6 +157,8 @@ export const passkeyRoutes = (basePath: BasePath) =>
         if (credentialID === undefined || credentialID === "") {
           return yield* new BadRequest({ message: "credentialID is missing." })
         }
+        // Removing a way in can lock the owner out: the session's sign-in must be recent.
+        if (current.read._tag === "Active") yield* requireStepUp(current.read.session, "removePasskey")
         yield* removePasskey(user.id, provider.id as ProviderId, credentialID)
         const sessionEnded = current.read._tag === "Active" && sessionVia(current.read.session) === provider.id
         if (sessionEnded) input.jar.expireSession(input.names.session)

@@ -123,3 +123,23 @@ const signedInWith = async (device: Device) => {
   expect(res.headers.get("location")).toBe(`${t.origin}/home`)
   return b
 }
+
+describe("passkeys are sensitive: adding or removing one needs a recent sign-in (the step-up rule)", () => {
+  it("with a sign-in older than stepUpMaxAge: options to register and a removal are 403 StepUpRequired", async () => {
+    const strict = await startAuth({ providers: [...testProviders, passkey], session: { stepUpMaxAge: 0 } })
+    try {
+      const b = strict.browser()
+      await strict.credentialsSignIn(b)
+      const options = await b.get("/auth/webauthn-options/passkey?action=register")
+      expect(options.status).toBe(403)
+      expect(await options.json()).toMatchObject({ error: "StepUpRequired" })
+      const removal = await b.post("/auth/passkeys/passkey/remove", { csrfToken: await b.csrfToken(), credentialID: "AAAA" })
+      expect(removal.status).toBe(403)
+      expect(await removal.json()).toMatchObject({ error: "StepUpRequired" })
+      // Still signed in: a refused step-up ends nothing.
+      expect(((await strict.session(b)) as { user?: { email?: string } }).user?.email).toBe("ada@example.com")
+    } finally {
+      await strict.auth.dispose()
+    }
+  })
+})
