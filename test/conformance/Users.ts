@@ -22,6 +22,7 @@ import type { Users } from "../../src/ports/Users.ts"
 import { describeAccounts } from "./users/accounts.ts"
 import { describeMaintenance } from "./users/maintenance.ts"
 import { describeSessions } from "./users/sessions.ts"
+import { describeTwoFactor } from "./users/twoFactor.ts"
 import { describeUnavailable } from "./users/unavailable.ts"
 import { describeUnlinking } from "./users/unlinking.ts"
 import { describeUsers } from "./users/users.ts"
@@ -53,6 +54,7 @@ export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, opt
     describeUnlinking(it)
     describeSessions(it)
     describeVerificationTokens(it)
+    describeTwoFactor(it)
     describeMaintenance(it, options.listsAccounts ?? true, options.sweepsExpired ?? true)
     describeUnavailable(it, options.unavailable, options.listsAccounts ?? true, options.sweepsExpired ?? true)
   })

@@ -66,6 +66,7 @@ import type { AuthjsAdapterIncomplete, ClassifyError } from "./adapterErrors.ts"
 import { decodeUser } from "./authjsRecords.ts"
 import { makeBridge, sameAddress } from "./bridge.ts"
 import { keys } from "./ledgerIndexes.ts"
+import { twoFactorOperations } from "./twoFactorOperations.ts"
 import { sessionOperations } from "./sessionOperations.ts"
 
 export { AuthjsAdapterIncomplete, type ClassifyError } from "./adapterErrors.ts"
@@ -167,6 +168,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
         )
         yield* accounts.update(keys.accounts(id), () => ({ result: undefined, next: null }))
         yield* sessions.update(keys.sessions(id), () => ({ result: undefined, next: null }))
+        yield* bridge.twoFactor.update(keys.twoFactor(id), () => ({ result: undefined, next: null }))
         return true
       })
 
@@ -178,6 +180,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       updateUser,
       deleteUser,
       ...accountOps,
+      ...twoFactorOperations(bridge),
       ...sessionOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
       // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions
       // are deleted when they are read, as Auth.js does, and expired magic links stay refused where they are.

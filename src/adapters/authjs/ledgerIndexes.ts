@@ -46,11 +46,28 @@ const SessionsIndex = Schema.Struct({
 })
 export type SessionsIndex = typeof SessionsIndex.Type
 
+/**
+ * The user's two-factor enrolment (Auth.js has no place for it): the domain's state, changed by the domain's
+ * transitions (src/domain/twoFactor/enrolmentState.ts) in the index's compare-and-set loop.
+ */
+const TwoFactorIndex = Schema.Struct({
+  enrolment: Schema.NullOr(Schema.Struct({
+    id: Schema.String,
+    secret: Schema.String,
+    createdAt: Schema.Finite,
+    enabledAt: Schema.NullOr(Schema.Finite),
+    lastStep: Schema.NullOr(Schema.Finite),
+    codes: Schema.Array(Schema.String)
+  }))
+})
+export type TwoFactorIndex = typeof TwoFactorIndex.Type
+
 // Parts are URI-encoded, so no id can reach into another key; `authjs:` keeps them apart from the domain's.
 const part = encodeURIComponent
 export const keys = {
   accounts: (userId: UserId) => `authjs:accounts:${part(userId)}`,
   sessions: (userId: UserId) => `authjs:sessions:${part(userId)}`,
+  twoFactor: (userId: UserId) => `authjs:two-factor:${part(userId)}`,
   consume: (identifier: string, tokenHash: string) => `authjs:consume:${part(identifier)}:${part(tokenHash)}`
 } as const
 
@@ -128,7 +145,8 @@ export type Index<T> = ReturnType<typeof indexOf<T>>
 
 export const indexes = (ledger: Ledger["Service"]) => ({
   accounts: indexOf<AccountsIndex>(ledger, AccountsIndex, "accounts", { accounts: [] }),
-  sessions: indexOf<SessionsIndex>(ledger, SessionsIndex, "sessions", { sessions: [] })
+  sessions: indexOf<SessionsIndex>(ledger, SessionsIndex, "sessions", { sessions: [] }),
+  twoFactor: indexOf<TwoFactorIndex>(ledger, TwoFactorIndex, "two-factor", { enrolment: null })
 })
 
 export const indexedOf = (account: Account, pendingSince: number | null): IndexedAccount => {

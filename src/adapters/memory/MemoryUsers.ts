@@ -4,6 +4,7 @@ import type { Session } from "../../domain/Session.ts"
 import { keepsAWayIn } from "../../domain/linkDecision.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
+import * as EnrolmentState from "../../domain/twoFactor/enrolmentState.ts"
 import {
   AccountAlreadyLinked,
   AccountNotFound,
@@ -36,6 +37,16 @@ export const make = Effect.sync(() => {
   const accounts = new Map<string, Account>()
   const sessions = new Map<string, Session>()
   const verificationTokens = new Map<string, VerificationToken>()
+  const twoFactor = new Map<UserId, EnrolmentState.EnrolmentState>()
+
+  /** Applies a two-factor transition in one synchronous step: atomic here, as SQL is in the database stores. */
+  const transition = (userId: UserId, step: (state: EnrolmentState.EnrolmentState | undefined) => EnrolmentState.Transition) =>
+    Effect.sync(() => {
+      const { next, answer } = step(twoFactor.get(userId))
+      if (next === undefined) twoFactor.delete(userId)
+      else twoFactor.set(userId, next)
+      return answer
+    })
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
 
@@ -85,6 +96,7 @@ export const make = Effect.sync(() => {
           }
         }
         for (const [hash, session] of sessions) if (session.userId === id) sessions.delete(hash)
+        twoFactor.delete(id)
         return true
       }),
 
@@ -210,7 +222,22 @@ export const make = Effect.sync(() => {
           }
         }
         return deleted
-      })
+      }),
+
+    getTwoFactor: (userId) =>
+      Effect.sync(() =>
+        Option.map(Option.fromNullishOr(twoFactor.get(userId)), (state) => EnrolmentState.enrolmentOf(userId, state))
+      ),
+    startTwoFactor: (pending) =>
+      users.has(pending.userId)
+        ? transition(pending.userId, (state) => EnrolmentState.start(state, pending))
+        : Effect.fail(new UserNotFound()),
+    enableTwoFactor: (userId, id, facts) => transition(userId, (state) => EnrolmentState.enable(state, id, facts)),
+    useTwoFactorStep: (userId, id, step) => transition(userId, (state) => EnrolmentState.useStep(state, id, step)),
+    consumeBackupCode: (userId, codeHash) => transition(userId, (state) => EnrolmentState.consumeCode(state, codeHash)),
+    replaceBackupCodes: (userId, id, codeHashes) =>
+      transition(userId, (state) => EnrolmentState.replaceCodes(state, id, codeHashes)),
+    deleteTwoFactor: (userId) => transition(userId, EnrolmentState.remove)
   })
 })
 

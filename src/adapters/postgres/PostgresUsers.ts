@@ -12,6 +12,7 @@ import {
 import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { constraints, isForeignKeyViolation, isUniqueViolation, type SqlError } from "./sqlErrors.ts"
 import { guardedUnlink } from "./guardedUnlink.ts"
+import { twoFactorMethods } from "./twoFactorStatements.ts"
 import {
   dateToSeconds,
   dbId,
@@ -65,6 +66,7 @@ export const make = (client: Client): Users["Service"] => {
   const emailTaken = (error: SqlError) => isUniqueViolation(error, constraints.userEmail) ? new EmailTaken() : null
 
   return Users.of({
+    ...twoFactorMethods(client),
     createUser: (input) =>
       rowsOr(
         (db) =>
