@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import type { BasePath } from "./routes/authRoute.ts"
 import { accountRoutes } from "./routes/accountRoutes.ts"
+import { twoFactorRoutes } from "./routes/twoFactorRoutes.ts"
 import { clientLogRoute } from "./nextAuthV4/clientLogRoute.ts"
 import { callbackRoutes } from "./routes/callbackRoutes.ts"
 import { csrfRoute } from "./routes/csrfRoute.ts"
@@ -24,6 +25,7 @@ export const authRoutes = (basePath: BasePath) =>
     pageRoutes(basePath),
     jwksRoute(basePath),
     accountRoutes(basePath),
+    twoFactorRoutes(basePath),
     clientLogRoute(basePath),
     fallbackRoute(basePath)
   )

@@ -6,6 +6,10 @@ export interface CookieNames {
   readonly csrf: string
   /** The sealed OAuth state/PKCE/nonce of a flow in progress (Auth.js uses three cookies; one is enough). */
   readonly oauth: string
+  /** The sealed pending sign-in, between the first and the second factor (5 minutes). */
+  readonly twoFactor: string
+  /** The sealed "trust this device" of two-factor sign-in. */
+  readonly trustedDevice: string
 }
 
 /**
@@ -22,6 +26,8 @@ export const cookieNames = (options: ResolvedHttpOptions, secure: boolean): Cook
     session: `${p}${prefix}.session-token`,
     callbackUrl: `${p}${prefix}.callback-url`,
     csrf: `${secure ? "__Host-" : ""}${prefix}.csrf-token`,
-    oauth: `${secure ? "__Host-" : ""}${prefix}.oauth-checks`
+    oauth: `${secure ? "__Host-" : ""}${prefix}.oauth-checks`,
+    twoFactor: `${secure ? "__Host-" : ""}${prefix}.two-factor`,
+    trustedDevice: `${secure ? "__Host-" : ""}${prefix}.trusted-device`
   }
 }

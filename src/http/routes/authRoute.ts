@@ -12,6 +12,12 @@ import type {
   Verification
 } from "../../domain/SignInError.ts"
 import type { RateLimited } from "../../domain/rateLimit/RateLimited.ts"
+import type {
+  TwoFactorAlreadyEnabled,
+  TwoFactorCodeInvalid,
+  TwoFactorNotEnabled,
+  TwoFactorPendingInvalid
+} from "../../domain/twoFactor/TwoFactor.ts"
 import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import type { LedgerUnavailable } from "../../ports/Ledger.ts"
 import type { ClaimsNotJson, TokenTooLarge } from "../../ports/TokenCodec.ts"
@@ -80,6 +86,10 @@ export type RouteFailure =
   | TokenTooLarge
   | ClaimsNotJson
   | RateLimited
+  | TwoFactorCodeInvalid
+  | TwoFactorNotEnabled
+  | TwoFactorAlreadyEnabled
+  | TwoFactorPendingInvalid
 
 /**
  * Adds a route, limited per client address (limitClient.ts), whose failures are all answered (never a 500 for a typed failure), and whose cookies are
