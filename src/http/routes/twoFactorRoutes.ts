@@ -20,7 +20,7 @@ import { htmlPage, json } from "./authResponse.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { finishSignIn } from "./finishSignIn.ts"
 
-const issuerOf = (input: RouteInput) => input.config.twoFactor.issuer ?? input.context.url.host
+const issuerOf = (input: RouteInput) => input.config.twoFactor.issuer ?? input.context.url.hostname
 
 /** The pending sign-in this browser holds, checked against the Ledger; else TwoFactorPendingInvalid. */
 const pendingOf = Effect.fnUntraced(function*(input: RouteInput) {
