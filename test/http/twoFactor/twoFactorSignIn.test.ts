@@ -20,7 +20,7 @@ const session = async (b: Browser) => (await b.get("/auth/session")).json() as P
 /** A browser signed in with credentials, with two-factor turned on: its secret and backup codes. */
 const enrolled = async (h: typeof harness, username: "ada" | "bob" = "ada") => {
   const b = h.browser()
-  await h.credentialsSignIn(b, username)
+  await h.credentialsSignIn(b, username, username === "ada" ? "correct horse" : "battery staple")
   const start = await b.postJson("/auth/two-factor/enrol", { csrfToken: await b.csrfToken() })
   assert.strictEqual(start.status, 200)
   const { secret, uri } = await start.json() as { secret: string; uri: string }
