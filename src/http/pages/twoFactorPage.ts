@@ -42,7 +42,7 @@ ${
 <div class="field"><label for="two-factor-code">Code</label><input id="two-factor-code" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required autofocus></div>
 ${
       view.trustDeviceDays > 0 &&
-      html`<div class="field"><label><input type="checkbox" name="trustDevice" value="true"> Trust this device for ${view.trustDeviceDays} days</label></div>`
+      html`<label class="check"><input type="checkbox" name="trustDevice" value="true"> Trust this device for ${view.trustDeviceDays} days</label>`
     }
 <button class="button primary" type="submit">Continue</button>
 </form>`
