@@ -190,3 +190,15 @@ export class Users extends Context.Service<Users, {
   /** Removes the enrolment (pending or enabled) and its backup codes; says whether there was one. */
   readonly deleteTwoFactor: (userId: UserId) => Effect.Effect<boolean, UsersUnavailable>
 }>()("authfx/Users") {}
+
+/** The two-factor part of the port, which each store implements in a module of its own. */
+export type TwoFactorMethods = Pick<
+  Users["Service"],
+  | "getTwoFactor"
+  | "startTwoFactor"
+  | "enableTwoFactor"
+  | "useTwoFactorStep"
+  | "consumeBackupCode"
+  | "replaceBackupCodes"
+  | "deleteTwoFactor"
+>

@@ -1,20 +1,9 @@
 import { Effect, Option } from "effect"
 import type { UserId } from "../../domain/User.ts"
 import * as EnrolmentState from "../../domain/twoFactor/enrolmentState.ts"
-import { UserNotFound, type Users } from "../../ports/Users.ts"
+import { type TwoFactorMethods, UserNotFound } from "../../ports/Users.ts"
 import type { Bridge } from "./bridge.ts"
 import { keys } from "./ledgerIndexes.ts"
-
-type TwoFactorMethods = Pick<
-  Users["Service"],
-  | "getTwoFactor"
-  | "startTwoFactor"
-  | "enableTwoFactor"
-  | "useTwoFactorStep"
-  | "consumeBackupCode"
-  | "replaceBackupCodes"
-  | "deleteTwoFactor"
->
 
 /**
  * Two-factor enrolments over an Auth.js adapter: Auth.js has no table for them, so each user's is one entry of
@@ -43,11 +32,6 @@ export const twoFactorOperations = (bridge: Bridge): TwoFactorMethods => {
         if (Option.isNone(yield* bridge.getUser(pending.userId))) return yield* new UserNotFound()
         return yield* transition(pending.userId, (state) => EnrolmentState.start(state, pending))
       }),
-    enableTwoFactor: (userId, id, facts) => transition(userId, (state) => EnrolmentState.enable(state, id, facts)),
-    useTwoFactorStep: (userId, id, step) => transition(userId, (state) => EnrolmentState.useStep(state, id, step)),
-    consumeBackupCode: (userId, codeHash) => transition(userId, (state) => EnrolmentState.consumeCode(state, codeHash)),
-    replaceBackupCodes: (userId, id, codeHashes) =>
-      transition(userId, (state) => EnrolmentState.replaceCodes(state, id, codeHashes)),
-    deleteTwoFactor: (userId) => transition(userId, EnrolmentState.remove)
+    ...EnrolmentState.writesOver(transition)
   }
 }

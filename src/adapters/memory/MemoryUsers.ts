@@ -232,12 +232,7 @@ export const make = Effect.sync(() => {
       users.has(pending.userId)
         ? transition(pending.userId, (state) => EnrolmentState.start(state, pending))
         : Effect.fail(new UserNotFound()),
-    enableTwoFactor: (userId, id, facts) => transition(userId, (state) => EnrolmentState.enable(state, id, facts)),
-    useTwoFactorStep: (userId, id, step) => transition(userId, (state) => EnrolmentState.useStep(state, id, step)),
-    consumeBackupCode: (userId, codeHash) => transition(userId, (state) => EnrolmentState.consumeCode(state, codeHash)),
-    replaceBackupCodes: (userId, id, codeHashes) =>
-      transition(userId, (state) => EnrolmentState.replaceCodes(state, id, codeHashes)),
-    deleteTwoFactor: (userId) => transition(userId, EnrolmentState.remove)
+    ...EnrolmentState.writesOver(transition)
   })
 })
 

@@ -1,23 +1,12 @@
 import { Effect, Redacted } from "effect"
 import type postgres from "postgres"
 import type { UserId } from "../../domain/User.ts"
-import { UserNotFound, type Users, UsersUnavailable } from "../../ports/Users.ts"
+import { type TwoFactorMethods, UserNotFound, UsersUnavailable } from "../../ports/Users.ts"
 import type { Client, Pending } from "./PostgresClient.ts"
 import { isForeignKeyViolation } from "./sqlErrors.ts"
 import { dbId, type Row, unavailable } from "./userRows.ts"
 
 const userFkey = "authfx_two_factor_user_fkey"
-
-type TwoFactorMethods = Pick<
-  Users["Service"],
-  | "getTwoFactor"
-  | "startTwoFactor"
-  | "enableTwoFactor"
-  | "useTwoFactorStep"
-  | "consumeBackupCode"
-  | "replaceBackupCodes"
-  | "deleteTwoFactor"
->
 
 const invalidRow = new UsersUnavailable({ message: "PostgreSQL returned an invalid authfx_two_factor row" })
 

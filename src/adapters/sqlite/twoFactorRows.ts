@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import type { UserId } from "../../domain/User.ts"
 import * as EnrolmentState from "../../domain/twoFactor/enrolmentState.ts"
-import { UserNotFound, type Users, UsersUnavailable } from "../../ports/Users.ts"
+import { type TwoFactorMethods, UserNotFound, UsersUnavailable } from "../../ports/Users.ts"
 import { integer, integerOrNull, text } from "./columns.ts"
 import { InvalidRow, type Connection, type Row, SqliteDatabase, type SqliteFailure } from "./SqliteDatabase.ts"
 
@@ -39,17 +39,6 @@ const read = (sql: Connection, userId: UserId) => {
 const unavailable = (operation: string) => (failure: SqliteFailure) =>
   new UsersUnavailable({ message: `the SQLite user store could not ${operation}: ${failure.detail}`, cause: failure })
 
-type TwoFactorMethods = Pick<
-  Users["Service"],
-  | "getTwoFactor"
-  | "startTwoFactor"
-  | "enableTwoFactor"
-  | "useTwoFactorStep"
-  | "consumeBackupCode"
-  | "replaceBackupCodes"
-  | "deleteTwoFactor"
->
-
 /**
  * The two-factor methods of SqliteUsers: each reads the user's row, applies the domain's transition
  * (enrolmentState.ts) and writes the outcome back, in one IMMEDIATE transaction, so a concurrent use of the
@@ -78,11 +67,6 @@ export const twoFactorMethods = Effect.gen(function*() {
       }
       return true
     })
-  const transition = (
-    operation: string,
-    userId: UserId,
-    step: (state: EnrolmentState.EnrolmentState | undefined) => EnrolmentState.Transition
-  ) => apply(userId, step).pipe(Effect.mapError(unavailable(operation)))
 
   const methods: TwoFactorMethods = {
     getTwoFactor: (userId) =>
@@ -94,15 +78,8 @@ export const twoFactorMethods = Effect.gen(function*() {
           failure.kind === "foreignKey" ? new UserNotFound() : unavailable("start a two-factor enrolment")(failure)
         )
       ),
-    enableTwoFactor: (userId, id, facts) =>
-      transition("enable two-factor", userId, (state) => EnrolmentState.enable(state, id, facts)),
-    useTwoFactorStep: (userId, id, step) =>
-      transition("record a two-factor step", userId, (state) => EnrolmentState.useStep(state, id, step)),
-    consumeBackupCode: (userId, codeHash) =>
-      transition("consume a backup code", userId, (state) => EnrolmentState.consumeCode(state, codeHash)),
-    replaceBackupCodes: (userId, id, codeHashes) =>
-      transition("replace backup codes", userId, (state) => EnrolmentState.replaceCodes(state, id, codeHashes)),
-    deleteTwoFactor: (userId) => transition("delete a two-factor enrolment", userId, EnrolmentState.remove)
+    ...EnrolmentState.writesOver((userId, step) =>
+      apply(userId, step).pipe(Effect.mapError(unavailable("change a two-factor enrolment"))))
   }
   return methods
 })

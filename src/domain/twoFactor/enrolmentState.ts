@@ -3,7 +3,7 @@
  * keeps the state as one value applies atomically (memory, in one synchronous step; the Auth.js bridge, by a
  * compare-and-set of the value in its Ledger). The SQL stores say the same in their statements' WHERE clauses.
  */
-import { Redacted } from "effect"
+import { type Effect, Redacted } from "effect"
 import type { UserId } from "../User.ts"
 import type { EnablingFacts, PendingEnrolment, TwoFactorEnrolment } from "./TwoFactor.ts"
 
@@ -70,4 +70,19 @@ export const enrolmentOf = (userId: UserId, state: EnrolmentState): TwoFactorEnr
   enabledAt: state.enabledAt === null ? null : new Date(state.enabledAt),
   lastStep: state.lastStep,
   backupCodes: state.codes.length
+})
+
+type Step = (state: EnrolmentState | undefined) => Transition
+
+/**
+ * The port's writes after the start (which each store guards against a missing user its own way), over a
+ * store's `apply`: run one transition on the user's state atomically and answer whether it changed anything.
+ */
+export const writesOver = <E>(apply: (userId: UserId, step: Step) => Effect.Effect<boolean, E>) => ({
+  enableTwoFactor: (userId: UserId, id: string, facts: EnablingFacts) => apply(userId, (s) => enable(s, id, facts)),
+  useTwoFactorStep: (userId: UserId, id: string, step: number) => apply(userId, (s) => useStep(s, id, step)),
+  consumeBackupCode: (userId: UserId, codeHash: string) => apply(userId, (s) => consumeCode(s, codeHash)),
+  replaceBackupCodes: (userId: UserId, id: string, codeHashes: ReadonlyArray<string>) =>
+    apply(userId, (s) => replaceCodes(s, id, codeHashes)),
+  deleteTwoFactor: (userId: UserId) => apply(userId, remove)
 })
