@@ -76,8 +76,23 @@ export {
   type Events,
   type Pages,
   type ResolvedAuthConfig,
-  type SessionStrategy
+  type SessionStrategy,
+  type TwoFactorOptions
 } from "./domain/AuthConfig.ts"
+export {
+  type TwoFactorEnrolment,
+  TwoFactorAlreadyEnabled,
+  TwoFactorCodeInvalid,
+  TwoFactorNotEnabled,
+  TwoFactorPendingInvalid
+} from "./domain/twoFactor/TwoFactor.ts"
+export {
+  confirmEnrolment,
+  disableTwoFactor,
+  regenerateBackupCodes,
+  startEnrolment,
+  twoFactorStatus
+} from "./domain/twoFactor/enrolment.ts"
 
 // Domain programs
 export { decideLink, decideUnlink, LinkDecision, type LinkFacts, UnlinkDecision } from "./domain/linkDecision.ts"

@@ -44,6 +44,9 @@ const walkthrough = Effect.gen(function*() {
     email: url.searchParams.get("email")!,
     token: Redacted.make(url.searchParams.get("token")!)
   })
+  // No two-factor in this walkthrough: the link gives a session at once.
+  if (emailed.session === null) return yield* Effect.die(new Error("the walkthrough's user has no second factor"))
+  const session = emailed.session
   yield* say(`   signed in as ${emailed.user.email} (new user: ${emailed.isNewUser})`)
   const clicked = yield* Effect.flip(completeEmailSignIn({
     provider: "email",
@@ -69,7 +72,7 @@ const walkthrough = Effect.gen(function*() {
   yield* say(`   ${linked.decision}: the idp account now belongs to the same user (${linked.user.id === emailed.user.id})\n`)
 
   yield* say("3. The session")
-  const read = yield* readSession(credentialOf(emailed.session))
+  const read = yield* readSession(credentialOf(session))
   if (read._tag === "Active") yield* say(`   GET /session → ${JSON.stringify(read.view)}\n`)
 
   yield* say("4. An hour later the access token has expired; the API call needs one")
@@ -79,8 +82,8 @@ const walkthrough = Effect.gen(function*() {
   yield* say(`   got a fresh access token (${Redacted.value(token).slice(0, 6)}…) after ${refreshes} refresh\n`)
 
   yield* say("5. Sign out: the copied cookie stops working")
-  yield* endSession(credentialOf(emailed.session))
-  const after = yield* readSession(credentialOf(emailed.session))
+  yield* endSession(credentialOf(session))
+  const after = yield* readSession(credentialOf(session))
   yield* say(`   GET /session with the old cookie → ${after._tag === "Active" ? "still active!" : "null"}`)
 })
 

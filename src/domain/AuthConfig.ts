@@ -40,6 +40,13 @@ export interface Callbacks {
     readonly trigger?: "update"
     readonly newSession?: unknown
   }) => Awaitable<SessionView>
+  /**
+   * Whether this sign-in must pass a second factor although the user has not turned two-factor on (authfx,
+   * not Auth.js). true: a user with two-factor on is asked for a code as always; one without it is sent to
+   * enrol (the `/two-factor` page shows the secret and takes a first code) before a session is made. Asked
+   * after the first factor, for every sign-in; a failing callback counts as true (fail closed).
+   */
+  readonly requireTwoFactor?: (params: { readonly user: User; readonly provider: string }) => Awaitable<boolean>
 }
 
 /** A user who does not exist yet, as the signIn callback sees them. */
@@ -117,6 +124,15 @@ export interface AuthOptions {
   readonly refreshClaimSeconds?: number
   /** Refresh access tokens this many seconds before they expire. Default 60. */
   readonly accessTokenSkewSeconds?: number
+  readonly twoFactor?: TwoFactorOptions
+}
+
+/** Two-factor sign-in (TOTP and backup codes; see the README's "Two-factor sign-in"). */
+export interface TwoFactorOptions {
+  /** The issuer an authenticator app shows beside the account. Default: the host of the request. */
+  readonly issuer?: string
+  /** Days "trust this device" skips the second factor on that browser; 0 takes the option away. Default 30. */
+  readonly trustDeviceDays?: number
 }
 
 export interface ResolvedAuthConfig {
@@ -133,6 +149,7 @@ export interface ResolvedAuthConfig {
   readonly trust: { readonly host: boolean; readonly redirectOrigins: ReadonlyArray<string> }
   readonly refreshClaimSeconds: number
   readonly accessTokenSkewSeconds: number
+  readonly twoFactor: { readonly issuer: string | null; readonly trustDeviceDays: number }
 }
 
 export const defaultMaxAge = 30 * 24 * 60 * 60
@@ -161,6 +178,10 @@ export const resolveAuthConfig = Effect.fnUntraced(function*(options: AuthOption
   if (!(session.stepUpMaxAge >= 0) || !Number.isFinite(session.stepUpMaxAge)) {
     return yield* new ConfigurationInvalid({ message: "session.stepUpMaxAge must be a number of seconds, 0 or more" })
   }
+  const trustDeviceDays = options.twoFactor?.trustDeviceDays ?? 30
+  if (!(Number.isSafeInteger(trustDeviceDays) && trustDeviceDays >= 0 && trustDeviceDays <= 400)) {
+    return yield* new ConfigurationInvalid({ message: "twoFactor.trustDeviceDays must be a whole number from 0 to 400" })
+  }
   const seen = new Set<string>()
   for (const provider of options.providers) {
     if (!Schema.is(ProviderId)(provider.id)) {
@@ -186,7 +207,8 @@ export const resolveAuthConfig = Effect.fnUntraced(function*(options: AuthOption
     pages: options.pages ?? {},
     trust: { host: options.trust?.host ?? false, redirectOrigins: options.trust?.redirectOrigins ?? [] },
     refreshClaimSeconds: options.refreshClaimSeconds ?? 30,
-    accessTokenSkewSeconds: options.accessTokenSkewSeconds ?? 60
+    accessTokenSkewSeconds: options.accessTokenSkewSeconds ?? 60,
+    twoFactor: { issuer: options.twoFactor?.issuer ?? null, trustDeviceDays }
   }
   return config
 })

@@ -7,7 +7,7 @@ import { decideLink, type LinkDecision } from "./linkDecision.ts"
 import { normalizeEmail } from "./normalizeEmail.ts"
 import type { Profile } from "./Profile.ts"
 import type { OAuthProviderConfig, CredentialsProviderConfig } from "./Provider.ts"
-import { issueSession } from "./sessionLifecycle.ts"
+import { type PendingSecondFactor, sessionOrSecondFactor } from "./twoFactor/pendingSignIn.ts"
 import type { IssuedSession } from "./Session.ts"
 import { AccessDenied, OAuthAccountNotLinked, SignInRedirected } from "./SignInError.ts"
 import type { User } from "./User.ts"
@@ -32,8 +32,10 @@ export interface SignedIn {
   readonly profile: Profile
   readonly isNewUser: boolean
   readonly decision: LinkDecision["_tag"]
-  /** The new session, or null when the browser keeps its current one (a link flow). */
+  /** The new session, or null when the browser keeps its current one (a link flow) or a second factor is due. */
   readonly session: IssuedSession | null
+  /** Set when the user must pass a second factor before any session (two-factor sign-in). */
+  readonly secondFactor: PendingSecondFactor | null
 }
 
 /** The linking rules' decision for this attempt, on facts fetched from the store (who holds the account, the address). */
@@ -158,20 +160,23 @@ export const signInWithAccount = Effect.fn("signInWithAccount")(function*(attemp
     })
   )
   // A link flow keeps the browser's session: it is already the session of the user it linked to.
-  const session = Option.isSome(attempt.linkTo)
-    ? null
-    : yield* issueSession(applied.user, {
+  const { session, secondFactor } = Option.isSome(attempt.linkTo)
+    ? { session: null, secondFactor: null }
+    : yield* sessionOrSecondFactor(applied.user, {
       account: applied.account,
       profile: attempt.profile,
       isNewUser: applied.isNewUser,
       via: attempt.provider.id
     })
-  yield* emitEvent("signIn", config.events.signIn, {
-    user: applied.user,
-    account: applied.account,
-    profile: attempt.profile,
-    isNewUser: applied.isNewUser
-  })
-  const signedIn: SignedIn = { ...applied, profile: attempt.profile, session }
+  // A sign-in waiting for its second factor is told when it completes (pendingSignIn.ts).
+  if (secondFactor === null) {
+    yield* emitEvent("signIn", config.events.signIn, {
+      user: applied.user,
+      account: applied.account,
+      profile: attempt.profile,
+      isNewUser: applied.isNewUser
+    })
+  }
+  const signedIn: SignedIn = { ...applied, profile: attempt.profile, session, secondFactor }
   return signedIn
 })

@@ -9,7 +9,7 @@ import { normalizeEmail } from "./normalizeEmail.ts"
 import { defaultMaxPendingLinks } from "./pendingLinks.ts"
 import type { EmailProviderConfig } from "./Provider.ts"
 import { keyedHashes, randomSecret } from "./secretToken.ts"
-import { issueSession } from "./sessionLifecycle.ts"
+import { sessionOrSecondFactor } from "./twoFactor/pendingSignIn.ts"
 import { AccessDenied, InvalidEmail, ProviderNotConfigured, SignInRedirected, Verification } from "./SignInError.ts"
 import type { Email, User } from "./User.ts"
 
@@ -154,12 +154,20 @@ export const completeEmailSignIn = Effect.fn("completeEmailSignIn")(function*(in
       user = yield* markVerified(store, raced.value, now)
     }
   }
-  const session = yield* issueSession(user, { account: null, profile: null, isNewUser, via: provider.id })
-  yield* emitEvent("signIn", config.events.signIn, {
-    user,
-    account: emailAccount(provider, identifier, user),
+  const { session, secondFactor } = yield* sessionOrSecondFactor(user, {
+    account: null,
     profile: null,
-    isNewUser
+    isNewUser,
+    via: provider.id
   })
-  return { user, isNewUser, session }
+  // A sign-in waiting for its second factor is told when it completes (pendingSignIn.ts).
+  if (secondFactor === null) {
+    yield* emitEvent("signIn", config.events.signIn, {
+      user,
+      account: emailAccount(provider, identifier, user),
+      profile: null,
+      isNewUser
+    })
+  }
+  return { user, isNewUser, session, secondFactor }
 })

@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import type { BasePath } from "./routes/authRoute.ts"
 import { accountRoutes } from "./routes/accountRoutes.ts"
+import { twoFactorRoutes } from "./routes/twoFactorRoutes.ts"
 import { clientLogRoute } from "./nextAuthV4/clientLogRoute.ts"
 import { callbackRoutes } from "./routes/callbackRoutes.ts"
 import { csrfRoute } from "./routes/csrfRoute.ts"
@@ -28,6 +29,7 @@ export const authRoutes = (basePath: BasePath) =>
     accountRoutes(basePath),
     userSessionRoutes(basePath),
     passkeyRoutes(basePath),
+    twoFactorRoutes(basePath),
     clientLogRoute(basePath),
     fallbackRoute(basePath)
   )

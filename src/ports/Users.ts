@@ -2,6 +2,7 @@ import { Context, type Effect, type Option, Schema } from "effect"
 import type { Account, AccountKey, ProviderId, TokenSecrets, TokenSet } from "../domain/Account.ts"
 import type { Authenticator } from "../domain/Passkey.ts"
 import type { Session } from "../domain/Session.ts"
+import type { EnablingFacts, PendingEnrolment, TwoFactorEnrolment } from "../domain/twoFactor/TwoFactor.ts"
 import type { Email, NewUser, User, UserId, UserPatch } from "../domain/User.ts"
 import type { PendingLinkCap } from "../domain/pendingLinks.ts"
 import type { VerificationToken } from "../domain/VerificationToken.ts"
@@ -121,6 +122,14 @@ export interface ViaOption {
  *   equals `expected`, and of concurrent updates from the same `expected` exactly one writes.
  * - Unlinking a passkey's webauthn account, or deleting its user, deletes its authenticator with it.
  * - A store that cannot keep passkeys fails these four with `PasskeysUnsupported`.
+ * - A user has at most one two-factor enrolment. `startTwoFactor` stores a pending one in place of a pending
+ *   one, never in place of an enabled one (it answers false), and fails with `UserNotFound` for no user.
+ * - `enableTwoFactor` turns on only the pending enrolment it names, with its first step and backup code hashes.
+ * - `useTwoFactorStep` is a compare-and-set on the last step: it writes only a step later than the stored one,
+ *   for the enabled enrolment it names; of concurrent uses of one step exactly one succeeds.
+ * - `consumeBackupCode` removes one backup code hash in one step: of concurrent consumers exactly one gets it.
+ * - `replaceBackupCodes` replaces every code of the enabled enrolment it names.
+ * - `deleteTwoFactor` removes the enrolment with its codes; deleting the user deletes them too.
  * - Infrastructure failure is `UsersUnavailable`, never a defect.
  */
 export class Users extends Context.Service<Users, {
@@ -230,4 +239,38 @@ export class Users extends Context.Service<Users, {
 
   /** Present when the layer answers session reads synchronously (see SyncSessionReads). */
   readonly sync: Option.Option<SyncSessionReads>
+  // Two-factor sign-in (src/domain/twoFactor): the TOTP enrolment and its backup code hashes.
+  readonly getTwoFactor: (userId: UserId) => Effect.Effect<Option.Option<TwoFactorEnrolment>, UsersUnavailable>
+  /** Stores a pending enrolment, replacing a pending one; false (nothing written) when one is enabled. */
+  readonly startTwoFactor: (pending: PendingEnrolment) => Effect.Effect<boolean, UserNotFound | UsersUnavailable>
+  /** Turns the pending enrolment `id` on; false when it is not pending any more (or never was). */
+  readonly enableTwoFactor: (
+    userId: UserId,
+    id: string,
+    facts: EnablingFacts
+  ) => Effect.Effect<boolean, UsersUnavailable>
+  /** Records `step` as the last one used, only if it is later than the stored one; says whether it did. */
+  readonly useTwoFactorStep: (userId: UserId, id: string, step: number) => Effect.Effect<boolean, UsersUnavailable>
+  /** Removes the backup code with this hash; says whether there was one. */
+  readonly consumeBackupCode: (userId: UserId, codeHash: string) => Effect.Effect<boolean, UsersUnavailable>
+  /** Replaces the backup codes of the enabled enrolment `id`; false when it is not (any more). */
+  readonly replaceBackupCodes: (
+    userId: UserId,
+    id: string,
+    codeHashes: ReadonlyArray<string>
+  ) => Effect.Effect<boolean, UsersUnavailable>
+  /** Removes the enrolment (pending or enabled) and its backup codes; says whether there was one. */
+  readonly deleteTwoFactor: (userId: UserId) => Effect.Effect<boolean, UsersUnavailable>
 }>()("authfx/Users") {}
+
+/** The two-factor part of the port, which each store implements in a module of its own. */
+export type TwoFactorMethods = Pick<
+  Users["Service"],
+  | "getTwoFactor"
+  | "startTwoFactor"
+  | "enableTwoFactor"
+  | "useTwoFactorStep"
+  | "consumeBackupCode"
+  | "replaceBackupCodes"
+  | "deleteTwoFactor"
+>

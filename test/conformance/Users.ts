@@ -25,6 +25,7 @@ import { describeMaintenance } from "./users/maintenance.ts"
 import { describePendingLinks } from "./users/pendingLinks.ts"
 import { describePasskeys } from "./users/passkeys.ts"
 import { describeSessions } from "./users/sessions.ts"
+import { describeTwoFactor } from "./users/twoFactor.ts"
 import { describeUnavailable } from "./users/unavailable.ts"
 import { describeUnlinking } from "./users/unlinking.ts"
 import { describeUsers } from "./users/users.ts"
@@ -67,6 +68,7 @@ export const suite = (name: string, storeLayer: Layer.Layer<Users, unknown>, opt
     describeSessions(it)
     describeVerificationTokens(it)
     describePendingLinks(it)
+    describeTwoFactor(it)
     describeMaintenance(it, options.listsAccounts ?? true, options.sweepsExpired ?? true)
     describePasskeys(it, options.storesPasskeys ?? true, options.deletesAuthenticators ?? true)
     describeUnavailable(it, options.unavailable, options.listsAccounts ?? true, options.sweepsExpired ?? true)

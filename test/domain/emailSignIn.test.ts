@@ -102,7 +102,7 @@ describe("e-mail sign-in: following the link", () => {
       assert.strictEqual(done.user.email, "ada@example.com")
       assert.strictEqual(done.user.emailVerified?.getTime(), start + 5 * 60_000)
       assert.strictEqual(Option.getOrThrow(yield* userByEmail("ada@example.com")).id, done.user.id)
-      if (done.session._tag !== "Jwt") return assert.fail("expected a JWT session")
+      if (done.session?._tag !== "Jwt") return assert.fail("expected a JWT session")
       assert.strictEqual(done.session.claims.sub, done.user.id)
     })))
 

@@ -70,6 +70,7 @@ import { decodeUser } from "./authjsRecords.ts"
 import { makeBridge, sameAddress } from "./bridge.ts"
 import { keys } from "./ledgerIndexes.ts"
 import { passkeyOperations } from "./passkeyOperations.ts"
+import { twoFactorOperations } from "./twoFactorOperations.ts"
 import { sessionOperations } from "./sessionOperations.ts"
 import { verificationTokenOperations } from "./verificationTokenOperations.ts"
 
@@ -172,6 +173,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
         )
         yield* accounts.update(keys.accounts(id), () => ({ result: undefined, next: null }))
         yield* sessions.update(keys.sessions(id), () => ({ result: undefined, next: null }))
+        yield* bridge.twoFactor.update(keys.twoFactor(id), () => ({ result: undefined, next: null }))
         return true
       })
 
@@ -184,6 +186,7 @@ export const make = (adapter: Adapter, options: Options = {}) =>
       deleteUser,
       ...accountOps,
       ...passkeyOperations(bridge, adapter),
+      ...twoFactorOperations(bridge),
       ...sessionOperations(bridge),
       ...verificationTokenOperations(bridge, { verificationTokens, timeout: options.timeout ?? defaultTimeout }),
       // Auth.js's Adapter cannot find expired rows (it has no listing of tokens or sessions): expired sessions

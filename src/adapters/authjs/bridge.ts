@@ -6,7 +6,7 @@ import type { Ledger } from "../../ports/Ledger.ts"
 import type { UsersUnavailable } from "../../ports/Users.ts"
 import type { Calls, CompleteAdapter } from "./adapterCalls.ts"
 import { decodeUser } from "./authjsRecords.ts"
-import { type AccountsIndex, type Index, indexes, type PendingLinksIndex, type SessionsIndex } from "./ledgerIndexes.ts"
+import { type AccountsIndex, type Index, indexes, type PendingLinksIndex, type SessionsIndex, type TwoFactorIndex } from "./ledgerIndexes.ts"
 
 /** What the operation modules of AuthjsUsers share: the adapter, how to call it, the Ledger, the lookups. */
 export interface Bridge extends Calls {
@@ -15,6 +15,7 @@ export interface Bridge extends Calls {
   readonly accounts: Index<AccountsIndex>
   readonly sessions: Index<SessionsIndex>
   readonly pendingLinks: Index<PendingLinksIndex>
+  readonly twoFactor: Index<TwoFactorIndex>
   readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, UsersUnavailable>
   readonly getUserByEmail: (email: Email) => Effect.Effect<Option.Option<User>, UsersUnavailable>
   readonly getUserByAccount: (key: AccountKey) => Effect.Effect<Option.Option<User>, UsersUnavailable>

@@ -64,13 +64,30 @@ const PendingLinksIndex = Schema.Struct({
 })
 export type PendingLinksIndex = typeof PendingLinksIndex.Type
 
+/**
+ * The user's two-factor enrolment (Auth.js has no place for it): the domain's state, changed by the domain's
+ * transitions (src/domain/twoFactor/enrolmentState.ts) in the index's compare-and-set loop.
+ */
+const TwoFactorIndex = Schema.Struct({
+  enrolment: Schema.NullOr(Schema.Struct({
+    id: Schema.String,
+    secret: Schema.String,
+    createdAt: Schema.Finite,
+    enabledAt: Schema.NullOr(Schema.Finite),
+    lastStep: Schema.NullOr(Schema.Finite),
+    codes: Schema.Array(Schema.String)
+  }))
+})
+export type TwoFactorIndex = typeof TwoFactorIndex.Type
+
 // Parts are URI-encoded, so no id can reach into another key; `authjs:` keeps them apart from the domain's.
 const part = encodeURIComponent
 export const keys = {
   accounts: (userId: UserId) => `authjs:accounts:${part(userId)}`,
   sessions: (userId: UserId) => `authjs:sessions:${part(userId)}`,
   consume: (identifier: string, tokenHash: string) => `authjs:consume:${part(identifier)}:${part(tokenHash)}`,
-  pendingLinks: (identifier: string) => `authjs:pending-links:${part(identifier)}`
+  pendingLinks: (identifier: string) => `authjs:pending-links:${part(identifier)}`,
+  twoFactor: (userId: UserId) => `authjs:two-factor:${part(userId)}`
 } as const
 
 /**
@@ -163,7 +180,8 @@ export const indexes = (ledger: Ledger["Service"]) => ({
     "pending links",
     { links: [] },
     (index) => new Date(Math.max(0, ...index.links.map((link) => link.expires.getTime())) + 24 * 60 * 60 * 1000)
-  )
+  ),
+  twoFactor: indexOf<TwoFactorIndex>(ledger, TwoFactorIndex, "two-factor", { enrolment: null })
 })
 
 export const indexedOf = (account: Account, pendingSince: number | null): IndexedAccount => {

@@ -6,6 +6,7 @@ import { keepsAWayIn } from "../../domain/linkDecision.ts"
 import { linksBeyondCap } from "../../domain/pendingLinks.ts"
 import type { Email, User, UserId } from "../../domain/User.ts"
 import type { VerificationToken } from "../../domain/VerificationToken.ts"
+import * as EnrolmentState from "../../domain/twoFactor/enrolmentState.ts"
 import {
   AccountAlreadyLinked,
   AccountNotFound,
@@ -45,6 +46,16 @@ export const make = Effect.sync(() => {
   const dropAuthenticators = (keep: (authenticator: Authenticator) => boolean) => {
     for (const [id, authenticator] of authenticators) if (!keep(authenticator)) authenticators.delete(id)
   }
+  const twoFactor = new Map<UserId, EnrolmentState.EnrolmentState>()
+
+  /** Applies a two-factor transition in one synchronous step: atomic here, as SQL is in the database stores. */
+  const transition = (userId: UserId, step: (state: EnrolmentState.EnrolmentState | undefined) => EnrolmentState.Transition) =>
+    Effect.sync(() => {
+      const { next, answer } = step(twoFactor.get(userId))
+      if (next === undefined) twoFactor.delete(userId)
+      else twoFactor.set(userId, next)
+      return answer
+    })
 
   const accountsOf = (userId: UserId) => [...accounts.values()].filter((account) => account.userId === userId)
 
@@ -101,6 +112,7 @@ export const make = Effect.sync(() => {
         }
         for (const [hash, session] of sessions) if (session.userId === id) sessions.delete(hash)
         dropAuthenticators((authenticator) => authenticator.userId !== id)
+        twoFactor.delete(id)
         return true
       }),
 
@@ -264,7 +276,17 @@ export const make = Effect.sync(() => {
         }
         return deleted
       }),
-    sync: Option.some({ getSessionAndUser: sessionAndUser })
+    sync: Option.some({ getSessionAndUser: sessionAndUser }),
+
+    getTwoFactor: (userId) =>
+      Effect.sync(() =>
+        Option.map(Option.fromNullishOr(twoFactor.get(userId)), (state) => EnrolmentState.enrolmentOf(userId, state))
+      ),
+    startTwoFactor: (pending) =>
+      users.has(pending.userId)
+        ? transition(pending.userId, (state) => EnrolmentState.start(state, pending))
+        : Effect.fail(new UserNotFound()),
+    ...EnrolmentState.writesOver(transition)
   })
 })
 

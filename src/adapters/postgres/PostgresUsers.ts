@@ -14,6 +14,7 @@ import { type Client, type Pending, PostgresClient } from "./PostgresClient.ts"
 import { constraints, isForeignKeyViolation, isUniqueViolation, type SqlError } from "./sqlErrors.ts"
 import { cappedTokenInsert } from "./cappedTokenInsert.ts"
 import { guardedUnlink } from "./guardedUnlink.ts"
+import { twoFactorMethods } from "./twoFactorStatements.ts"
 import {
   dateToSeconds,
   dbId,
@@ -71,6 +72,7 @@ export const make = (client: Client): Users["Service"] => {
   const emailTaken = (error: SqlError) => isUniqueViolation(error, constraints.userEmail) ? new EmailTaken() : null
 
   return Users.of({
+    ...twoFactorMethods(client),
     createUser: (input) =>
       rowsOr(
         (db) =>

@@ -34,6 +34,7 @@ import { KeyStore, KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import { type AccountChange, type TokenSecrets, Users, UsersUnavailable } from "../../ports/Users.ts"
 import { secretFields } from "./sealedValue.ts"
 import { makeTokenSealer, type Opened } from "./tokenSealer.ts"
+import { sealedTwoFactor } from "./sealedTwoFactor.ts"
 
 /** What `sealStoredTokens` did. */
 export interface SealingReport {
@@ -152,8 +153,11 @@ export const make = (inner: Users["Service"], keys: KeyStore["Service"]) => {
       return { ...change, tokens: { ...tokens, ...named } } satisfies AccountChange
     })
 
+  const twoFactor = sealedTwoFactor(inner, sealer)
   const store = Users.of({
     ...inner,
+    getTwoFactor: (userId) => orStoreDown(twoFactor.getTwoFactor(userId)),
+    startTwoFactor: (pending) => orStoreDown(twoFactor.startTwoFactor(pending)),
     linkAccount: (account) =>
       orStoreDown(Effect.flatMap(sealTokens(account, account), inner.linkAccount).pipe(Effect.flatMap(reveal))),
     unlinkAccount: (key, options) => orStoreDown(Effect.flatMap(inner.unlinkAccount(key, options), revealOption)),

@@ -22,10 +22,16 @@ export const sealedPrefix = "authfx.sealed.v1."
 export type SecretField = "accessToken" | "refreshToken" | "idToken"
 export const secretFields: ReadonlyArray<SecretField> = ["accessToken", "refreshToken", "idToken"]
 
+/**
+ * A field sealed under `tokens` keys: an account's token, or a user's TOTP secret (bound to the pseudo-account
+ * `authfx:two-factor` / user id, a provider id no configuration can have: ids are `[a-z0-9_-]`).
+ */
+export type SealedField = SecretField | "totpSecret"
+
 /** Where a sealed value belongs: it opens only there. */
 export interface Binding {
   readonly account: AccountKey
-  readonly field: SecretField
+  readonly field: SealedField
 }
 
 /** What a stored value is: plain text (written before sealing), sealed (parsed), or sealed but not parseable. */

@@ -7,7 +7,15 @@ import { Effect, Option, Redacted } from "effect"
 import type { AccountKey } from "../../domain/Account.ts"
 import { type Key, type KeyStore, KeyStoreUnavailable, type SecretKey } from "../../ports/KeyStore.ts"
 import type { TokenSecrets } from "../../ports/Users.ts"
-import { openValue, parseStored, type SecretField, secretFields, sealValue } from "./sealedValue.ts"
+import {
+  type Binding,
+  openValue,
+  parseStored,
+  type SealedField,
+  type SecretField,
+  secretFields,
+  sealValue
+} from "./sealedValue.ts"
 
 /** What one read of an account's stored secrets found. */
 export interface Opened {
@@ -46,7 +54,7 @@ export const makeTokenSealer = (keys: KeyStore["Service"]) => {
    * The key that opens a sealed value: the one its kid names if that fits, else whichever verification key does
    * (kids of keys derived from the secret need not survive a restart; GCM's tag tells the right key apart).
    */
-  const openSealed = (account: AccountKey, field: SecretField, kid: string, payload: Uint8Array) =>
+  const openSealed = (account: AccountKey, field: SealedField, kid: string, payload: Uint8Array) =>
     Effect.gen(function*() {
       const named = Option.filter(yield* keys.find("tokens", kid), usable)
       const tried = Option.getOrUndefined(named)
@@ -91,7 +99,23 @@ export const makeTokenSealer = (keys: KeyStore["Service"]) => {
       return { secrets, stale, unreadable }
     })
 
-  return { sealTokens, openTokens }
+  /** One secret as it is to be stored, sealed for `binding` under the current key. */
+  const sealSecret = (binding: Binding, value: Redacted.Redacted<string>) =>
+    Effect.map(currentKey, (key) =>
+      Redacted.make(sealValue(key.kid, Redacted.value(key.secret), binding, Redacted.value(value))))
+
+  /** One stored secret, opened (plain text reads as it is); None when no verification key opens it. */
+  const openSecret = (binding: Binding, stored: Redacted.Redacted<string>) =>
+    Effect.gen(function*() {
+      const parsed = parseStored(Redacted.value(stored))
+      if (parsed._tag === "Plain") return Option.some(stored)
+      const opened = parsed._tag === "Sealed"
+        ? yield* openSealed(binding.account, binding.field, parsed.kid, parsed.payload)
+        : undefined
+      return opened === undefined ? Option.none<Redacted.Redacted<string>>() : Option.some(Redacted.make(opened.plaintext))
+    })
+
+  return { sealTokens, openTokens, sealSecret, openSecret }
 }
 
 export type TokenSealer = ReturnType<typeof makeTokenSealer>

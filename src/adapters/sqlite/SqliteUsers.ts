@@ -27,6 +27,7 @@ import {
   verificationTokenOf
 } from "./userRows.ts"
 import { statements } from "./userStatements.ts"
+import { twoFactorMethods } from "./twoFactorRows.ts"
 
 const keyParams = (key: AccountKey) => ({ provider: key.provider, provider_account_id: key.providerAccountId })
 
@@ -60,7 +61,9 @@ const refused = { _tag: "Refused" } as const
  */
 export const make = Effect.gen(function*() {
   const db = yield* SqliteDatabase
+  const twoFactor = yield* twoFactorMethods
   return Users.of({
+    ...twoFactor,
     createUser: (input) =>
       db.query((sql) =>
         userOf(

@@ -258,5 +258,18 @@ export const migrations: ReadonlyArray<string> = [
   BEGIN
     DELETE FROM authenticators WHERE user_id = old.user_id AND provider_account_id = old.provider_account_id;
   END;
+  `,
+  // Two-factor sign-in (src/domain/twoFactor): one TOTP enrolment per user, its secret as the Users above it
+  // stored it (sealed by adapters/sealedTokens), its backup code hashes as a JSON array. Times in epoch ms.
+  `
+  CREATE TABLE two_factor (
+    user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    enrolment_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    enabled_at INTEGER,
+    last_step INTEGER,
+    backup_codes TEXT NOT NULL DEFAULT '[]'
+  ) STRICT;
   `
 ]

@@ -41,6 +41,8 @@ export interface RateLimitOptions {
   readonly email?: RateLimitRuleOptions | false
   /** Per e-mail address: magic-link callbacks (verification attempts). Default 5 per minute, closed. */
   readonly verification?: RateLimitRuleOptions | false
+  /** Per user: two-factor codes tried (sign-in, enrolment, turning it off). Default 5 per minute, closed. */
+  readonly twoFactor?: RateLimitRuleOptions | false
   readonly passwordBackoff?: PasswordBackoffOptions | false
 }
 
@@ -67,6 +69,7 @@ export interface ResolvedRateLimits {
   readonly credentials: RateLimitRule | null
   readonly email: RateLimitRule | null
   readonly verification: RateLimitRule | null
+  readonly twoFactor: RateLimitRule | null
   readonly passwordBackoff: PasswordBackoffRule | null
 }
 
@@ -80,7 +83,8 @@ export const defaultRules = {
   post: { limit: 60, window: minute, onStoreDown: "open" },
   credentials: { limit: 5, window: minute, onStoreDown: "closed" },
   email: { limit: 3, window: 10 * minute, onStoreDown: "closed" },
-  verification: { limit: 5, window: minute, onStoreDown: "closed" }
+  verification: { limit: 5, window: minute, onStoreDown: "closed" },
+  twoFactor: { limit: 5, window: minute, onStoreDown: "closed" }
 } as const satisfies Record<string, RuleDefault>
 
 export const defaultPasswordBackoff = {
@@ -98,6 +102,7 @@ export const noRateLimits: ResolvedRateLimits = {
   credentials: null,
   email: null,
   verification: null,
+  twoFactor: null,
   passwordBackoff: null
 }
 
@@ -180,6 +185,7 @@ export const resolveRateLimits = Effect.fnUntraced(function*(
     credentials: yield* ruleOf("credentials", given.credentials, defaultRules.credentials),
     email: yield* ruleOf("email", given.email, defaultRules.email),
     verification: yield* ruleOf("verification", given.verification, defaultRules.verification),
+    twoFactor: yield* ruleOf("twoFactor", given.twoFactor, defaultRules.twoFactor),
     passwordBackoff: yield* backoffOf(given.passwordBackoff)
   }
   return resolved

@@ -8,6 +8,10 @@ export interface CookieNames {
   readonly oauth: string
   /** The flow id of a passkey ceremony in progress (its challenge is in the Ledger), as Auth.js's `authjs.challenge`. */
   readonly challenge: string
+  /** The sealed pending sign-in, between the first and the second factor (5 minutes). */
+  readonly twoFactor: string
+  /** The sealed "trust this device" of two-factor sign-in. */
+  readonly trustedDevice: string
 }
 
 /**
@@ -25,6 +29,8 @@ export const cookieNames = (options: ResolvedHttpOptions, secure: boolean): Cook
     callbackUrl: `${p}${prefix}.callback-url`,
     csrf: `${secure ? "__Host-" : ""}${prefix}.csrf-token`,
     oauth: `${secure ? "__Host-" : ""}${prefix}.oauth-checks`,
-    challenge: `${secure ? "__Host-" : ""}${prefix}.challenge`
+    challenge: `${secure ? "__Host-" : ""}${prefix}.challenge`,
+    twoFactor: `${secure ? "__Host-" : ""}${prefix}.two-factor`,
+    trustedDevice: `${secure ? "__Host-" : ""}${prefix}.trusted-device`
   }
 }

@@ -58,6 +58,8 @@ input {
   color: var(--text); background: var(--field); border: 1px solid var(--border); border-radius: 0.5rem;
 }
 input:focus-visible { border-color: var(--brand); }
+.check { display: flex; align-items: center; gap: 0.5rem; min-height: 2.75rem; font-weight: 400; }
+.check input { width: 1.25rem; height: 1.25rem; min-height: 0; padding: 0; flex: none; }
 .button {
   font: inherit; font-weight: 600; width: 100%; min-height: 2.75rem; padding: 0.625rem 1rem;
   display: inline-flex; align-items: center; justify-content: center; gap: 0.5rem; text-align: center;

@@ -46,6 +46,7 @@ const messages: ReadonlyMap<string, string> = new Map([
   ["CredentialsSignin", "Sign in failed. Check the details you provided are correct."],
   ["SessionRequired", "Please sign in to access this page."],
   ["MissingCSRF", "The sign-in form had expired. Please try again."],
+  ["TwoFactorPendingInvalid", "The two-factor step expired or was already used. Please sign in again."],
   ["Verification", "The sign-in link is no longer valid. It may have been used already or it may have expired."],
   ["AccessDenied", "You do not have permission to sign in."],
   ["Configuration", "There is a problem with the server configuration. Please try again later."]

@@ -13,6 +13,12 @@ import type {
   WebAuthnVerificationError
 } from "../../domain/SignInError.ts"
 import type { RateLimited } from "../../domain/rateLimit/RateLimited.ts"
+import type {
+  TwoFactorAlreadyEnabled,
+  TwoFactorCodeInvalid,
+  TwoFactorNotEnabled,
+  TwoFactorPendingInvalid
+} from "../../domain/twoFactor/TwoFactor.ts"
 import type { KeyStoreUnavailable } from "../../ports/KeyStore.ts"
 import type { LedgerUnavailable } from "../../ports/Ledger.ts"
 import type { ClaimsNotJson, TokenTooLarge } from "../../ports/TokenCodec.ts"
@@ -94,6 +100,10 @@ export type RouteFailure =
   | SessionNotFound
   | WebAuthnVerificationError
   | PasskeysUnsupported
+  | TwoFactorCodeInvalid
+  | TwoFactorNotEnabled
+  | TwoFactorAlreadyEnabled
+  | TwoFactorPendingInvalid
 
 /**
  * Adds a route, limited per client address (limitClient.ts), whose failures are all answered (never a 500 for a typed failure), and whose cookies are

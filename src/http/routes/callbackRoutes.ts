@@ -22,11 +22,17 @@ import { requestSession } from "../session/requestSession.ts"
 import { traced } from "./routeTelemetry.ts"
 import { authRoute, type BasePath, type RouteInput } from "./authRoute.ts"
 import { sessionBinding } from "../session/sessionBinding.ts"
+import { TrustedDevice } from "../../domain/twoFactor/secondFactorGate.ts"
+import { readDeviceTrust } from "../cookies/twoFactorCookies.ts"
 
 /** Fields of the credentials form that are ours, not the application's. */
 const reserved = new Set(["csrfToken", "callbackUrl"])
 
+// The browser's "trust this device" cookie, for the second-factor gate at the end of every sign-in.
 const callback = (method: "GET" | "POST") => (input: RouteInput) =>
+  Effect.flatMap(readDeviceTrust(input), (trust) => Effect.provideService(signIn(method, input), TrustedDevice, trust))
+
+const signIn = (method: "GET" | "POST", input: RouteInput) =>
   Effect.gen(function*() {
     const { provider: id } = yield* HttpRouter.params
     const provider = input.config.providers.find((p) => p.id === id)

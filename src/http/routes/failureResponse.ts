@@ -133,6 +133,21 @@ export const failureResponse = (error: RouteFailure, input: RouteInput, style: F
       case "PasskeysUnsupported":
         yield* Effect.logError(`authfx: the store cannot keep passkeys (the Auth.js adapter has no ${error.method})`)
         return style === "api" ? json({ error: "Configuration" }, 500) : toErrorPage(input, "Configuration")
+      case "TwoFactorCodeInvalid":
+        // The browser's code page shows the message and keeps its pending sign-in for another try.
+        return style === "api"
+          ? json({ error: "TwoFactorCodeInvalid", message: "The code is wrong, used, or expired." }, 400)
+          : redirect(input.request, `${input.context.apiUrl}/two-factor?error=TwoFactorCodeInvalid`)
+      case "TwoFactorNotEnabled":
+        return style === "api"
+          ? json({ error: "TwoFactorNotEnabled", message: "Two-factor sign-in is not on." }, 409)
+          : toSignIn(input, "TwoFactorPendingInvalid")
+      case "TwoFactorAlreadyEnabled":
+        return json({ error: "TwoFactorAlreadyEnabled", message: "Turn two-factor sign-in off first." }, 409)
+      case "TwoFactorPendingInvalid":
+        return style === "api"
+          ? json({ error: "TwoFactorPendingInvalid", message: "Start again." }, 409)
+          : toSignIn(input, "TwoFactorPendingInvalid")
       case "UserNotFound":
         // The session's user was deleted while it was signed in.
         return style === "api" ? json({ error: "NotSignedIn" }, 401) : toSignIn(input, "SessionRequired")
