@@ -7,42 +7,20 @@
  *
  * Without a working Chromium every test here FAILS with the reason, as in signIn.test.ts.
  */
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
 import type { EmailProviderConfig } from "../../../src/domain/Provider.ts"
-import { launchChromium, type Launched, screenshot, watch, type Watch } from "../../support/chromium.ts"
+import { screenshot, watch, type Watch } from "../../support/chromium.ts"
 import { testProviders } from "../../support/memoryHarness.ts"
-import { serveAuth, type ServedAuth } from "../../support/nodeAuth.ts"
+import { serveAuth } from "../../support/nodeAuth.ts"
+import { chromiumWithAuth } from "./chromiumWithAuth.ts"
 import { usabilityIssues, usabilityOf } from "../../support/pageUsability.ts"
 
 const providers = testProviders.map((provider) =>
   provider.type === "email" ? ({ ...provider, confirmByPost: true } satisfies EmailProviderConfig) : provider)
 
-let launched: Launched = { _tag: "Unavailable", reason: "beforeAll did not run" }
-let served: ServedAuth | undefined
 const watches: Array<Watch> = []
-
-beforeAll(async () => {
-  launched = await launchChromium()
-  if (launched._tag === "Unavailable") {
-    console.error(`\n${"!".repeat(78)}\nBROWSER TESTS CANNOT RUN: ${launched.reason}\n${"!".repeat(78)}\n`)
-    return
-  }
-  served = await serveAuth({ providers })
-}, 60_000)
-
-afterAll(async () => {
-  const errors: Array<unknown> = []
-  if (launched._tag === "Launched") await launched.browser.close().catch((error: unknown) => errors.push(error))
-  await served?.close().catch((error: unknown) => errors.push(error))
-  if (errors.length > 0) throw new AggregateError(errors, "closing the browser or the server")
-}, 30_000)
-
-const ready = (): { readonly browser: Browser; readonly served: ServedAuth } => {
-  if (launched._tag === "Unavailable") throw new Error(`Chromium is unavailable, so this browser test cannot run: ${launched.reason}`)
-  if (served === undefined) throw new Error("authfx did not start (see beforeAll)")
-  return { browser: launched.browser, served }
-}
+const ready = chromiumWithAuth(() => serveAuth({ providers }))
 
 /** A fresh browser profile (no cookies) with one watched page. */
 const freshPage = async () => {

@@ -6,35 +6,15 @@
  * Without a working Chromium every test here FAILS with the reason, as in signIn.test.ts.
  */
 import type { Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { launchChromium, type Launched, screenshot, watch } from "../../support/chromium.ts"
-import { serveAuth, type ServedAuth } from "../../support/nodeAuth.ts"
+import { describe, expect, it } from "vitest"
+import { screenshot, watch } from "../../support/chromium.ts"
+import { serveAuth } from "../../support/nodeAuth.ts"
+import { chromiumWithAuth } from "./chromiumWithAuth.ts"
 import { usabilityIssues, usabilityOf } from "../../support/pageUsability.ts"
 
-let launched: Launched = { _tag: "Unavailable", reason: "beforeAll did not run" }
-let served: ServedAuth | undefined
-
-beforeAll(async () => {
-  launched = await launchChromium()
-  if (launched._tag === "Unavailable") {
-    console.error(`\n${"!".repeat(78)}\nBROWSER TESTS CANNOT RUN: ${launched.reason}\n${"!".repeat(78)}\n`)
-    return
-  }
-  served = await serveAuth({
+const ready = chromiumWithAuth(() => serveAuth({
     rateLimit: { email: { limit: 1, window: "10 minutes" }, credentials: { limit: 2, window: "1 minute" } }
-  })
-}, 60_000)
-
-afterAll(async () => {
-  if (launched._tag === "Launched") await launched.browser.close()
-  await served?.close()
-}, 30_000)
-
-const ready = () => {
-  if (launched._tag === "Unavailable") throw new Error(`Chromium is unavailable, so this browser test cannot run: ${launched.reason}`)
-  if (served === undefined) throw new Error("authfx did not start (see beforeAll)")
-  return { browser: launched.browser, served }
-}
+  }))
 
 const freshPage = async () => {
   const context = await ready().browser.newContext({ viewport: { width: 1024, height: 768 } })
